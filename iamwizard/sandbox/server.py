@@ -1,0 +1,62 @@
+"""Start moto's server on loopback, embedded in a thread or as its own process."""
+import os
+import threading
+
+# Must be set before moto's IAM backend is imported: AWS managed policies
+# (AdministratorAccess, ReadOnlyAccess, ...) exist in every emulated account.
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+from moto.server import DomainDispatcherApplication, create_backend_app  # noqa: E402
+from werkzeug.serving import make_server as werkzeug_make_server  # noqa: E402
+
+SANDBOX_ACCESS_KEY = "AKIASANDBOXADMIN0000"
+SANDBOX_SECRET_KEY = "sandbox-secret-not-a-real-key"
+SANDBOX_REGION = "us-east-1"
+
+_lock = threading.Lock()
+_embedded = None  # (server, thread, endpoint)
+
+
+def make_app(data_dir=None):
+    return DomainDispatcherApplication(create_backend_app)
+
+
+def make_server(host="127.0.0.1", port=0, data_dir=None):
+    """A threaded WSGI server for the sandbox; port 0 picks a free port."""
+    return werkzeug_make_server(host, port, make_app(data_dir), threaded=True)
+
+
+def _endpoint(server):
+    host, port = server.server_address[:2]
+    return f"http://{host}:{port}"
+
+
+def start_embedded(data_dir=None):
+    """Start the sandbox in a daemon thread of this process, once; return its endpoint."""
+    global _embedded
+    with _lock:
+        if _embedded is None:
+            server = make_server(data_dir=data_dir)
+            thread = threading.Thread(target=server.serve_forever, name="iamwizard-sandbox", daemon=True)
+            thread.start()
+            _embedded = (server, thread, _endpoint(server))
+        return _embedded[2]
+
+
+def stop_embedded():
+    global _embedded
+    with _lock:
+        if _embedded is not None:
+            server, thread, _ = _embedded
+            server.shutdown()
+            thread.join()
+            _embedded = None
+
+
+def serve_forever(host="127.0.0.1", port=0, data_dir=None, on_ready=print):
+    server = make_server(host, port, data_dir)
+    on_ready(_endpoint(server))
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
