@@ -115,6 +115,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
+# Development serves static files straight from static/; production from collectstatic's output.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 
 LOGIN_URL = "/trainer/login/"
 

@@ -1,0 +1,200 @@
+"""The AWS boundary: the only code that imports boto3.
+
+A `Gateway` acts in one target (the sandbox's emulated account of a run, or a real
+account through boto3's standard credential chain), records every call it makes
+(operation, redacted parameters, outcome, request id, latency) through a recorder
+callback, and turns botocore's exceptions into an `AwsError` carrying a plain-words
+`AwsProblem`. No Django here: the caller decides where records go.
+"""
+import json
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+
+import boto3
+import botocore.exceptions
+from botocore import xform_name
+from botocore.config import Config
+
+from iamwizard.core.errors import AwsProblem, explain
+from iamwizard.core.redact import redact
+
+# Standard retry mode retries Throttling and 5xx with backoff; LimitExceeded and
+# friends are not retried (botocore's choice, and AWS's advice).
+CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=20)
+SANDBOX_REGION = "us-east-1"
+# The sandbox's administrator credentials in its default account; each run then assumes a
+# role into an emulated account of its own. Not secrets: they only open the local emulator.
+SANDBOX_ADMIN = {"aws_access_key_id": "AKIASANDBOXADMIN0000", "aws_secret_access_key": "sandbox-secret-not-a-real-key"}
+ASSUMED_CREDENTIALS_TTL = 45 * 60
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where calls go. kind is 'sandbox' (endpoint + emulated account id) or 'aws'."""
+
+    kind: str
+    account_id: str = ""
+    endpoint_url: str = ""
+    role_arn: str = ""
+
+
+@dataclass
+class CallRecord:
+    service: str
+    operation: str
+    parameters: dict
+    ok: bool
+    error_code: str = ""
+    request_id: str = ""
+    milliseconds: int = 0
+
+
+class AwsError(Exception):
+    def __init__(self, problem: AwsProblem, operation: str):
+        super().__init__(f"{operation}: {problem.code}")
+        self.problem = problem
+        self.operation = operation
+
+    @property
+    def code(self):
+        return self.problem.code
+
+
+@dataclass
+class _CachedClients:
+    session: boto3.Session
+    expires_at: float
+    clients: dict = field(default_factory=dict)
+
+
+_cache: dict = {}
+_cache_lock = threading.Lock()
+
+
+def _assumed_session(base: boto3.Session, role_arn: str, endpoint_url: str | None) -> boto3.Session:
+    sts = base.client("sts", endpoint_url=endpoint_url, config=CLIENT_CONFIG, region_name=base.region_name or SANDBOX_REGION)
+    creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="iamwizard")["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=base.region_name or SANDBOX_REGION,
+    )
+
+
+def _session_for(target: Target) -> boto3.Session:
+    if target.kind == "sandbox":
+        base = boto3.Session(region_name=SANDBOX_REGION, **SANDBOX_ADMIN)
+        return _assumed_session(base, f"arn:aws:iam::{target.account_id}:role/iamwizard", target.endpoint_url)
+    base = boto3.Session()  # the standard chain: environment, AWS_PROFILE, instance role...
+    if target.role_arn:
+        return _assumed_session(base, target.role_arn, None)
+    return base
+
+
+def client_for(target: Target, service: str):
+    """A cached boto3 client for the target (clients are thread-safe; sessions are not shared)."""
+    now = time.monotonic()
+    with _cache_lock:
+        entry = _cache.get(target)
+        if entry is None or entry.expires_at < now:
+            entry = _CachedClients(_session_for(target), now + ASSUMED_CREDENTIALS_TTL)
+            _cache[target] = entry
+        client = entry.clients.get(service)
+        if client is None:
+            endpoint = target.endpoint_url or None
+            client = entry.session.client(service, endpoint_url=endpoint, config=CLIENT_CONFIG)
+            entry.clients[service] = client
+        return client
+
+
+def forget_clients():
+    with _cache_lock:
+        _cache.clear()
+
+
+def _problem_from(exc: Exception, operation: str, service: str) -> AwsProblem:
+    if isinstance(exc, botocore.exceptions.ClientError):
+        err = exc.response.get("Error", {})
+        return explain(err.get("Code", "Unknown"), err.get("Message", ""), operation, service)
+    if isinstance(exc, (botocore.exceptions.ConnectTimeoutError, botocore.exceptions.ReadTimeoutError)):
+        return explain("Timeout", str(exc), operation, service)
+    if isinstance(exc, botocore.exceptions.EndpointConnectionError):
+        return explain("EndpointUnreachable", str(exc), operation, service)
+    if isinstance(exc, botocore.exceptions.NoCredentialsError):
+        return explain("NoCredentials", str(exc), operation, service)
+    if isinstance(exc, botocore.exceptions.ParamValidationError):
+        return explain("ValidationError", str(exc), operation, service)
+    return explain("Unknown", str(exc), operation, service)
+
+
+class Gateway:
+    """Makes AWS calls for one target and reports each one to `recorder(CallRecord)`."""
+
+    def __init__(self, target: Target, recorder=None, session: boto3.Session | None = None):
+        self.target = target
+        self.recorder = recorder
+        self._session = session  # an explicit session (e.g. a signed-in IAM user's) bypasses the cache
+        self._own_clients = {}
+
+    def _client(self, service):
+        if self._session is None:
+            return client_for(self.target, service)
+        if service not in self._own_clients:
+            self._own_clients[service] = self._session.client(service, endpoint_url=self.target.endpoint_url or None, config=CLIENT_CONFIG)
+        return self._own_clients[service]
+
+    def call(self, service: str, operation: str, **params) -> dict:
+        started = time.perf_counter()
+        record = CallRecord(service=service, operation=operation, parameters=redact(params), ok=True)
+        try:
+            client = self._client(service)
+            response = getattr(client, xform_name(operation))(**params)
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            problem = _problem_from(exc, operation, service)
+            record.ok, record.error_code = False, problem.code
+            if isinstance(exc, botocore.exceptions.ClientError):
+                record.request_id = exc.response.get("ResponseMetadata", {}).get("RequestId", "")
+            raise AwsError(problem, operation) from None
+        else:
+            record.request_id = response.get("ResponseMetadata", {}).get("RequestId", "")
+            return response
+        finally:
+            record.milliseconds = int((time.perf_counter() - started) * 1000)
+            if self.recorder:
+                self.recorder(record)
+
+    def iam(self, operation: str, **params) -> dict:
+        return self.call("iam", operation, **params)
+
+
+class SignInRejected(Exception):
+    """The sandbox's practice console refused the sign-in (wrong account, user or password)."""
+
+
+def sandbox_console_signin(endpoint_url: str, account: str, user_name: str, password: str) -> dict:
+    """Practise the console sign-in against the sandbox; returns the user's temporary credentials."""
+    body = urllib.parse.urlencode({"account": account, "user_name": user_name, "password": password}).encode()
+    request = urllib.request.Request(f"{endpoint_url}/_sandbox/console-signin", data=body, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 401:
+            raise SignInRejected(json.load(exc).get("Message", "Sign-in failed.")) from None
+        raise
+
+
+def user_gateway(endpoint_url: str, credentials: dict, recorder=None) -> Gateway:
+    """A gateway acting as an IAM user with the temporary credentials from a practice sign-in."""
+    session = boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials.get("SessionToken"),
+        region_name=SANDBOX_REGION,
+    )
+    return Gateway(Target("sandbox", credentials.get("AccountId", ""), endpoint_url), recorder, session=session)

@@ -1,0 +1,294 @@
+"""The step engine: walks a run through the ordered steps.
+
+It stores answers and status, and makes sure a step executes once even when it is
+submitted twice at the same moment (double click, refresh after POST, two tabs, two
+workers): before executing, a request must *claim* the step's state row with one
+conditional UPDATE; whoever loses waits for the winner and then shows its outcome.
+AWS calls happen outside any database transaction, so a slow AWS never holds a lock.
+"""
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from iamwizard.aws.gateway import AwsError, Gateway, Target
+from iamwizard.core.errors import AwsProblem
+from iamwizard.core.passwords import PasswordPolicy
+
+from .models import AwsCall, Run, StepState
+from .steps import STEPS, BY_SLUG
+from .steps.base import StepInputError, StepNotConfirmed
+
+LEASE = timedelta(seconds=90)
+WAIT_FOR_OTHER_SECONDS = 30
+
+
+def sandbox_endpoint():
+    if settings.IAMWIZARD_SANDBOX_URL:
+        return settings.IAMWIZARD_SANDBOX_URL.rstrip("/")
+    from iamwizard.sandbox import start_embedded
+
+    return start_embedded(settings.DATA_DIR / "sandbox")
+
+
+def target_for(run: Run) -> Target:
+    if run.target == "sandbox":
+        return Target("sandbox", account_id=run.account_id, endpoint_url=sandbox_endpoint())
+    return Target("aws", role_arn=run.role_arn)
+
+
+class StepContext:
+    """What a step sees of its run: answers, earlier results, secrets helpers and a recording gateway."""
+
+    def __init__(self, run: Run, slug: str, states: dict):
+        self.run = run
+        self.slug = slug
+        self.states = states
+        self._gateway = None
+
+    @property
+    def gateway(self) -> Gateway:
+        if self._gateway is None:
+            self._gateway = Gateway(target_for(self.run), recorder=self._record)
+        return self._gateway
+
+    def iam(self, operation, **params):
+        return self.gateway.iam(operation, **params)
+
+    def _record(self, rec):
+        AwsCall.objects.create(
+            run=self.run, step=self.slug, service=rec.service, operation=rec.operation, parameters=rec.parameters,
+            ok=rec.ok, error_code=rec.error_code, request_id=rec.request_id[:100], milliseconds=rec.milliseconds,
+        )
+
+    def save_answers(self, answers: dict):
+        """Store this step's (non-secret) answers on the run."""
+        self.run.answers = {**self.run.answers, self.slug: answers}
+        self.run.save(update_fields=["answers", "updated_at"])
+
+    def answers(self, slug) -> dict:
+        return dict(self.run.answers.get(slug, {}))
+
+    def result(self, slug) -> dict:
+        state = self.states.get(slug)
+        return dict(state.result) if state else {}
+
+    def status(self, slug) -> str:
+        state = self.states.get(slug)
+        return state.status if state else StepState.PENDING
+
+    @property
+    def user_name(self) -> str:
+        return self.answers("user-details").get("user_name", "")
+
+    @property
+    def account(self) -> dict:
+        return self.result("connect")
+
+    @property
+    def account_label(self) -> str:
+        return self.account.get("alias") or self.account.get("account_id") or self.run.account_id
+
+    @property
+    def password_policy(self) -> PasswordPolicy:
+        stored = self.account.get("password_policy")
+        return PasswordPolicy.from_dict(stored) if stored else PasswordPolicy.from_aws(None)
+
+    def is_sandbox(self) -> bool:
+        return self.run.target == "sandbox"
+
+
+@dataclass
+class Outcome:
+    """What the view does after a submit: follow `redirect`, or re-render `form` with its errors."""
+
+    redirect: bool = False
+    form: object = None
+    action: str = ""
+    problem: AwsProblem | None = None
+    notice: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def load_states(run: Run) -> dict:
+    states = {s.step: s for s in run.steps.all()}
+    missing = [StepState(run=run, step=step.slug) for step in STEPS if step.slug not in states]
+    if missing:
+        StepState.objects.bulk_create(missing, ignore_conflicts=True)
+        states = {s.step: s for s in run.steps.all()}
+    return states
+
+
+def context_for(run: Run, slug: str, states=None) -> StepContext:
+    return StepContext(run, slug, states if states is not None else load_states(run))
+
+
+def applicable_steps(ctx: StepContext) -> list:
+    return [step for step in STEPS if step.applies(ctx)]
+
+
+def first_open_step(ctx: StepContext):
+    for step in applicable_steps(ctx):
+        if ctx.status(step.slug) not in (StepState.DONE, StepState.SKIPPED):
+            return step
+    return STEPS[-1]
+
+
+def can_visit(ctx: StepContext, slug: str) -> bool:
+    """A step can be seen once every applicable step before it is done."""
+    for step in applicable_steps(ctx):
+        if step.slug == slug:
+            return True
+        if ctx.status(step.slug) not in (StepState.DONE, StepState.SKIPPED):
+            return False
+    return False
+
+
+def is_frozen(ctx: StepContext, slug: str) -> bool:
+    """True when a later irreversible step is done (e.g. the user exists), so this step can't change."""
+    seen = False
+    for step in STEPS:
+        if step.slug == slug:
+            seen = True
+            if step.irreversible and ctx.status(slug) == StepState.DONE:
+                return True
+            continue
+        if seen and step.irreversible and ctx.status(step.slug) == StepState.DONE:
+            return True
+    return False
+
+
+def _claim(state: StepState, allow_done: bool) -> bool:
+    now = timezone.now()
+    claimable = Q(status__in=[StepState.PENDING, StepState.FAILED]) | Q(status=StepState.RUNNING, lease_until__lt=now)
+    if allow_done:
+        claimable |= Q(status=StepState.DONE)
+    return StepState.objects.filter(pk=state.pk).filter(claimable).update(
+        status=StepState.RUNNING, lease_until=now + LEASE, started_at=now
+    ) == 1
+
+
+def _wait_for_other(state: StepState):
+    deadline = time.monotonic() + WAIT_FOR_OTHER_SECONDS
+    while time.monotonic() < deadline:
+        state.refresh_from_db()
+        if state.status != StepState.RUNNING:
+            return
+        time.sleep(0.1)
+
+
+def bind_form(step, ctx, action, data=None):
+    form_class = step.forms(ctx).get(action)
+    if form_class is None:
+        return None
+    return form_class(data=data, ctx=ctx, initial=step.initial(ctx, action))
+
+
+def pick_action(step, ctx, post) -> str:
+    actions = list(step.forms(ctx))
+    requested = post.get("action", "")
+    if requested in actions:
+        return requested
+    return actions[0] if actions else ""
+
+
+def submit(run: Run, slug: str, post) -> Outcome:
+    """Validate the posted form, then execute the step once, record the outcome and advance."""
+    step = BY_SLUG[slug]
+    ctx = context_for(run, slug)
+    if is_frozen(ctx, slug):
+        return Outcome(redirect=True, notice="That step is already done and can no longer change.")
+    action = pick_action(step, ctx, post)
+    form = bind_form(step, ctx, action, post)
+    if form is not None and not form.is_valid():
+        return Outcome(form=form, action=action)
+    data = form.cleaned_data if form is not None else {}
+    state = ctx.states[slug]
+    previous_status = state.status
+    if not _claim(state, allow_done=not step.irreversible):
+        _wait_for_other(state)
+        return Outcome(redirect=True)
+    return _execute_claimed(step, ctx, state, action, form, data, previous_status)
+
+
+def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> Outcome:
+    try:
+        result = step.execute(ctx, action, data) or {}
+        merged = {**state.result, **result}
+        if step.completes(action):
+            merged["verified"] = step.verify(ctx, merged)
+    except StepInputError as exc:
+        _release(state, previous_status)
+        if form is not None:
+            form.add_error(exc.field, exc.message)
+        return Outcome(form=form, action=action)
+    except AwsError as exc:
+        _fail(state, exc.problem.code, exc.problem.message)
+        if form is not None:
+            form.add_error(None, exc.problem.message)
+        return Outcome(form=form, action=action, problem=exc.problem)
+    except StepNotConfirmed as exc:
+        _fail(state, "NotConfirmed", str(exc))
+        if form is not None:
+            form.add_error(None, str(exc))
+        return Outcome(form=form, action=action)
+    except BaseException:
+        _release(state, previous_status)
+        raise
+    state.result = merged
+    state.error_code = state.error_message = ""
+    state.lease_until = None
+    if step.completes(action):
+        state.status = StepState.DONE
+        state.finished_at = timezone.now()
+        state.save()
+        _advance(ctx)
+    else:
+        state.status = StepState.PENDING
+        state.save()
+    return Outcome(redirect=True)
+
+
+def _release(state, status):
+    StepState.objects.filter(pk=state.pk).update(status=status, lease_until=None)
+    state.status = status
+
+
+def _fail(state, code, message):
+    state.status = StepState.FAILED
+    state.error_code, state.error_message = code, message
+    state.lease_until = None
+    state.finished_at = timezone.now()
+    state.save(update_fields=["status", "error_code", "error_message", "lease_until", "finished_at"])
+
+
+def _advance(ctx: StepContext):
+    """Point the run at its next open step, skip what does not apply, and run automatic steps."""
+    for step in STEPS:
+        state = ctx.states[step.slug]
+        applies = step.applies(ctx)
+        if not applies and state.status == StepState.PENDING:
+            state.status = StepState.SKIPPED
+            state.save(update_fields=["status"])
+        elif applies and state.status == StepState.SKIPPED:
+            state.status = StepState.PENDING
+            state.save(update_fields=["status"])
+    nxt = first_open_step(ctx)
+    ctx.run.current_step = nxt.slug
+    ctx.run.save(update_fields=["current_step", "updated_at"])
+    if nxt.auto_execute and ctx.status(nxt.slug) == StepState.PENDING:
+        state = ctx.states[nxt.slug]
+        if _claim(state, allow_done=False):
+            _execute_claimed(nxt, context_for(ctx.run, nxt.slug, ctx.states), state, "", None, {}, StepState.PENDING)
+
+
+def start_run(target=None, role_arn="") -> Run:
+    from .models import new_sandbox_account_id
+
+    target = target or settings.IAMWIZARD_TARGET
+    run = Run.objects.create(target=target, role_arn=role_arn, account_id=new_sandbox_account_id() if target == "sandbox" else "")
+    load_states(run)
+    return run

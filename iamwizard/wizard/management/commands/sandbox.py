@@ -1,0 +1,26 @@
+"""`manage.py sandbox --port N`: run the AWS sandbox as its own process.
+
+Point several app workers at it with IAMWIZARD_SANDBOX_URL, or the AWS CLI with
+`--endpoint-url` (the printed credentials only open this local emulator).
+"""
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the AWS sandbox (moto's server, made to answer like AWS) as a standalone process."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=5000, help="0 picks a free port")
+        parser.add_argument("--data-dir", default=str(settings.DATA_DIR / "sandbox"))
+
+    def handle(self, host, port, data_dir, **options):
+        from iamwizard.sandbox import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, serve_forever
+
+        def ready(endpoint):
+            self.stdout.write(f"Sandbox listening on {endpoint}")
+            self.stdout.write(f"  AWS CLI: AWS_ACCESS_KEY_ID={SANDBOX_ACCESS_KEY} AWS_SECRET_ACCESS_KEY={SANDBOX_SECRET_KEY} aws --endpoint-url {endpoint} --region us-east-1 iam list-users")
+            self.stdout.flush()
+
+        serve_forever(host, port, data_dir, on_ready=ready)

@@ -1,0 +1,83 @@
+"""What the wizard remembers: a run, each step's state, and every AWS call it made.
+
+Secrets never sit here in plaintext: the one-time console password and the MFA seed
+are Fernet-encrypted (see `vault.py`) and erased as soon as they have served.
+"""
+import secrets
+
+from django.db import models
+from django.utils import timezone
+
+
+def new_run_id():
+    # 32 url-safe characters (192 bits): the run id is also the resume link, so it must not be guessable.
+    return secrets.token_urlsafe(24)
+
+
+def new_sandbox_account_id():
+    return str(secrets.randbelow(900_000_000_000) + 100_000_000_000)
+
+
+class Run(models.Model):
+    """One newcomer's walk through the wizard, resumable from any browser with its link."""
+
+    TARGETS = [("sandbox", "Sandbox (emulated AWS)"), ("aws", "Real AWS account")]
+
+    id = models.CharField(primary_key=True, max_length=40, default=new_run_id, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    target = models.CharField(max_length=16, choices=TARGETS, default="sandbox")
+    # The emulated account a sandbox run acts in, or the real account once connected.
+    account_id = models.CharField(max_length=12, blank=True)
+    role_arn = models.CharField(max_length=2048, blank=True)
+    answers = models.JSONField(default=dict, blank=True)
+    current_step = models.CharField(max_length=40, default="connect")
+    # Encrypted one-time secrets (vault.py); empty once used.
+    password_box = models.BinaryField(default=b"", blank=True)
+    mfa_seed_box = models.BinaryField(default=b"", blank=True)
+    mfa_failures = models.PositiveIntegerField(default=0)
+    mfa_locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"run {self.id[:8]}… ({self.target})"
+
+
+class StepState(models.Model):
+    PENDING, RUNNING, DONE, FAILED, SKIPPED = "pending", "running", "done", "failed", "skipped"
+    STATUSES = [(s, s) for s in (PENDING, RUNNING, DONE, FAILED, SKIPPED)]
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=STATUSES, default=PENDING)
+    # Non-secret facts the step learned or made (ARNs, names, progress markers).
+    result = models.JSONField(default=dict, blank=True)
+    error_code = models.CharField(max_length=100, blank=True)
+    error_message = models.TextField(blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "step"], name="one_state_per_step")]
+
+    def __str__(self):
+        return f"{self.step}: {self.status}"
+
+
+class AwsCall(models.Model):
+    """One AWS API call, as recorded by the boundary: never with secret parameters."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="aws_calls", null=True, blank=True)
+    step = models.CharField(max_length=40, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    service = models.CharField(max_length=20)
+    operation = models.CharField(max_length=80)
+    parameters = models.JSONField(default=dict, blank=True)
+    ok = models.BooleanField(default=True)
+    error_code = models.CharField(max_length=100, blank=True)
+    request_id = models.CharField(max_length=100, blank=True)
+    milliseconds = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["run", "step"])]

@@ -1,0 +1,11 @@
+"""The wizard's steps, in the tutorial's order. Adding or reordering a step happens here."""
+from .connect import Connect
+from .finish import Finish
+from .mfa import Mfa
+from .permissions import Permissions
+from .review import Review
+from .sign_in_details import SignInDetails
+from .user_details import UserDetails
+
+STEPS = [Connect(), UserDetails(), Permissions(), Review(), SignInDetails(), Mfa(), Finish()]
+BY_SLUG = {step.slug: step for step in STEPS}

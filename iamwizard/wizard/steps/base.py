@@ -1,0 +1,80 @@
+"""What every wizard step declares.
+
+A step is one module holding one `Step` subclass: its title, the teaching text, the
+form(s) it asks, `execute()` (idempotent: safe to run twice, it detects what already
+exists), `verify()` (reads AWS back to prove the step happened) and the AWS calls it
+makes, from which the equivalent AWS CLI commands are derived.
+"""
+from dataclasses import dataclass, field
+
+from iamwizard.core.cli import cli_command
+
+
+@dataclass
+class PlannedCall:
+    service: str
+    operation: str
+    params: dict = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def cli(self):
+        return cli_command(self.service, self.operation, self.params)
+
+
+class StepInputError(Exception):
+    """Something the user typed turned out wrong once checked (e.g. MFA codes): show it on the field."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class Step:
+    slug = ""
+    title = ""
+    nav_title = ""
+    # Teaching text: a few short paragraphs, in plain words, that say why.
+    why: tuple = ()
+    template = "wizard/steps/generic.html"
+    # Optional step-specific part shown inside the generic form, above its button.
+    extra_template = None
+    submit_label = "Continue"
+    # Once done, a step marked irreversible freezes every step before it (the user exists now).
+    irreversible = False
+    # Run execute() as soon as the run reaches this step (read-only steps such as the summary).
+    auto_execute = False
+
+    def applies(self, ctx) -> bool:
+        return True
+
+    def forms(self, ctx) -> dict:
+        """action name -> form class; the POST field `action` picks one (default: the first)."""
+        return {}
+
+    def completes(self, action) -> bool:
+        """Whether a successful `action` finishes the step (multi-stage steps say no for early stages)."""
+        return True
+
+    def initial(self, ctx, action) -> dict:
+        return ctx.answers(self.slug)
+
+    def planned_calls(self, ctx) -> list:
+        return []
+
+    def execute(self, ctx, action, data) -> dict:
+        """Do the step's work and return non-secret facts to keep. Must be idempotent."""
+        return {}
+
+    def verify(self, ctx, result) -> list:
+        """Read AWS back; return (label, value) facts that prove the step. Raise StepNotConfirmed if AWS disagrees."""
+        return []
+
+    def context(self, ctx) -> dict:
+        """Extra template context for this step's page."""
+        return {}
+
+
+class StepNotConfirmed(Exception):
+    """AWS did not show what the step should have made (yet): the step is not done."""

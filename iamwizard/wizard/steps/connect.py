@@ -1,0 +1,62 @@
+"""Step 0, connect: find out which AWS account we act in and what its rules are."""
+from iamwizard.aws.gateway import AwsError
+from iamwizard.core.passwords import PasswordPolicy
+
+from .base import PlannedCall, Step
+from .forms import ConfirmForm
+
+
+class Connect(Step):
+    slug = "connect"
+    title = "Connect to your AWS account"
+    nav_title = "Connect"
+    submit_label = "Connect"
+    why = (
+        "Before changing anything, the wizard asks AWS who it is talking to. The answer names the "
+        "account (a 12-digit number) and the identity whose credentials make the calls.",
+        "If that identity is the root user, the one created with the account's e-mail address, "
+        "this is exactly the habit to break: the root user can do everything, including closing the "
+        "account, and cannot be limited by any policy. Use it to create a first IAM user, then put it away.",
+        "The wizard also reads the account alias (a friendly name for the sign-in page) and the "
+        "password policy, so that the password you choose later is checked against the real rules.",
+    )
+
+    def forms(self, ctx):
+        return {"connect": ConfirmForm}
+
+    def planned_calls(self, ctx):
+        return [
+            PlannedCall("sts", "GetCallerIdentity", note="Who am I? Needs no permission at all."),
+            PlannedCall("iam", "ListAccountAliases", note="The account's friendly name, if it has one."),
+            PlannedCall("iam", "GetAccountPasswordPolicy", note="The rules every IAM user password must follow."),
+        ]
+
+    def execute(self, ctx, action, data):
+        identity = ctx.gateway.call("sts", "GetCallerIdentity")
+        aliases = ctx.iam("ListAccountAliases").get("AccountAliases", [])
+        try:
+            policy = PasswordPolicy.from_aws(ctx.iam("GetAccountPasswordPolicy")["PasswordPolicy"])
+        except AwsError as exc:
+            if exc.code != "NoSuchEntity":
+                raise
+            policy = PasswordPolicy.from_aws(None)
+        account_id = identity["Account"]
+        if ctx.run.account_id != account_id:
+            ctx.run.account_id = account_id
+            ctx.run.save(update_fields=["account_id", "updated_at"])
+        return {
+            "account_id": account_id,
+            "arn": identity["Arn"],
+            "is_root": identity["Arn"].endswith(":root"),
+            "alias": aliases[0] if aliases else "",
+            "password_policy": policy.to_dict(),
+        }
+
+    def verify(self, ctx, result):
+        policy = PasswordPolicy.from_dict(result["password_policy"])
+        return [
+            ("Account", result["account_id"]),
+            ("Calling identity", result["arn"]),
+            ("Account alias", result["alias"] or "none (the sign-in URL uses the account number)"),
+            ("Password policy", "AWS's default policy" if policy.is_aws_default else "set by the account"),
+        ]

@@ -1,0 +1,12 @@
+"""Shared form plumbing: every step form gets the step context (run, answers, AWS access)."""
+from django import forms
+
+
+class StepForm(forms.Form):
+    def __init__(self, *args, ctx=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ctx = ctx
+
+
+class ConfirmForm(StepForm):
+    """A step whose only input is the button press."""

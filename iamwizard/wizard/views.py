@@ -1,0 +1,109 @@
+"""Thin views: render a step, hand a posted form to the engine, follow its outcome."""
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import engine, vault
+from .models import AwsCall, Run, StepState
+from .steps import BY_SLUG
+from .steps.sign_in_details import sign_in_csv as build_sign_in_csv
+
+
+def _run_or_404(run_id) -> Run:
+    if len(run_id) > 40:
+        raise Http404("No such run")
+    return get_object_or_404(Run, pk=run_id)
+
+
+def _step_url(run, slug):
+    return reverse("wizard:step", args=[run.id, slug])
+
+
+@require_http_methods(["GET", "POST"])
+def home(request):
+    """The front door: what the wizard does, and a button that starts a new run."""
+    if request.method == "POST":
+        run = engine.start_run()
+        return redirect(_step_url(run, "connect"))
+    return render(request, "wizard/home.html")
+
+
+@require_http_methods(["GET"])
+def resume(request, run_id):
+    """The resume link: carry on where the run stopped, from any browser."""
+    run = _run_or_404(run_id)
+    ctx = engine.context_for(run, "")
+    return redirect(_step_url(run, engine.first_open_step(ctx).slug))
+
+
+@require_http_methods(["GET", "POST"])
+def step_page(request, run_id, slug):
+    """One wizard step: why it matters, what it will call, the form, and what AWS confirmed."""
+    run = _run_or_404(run_id)
+    step = BY_SLUG.get(slug)
+    if step is None:
+        raise Http404("No such step")
+    ctx = engine.context_for(run, slug)
+    if not engine.can_visit(ctx, slug):
+        return redirect(_step_url(run, engine.first_open_step(ctx).slug))
+    request.no_store = True  # pages may show a one-time secret: never cache them
+    bound, problem, status = {}, None, 200
+    if request.method == "POST":
+        outcome = engine.submit(run, slug, request.POST)
+        if outcome.redirect:
+            run.refresh_from_db()
+            ctx = engine.context_for(run, slug)
+            state = ctx.states[slug]
+            target = slug if state.status != StepState.DONE else engine.first_open_step(ctx).slug
+            return redirect(_step_url(run, target))
+        bound[outcome.action] = outcome.form
+        problem = outcome.problem
+        status = 400 if outcome.problem is None else 200
+        run.refresh_from_db()
+        ctx = engine.context_for(run, slug)
+    return render(request, "wizard/step.html", _page_context(ctx, step, bound, problem), status=status)
+
+
+def _page_context(ctx, step, bound, problem):
+    state = ctx.states[step.slug]
+    frozen = engine.is_frozen(ctx, step.slug)
+    forms = {}
+    if not frozen and not (state.status == StepState.DONE and step.irreversible):
+        for action in step.forms(ctx):
+            forms[action] = bound.get(action) or engine.bind_form(step, ctx, action)
+    nav = []
+    applicable = {s.slug for s in engine.applicable_steps(ctx)}
+    for s in engine.STEPS:
+        if s.slug in applicable:
+            nav.append({"slug": s.slug, "title": s.nav_title, "status": ctx.status(s.slug), "current": s.slug == step.slug, "reachable": engine.can_visit(ctx, s.slug)})
+    return {
+        "run": ctx.run,
+        "step": step,
+        "state": state,
+        "nav": nav,
+        "forms": forms,
+        "frozen": frozen,
+        "problem": problem,
+        "planned": step.planned_calls(ctx) if ctx.status("connect") == StepState.DONE or step.slug == "connect" else [],
+        "calls": AwsCall.objects.filter(run=ctx.run, step=step.slug).order_by("-at", "-id")[:30],
+        "next_step": engine.first_open_step(ctx) if state.status == StepState.DONE else None,
+        "resume_url": ctx.run and reverse("wizard:resume", args=[ctx.run.id]),
+        **step.context(ctx),
+    }
+
+
+@require_POST
+def sign_in_csv(request, run_id):
+    """Download .csv file: the console's columns, available only while the password still exists."""
+    run = _run_or_404(run_id)
+    ctx = engine.context_for(run, "sign-in-details")
+    if not engine.can_visit(ctx, "sign-in-details"):
+        raise Http404("Not available")
+    password = vault.unseal(run.password_box)
+    if password is None:
+        return redirect(_step_url(run, "sign-in-details"))
+    response = HttpResponse(build_sign_in_csv(ctx, password), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{ctx.user_name}_credentials.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
