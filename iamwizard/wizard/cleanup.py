@@ -1,0 +1,123 @@
+"""Remove what a run created, in the order AWS requires, with a report line per resource.
+
+AWS refuses DeleteUser (DeleteConflict) while the user still has a login profile, access
+keys, certificates, SSH keys, MFA devices, policies or group memberships, so those go
+first. Deleting is scoped: a user is only touched when it carries the run's tag.
+"""
+from dataclasses import dataclass, field
+
+from iamwizard.aws.gateway import AwsError
+
+RUN_TAG = "iamwizard:run"
+
+
+@dataclass
+class CleanupLine:
+    resource: str
+    action: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class CleanupReport:
+    lines: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(line.ok for line in self.lines)
+
+    def add(self, resource, action, ok=True, detail=""):
+        self.lines.append(CleanupLine(resource, action, ok, detail))
+
+
+def _try(report, resource, action, call, *, missing_ok=True):
+    """Make one deleting call; NoSuchEntity means it is already gone, which is what we want."""
+    try:
+        call()
+    except AwsError as exc:
+        if missing_ok and exc.code == "NoSuchEntity":
+            report.add(resource, action, True, "already gone")
+            return True
+        report.add(resource, action, False, f"{exc.code}: {exc.problem.message}")
+        return False
+    report.add(resource, action, True)
+    return True
+
+
+def _list(iam, operation, key, **params):
+    items, marker = [], None
+    while True:
+        page = iam(operation, **params, **({"Marker": marker} if marker else {}))
+        items += page.get(key, [])
+        marker = page.get("Marker") if page.get("IsTruncated") else None
+        if not marker:
+            return items
+
+
+def user_belongs_to_run(iam, user_name: str, run_id: str) -> bool:
+    tags = iam("ListUserTags", UserName=user_name).get("Tags", [])
+    return any(t["Key"] == RUN_TAG and t["Value"] == run_id for t in tags)
+
+
+def delete_user_everything(iam, user_name: str, report: CleanupReport):
+    """Everything attached to the user, then the user. `iam(operation, **params)` makes the calls."""
+    u = f"user {user_name}"
+    _try(report, f"{u}: console password", "DeleteLoginProfile", lambda: iam("DeleteLoginProfile", UserName=user_name))
+    for key in _list(iam, "ListAccessKeys", "AccessKeyMetadata", UserName=user_name):
+        _try(report, f"{u}: access key {key['AccessKeyId']}", "DeleteAccessKey", lambda k=key: iam("DeleteAccessKey", UserName=user_name, AccessKeyId=k["AccessKeyId"]))
+    for cert in _list(iam, "ListSigningCertificates", "Certificates", UserName=user_name):
+        _try(report, f"{u}: signing certificate", "DeleteSigningCertificate", lambda c=cert: iam("DeleteSigningCertificate", UserName=user_name, CertificateId=c["CertificateId"]))
+    for ssh in _list(iam, "ListSSHPublicKeys", "SSHPublicKeys", UserName=user_name):
+        _try(report, f"{u}: SSH key", "DeleteSSHPublicKey", lambda s=ssh: iam("DeleteSSHPublicKey", UserName=user_name, SSHPublicKeyId=s["SSHPublicKeyId"]))
+    for device in _list(iam, "ListMFADevices", "MFADevices", UserName=user_name):
+        serial = device["SerialNumber"]
+        if _try(report, f"{u}: MFA device {serial}", "DeactivateMFADevice", lambda: iam("DeactivateMFADevice", UserName=user_name, SerialNumber=serial)) and ":mfa/" in serial:
+            _try(report, f"MFA device {serial}", "DeleteVirtualMFADevice", lambda: iam("DeleteVirtualMFADevice", SerialNumber=serial))
+    for name in _list(iam, "ListUserPolicies", "PolicyNames", UserName=user_name):
+        _try(report, f"{u}: inline policy {name}", "DeleteUserPolicy", lambda n=name: iam("DeleteUserPolicy", UserName=user_name, PolicyName=n))
+    for policy in _list(iam, "ListAttachedUserPolicies", "AttachedPolicies", UserName=user_name):
+        _try(report, f"{u}: policy {policy['PolicyName']}", "DetachUserPolicy", lambda p=policy: iam("DetachUserPolicy", UserName=user_name, PolicyArn=p["PolicyArn"]))
+    for group in _list(iam, "ListGroupsForUser", "Groups", UserName=user_name):
+        _try(report, f"{u}: membership of {group['GroupName']}", "RemoveUserFromGroup", lambda g=group: iam("RemoveUserFromGroup", UserName=user_name, GroupName=g["GroupName"]))
+    _try(report, u, "DeleteUser", lambda: iam("DeleteUser", UserName=user_name))
+
+
+def delete_group_if_empty(iam, group_name: str, report: CleanupReport):
+    """A group the run created goes too, but only once nobody is left in it."""
+    try:
+        members = iam("GetGroup", GroupName=group_name).get("Users", [])
+    except AwsError as exc:
+        report.add(f"group {group_name}", "GetGroup", exc.code == "NoSuchEntity", "already gone" if exc.code == "NoSuchEntity" else exc.problem.message)
+        return
+    if members:
+        report.add(f"group {group_name}", "DeleteGroup", True, "kept: other users are still in it")
+        return
+    for policy in _list(iam, "ListAttachedGroupPolicies", "AttachedPolicies", GroupName=group_name):
+        _try(report, f"group {group_name}: policy {policy['PolicyName']}", "DetachGroupPolicy", lambda p=policy: iam("DetachGroupPolicy", GroupName=group_name, PolicyArn=p["PolicyArn"]))
+    for name in _list(iam, "ListGroupPolicies", "PolicyNames", GroupName=group_name):
+        _try(report, f"group {group_name}: inline policy {name}", "DeleteGroupPolicy", lambda n=name: iam("DeleteGroupPolicy", GroupName=group_name, PolicyName=n))
+    _try(report, f"group {group_name}", "DeleteGroup", lambda: iam("DeleteGroup", GroupName=group_name))
+
+
+def cleanup_run(ctx, report: CleanupReport | None = None) -> CleanupReport:
+    """Delete the run's user (only if it carries this run's tag), its pending MFA device and its new group."""
+    report = report or CleanupReport()
+    iam = ctx.iam
+    user = ctx.user_name
+    if user:
+        try:
+            ours = user_belongs_to_run(iam, user, ctx.run.id)
+        except AwsError as exc:
+            ours = False
+            report.add(f"user {user}", "ListUserTags", exc.code == "NoSuchEntity", "not in AWS" if exc.code == "NoSuchEntity" else exc.problem.message)
+        if ours:
+            delete_user_everything(iam, user, report)
+    pending_serial = ctx.result("mfa").get("serial")
+    if pending_serial and ctx.status("mfa") != "done":
+        _try(report, f"MFA device {pending_serial}", "DeleteVirtualMFADevice", lambda: iam("DeleteVirtualMFADevice", SerialNumber=pending_serial))
+    perms = ctx.answers("permissions")
+    if perms.get("mode") == "group" and perms.get("group_name") and not perms.get("group_exists"):
+        if any(":CreateGroup:" in key for key in ctx.result("review").get("progress", [])):
+            delete_group_if_empty(iam, perms["group_name"], report)
+    return report
