@@ -1,0 +1,129 @@
+"""Name and tag rules of IAM, checked before calling AWS.
+
+botocore only checks required fields and minimum lengths, and the sandbox
+(moto) accepts nearly anything, so the wizard validates names itself and
+explains problems in plain words instead of showing a ValidationError.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Iterable
+
+# AWS's pattern is [\w+=,.@-]+ where \w means ASCII only: "José" is refused.
+_IAM_NAME_CHARS = re.compile(r"[\w+=,.@-]", re.ASCII)
+_IAM_CHARS_MESSAGE = "Use only letters, digits and + = , . @ _ - (no spaces)."
+
+MAX_TAGS = 50
+MAX_TAG_KEY = 128
+MAX_TAG_VALUE = 256
+_TAG_SYMBOLS = set("_.:/=+-@")
+_SHOWN_CHARS = 30  # long keys are cut in messages so they stay readable
+
+
+def _iam_name_problem(name: str, max_length: int, what: str) -> str | None:
+    """Shared check of IAM's name pattern: one message, the most useful first."""
+    if not name:
+        return f"Enter a {what}."
+    bad = _unique(ch for ch in name if not _IAM_NAME_CHARS.fullmatch(ch))
+    if bad:
+        shown = [ch for ch in bad if not ch.isspace()]
+        if not shown:
+            return _IAM_CHARS_MESSAGE
+        return f"{_IAM_CHARS_MESSAGE} Not allowed: {' '.join(shown)}"
+    if len(name) > max_length:
+        return f"At most {max_length} characters (this has {len(name)})."
+    return None
+
+
+def user_name_problem(name: str) -> str | None:
+    """None if AWS accepts `name` as a user name (1–64 chars), else why not."""
+    return _iam_name_problem(name, 64, "user name")
+
+
+def group_name_problem(name: str) -> str | None:
+    """None if AWS accepts `name` as a group name (1–128 chars), else why not."""
+    return _iam_name_problem(name, 128, "group name")
+
+
+def mfa_device_name_problem(name: str) -> str | None:
+    """None if AWS accepts `name` as a virtual MFA device name (1–226 chars)."""
+    return _iam_name_problem(name, 226, "device name")
+
+
+def same_name_ignoring_case(name: str, existing: Iterable[str]) -> str | None:
+    """The existing name that clashes with `name`, or None.
+
+    IAM names are unique ignoring case ("Alice" blocks "alice"), which moto
+    does not enforce, so the wizard checks it.
+    """
+    folded = name.casefold()
+    for other in existing:
+        if other.casefold() == folded:
+            return other
+    return None
+
+
+def _tag_char_ok(ch: str) -> bool:
+    """AWS's tag pattern [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]: letters, separators, numbers."""
+    return unicodedata.category(ch)[0] in "LZN" or ch in _TAG_SYMBOLS
+
+
+def _shown(text: str) -> str:
+    """A tag key as it appears in messages: quoted, cut when long."""
+    if len(text) > _SHOWN_CHARS:
+        text = text[:_SHOWN_CHARS] + "…"
+    return f'"{text}"'
+
+
+def _describe_chars(chars: list[str]) -> str:
+    """Names characters people cannot see (tab, line break) instead of printing them."""
+    names = {"\t": "tab", "\n": "line break", "\r": "line break"}
+    return ", ".join(names.get(ch, ch) for ch in _unique(chars))
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _one_tag_problems(number: int, key: str, value: str) -> list[str]:
+    """Problems of a single tag; `number` (1-based) names it when the key is empty."""
+    label = f"Tag {_shown(key)}" if key else f"Tag {number}"
+    problems = []
+    if not key:
+        problems.append(f"{label}: enter a key.")
+    if len(key) > MAX_TAG_KEY:
+        problems.append(f"{label}: the key can have at most {MAX_TAG_KEY} characters (this has {len(key)}).")
+    if len(value) > MAX_TAG_VALUE:
+        problems.append(f"{label}: the value can have at most {MAX_TAG_VALUE} characters (this has {len(value)}).")
+    for part, text in (("key", key), ("value", value)):
+        bad = [ch for ch in text if not _tag_char_ok(ch)]
+        if bad:
+            problems.append(
+                f"{label}: the {part} may use only letters, digits, spaces and _ . : / = + - @"
+                f" (not {_describe_chars(bad)})."
+            )
+    if key.lower().startswith("aws:"):
+        problems.append(f'{label}: keys starting with "aws:" are reserved for AWS. Choose another key.')
+    return problems
+
+
+def tag_problems(tags: list[tuple[str, str]]) -> list[str]:
+    """Every broken IAM tag rule, one plain message each; [] when all is fine."""
+    problems = []
+    if len(tags) > MAX_TAGS:
+        problems.append(f"At most {MAX_TAGS} tags (this has {len(tags)}). Remove some.")
+    first_keys: dict[str, str] = {}
+    for number, (key, value) in enumerate(tags, start=1):
+        problems.extend(_one_tag_problems(number, key, value))
+        if not key:
+            continue
+        first = first_keys.get(key.lower())
+        if first is None:
+            first_keys[key.lower()] = key
+        else:
+            problems.append(
+                f"Tags {_shown(first)} and {_shown(key)} have the same key"
+                " (upper and lower case count as the same). Keep only one."
+            )
+    return problems

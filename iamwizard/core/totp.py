@@ -1,0 +1,276 @@
+"""Virtual MFA helpers: the otpauth link, the QR code and diagnosis of codes.
+
+EnableMFADevice only answers "InvalidAuthenticationCode", and the sandbox
+accepts any codes, so the wizard checks the two codes itself against the seed
+and tells newcomers *why* they fail (order, gap, phone clock, wrong entry).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import qrcode
+
+STEP_SECONDS = 30
+DIGITS = 6
+QR_LABEL = "QR code for your authenticator app"
+# How far from now (in 30 s steps) two codes still count as "typed just now"
+# when telling a reversed or gapped pair from a wrong one: 5 minutes each side.
+NEARBY_STEPS = 10
+
+
+def _normalize_seed(seed: str) -> str:
+    """Seed without spaces or base32 padding; authenticator apps dislike '='."""
+    return re.sub(r"\s+", "", seed).upper().rstrip("=")
+
+
+def otpauth_uri(
+    seed_b32: str, device_name: str, account_label: str, issuer: str = "Amazon Web Services"
+) -> str:
+    """The link inside AWS's QR code, with the issuer apps show as the entry title."""
+    label = quote(issuer, safe="") + ":" + quote(f"{device_name}@{account_label}", safe="@")
+    secret = quote(_normalize_seed(seed_b32), safe="")
+    return f"otpauth://totp/{label}?secret={secret}&issuer={quote(issuer, safe='')}"
+
+
+def group_secret(seed: str) -> str:
+    """The secret key in groups of four ("ABCD EFGH ..."), easier to type by hand."""
+    clean = _normalize_seed(seed)
+    return " ".join(clean[i : i + 4] for i in range(0, len(clean), 4))
+
+
+def _dark_runs(row: list[bool]):
+    """(start, length) of each run of dark modules in a row; one rect per run keeps the SVG small."""
+    x = 0
+    while x < len(row):
+        if row[x]:
+            start = x
+            while x < len(row) and row[x]:
+                x += 1
+            yield start, x - start
+        else:
+            x += 1
+
+
+def qr_svg(data: str) -> str:
+    """An inline SVG QR code of `data`, with no style attributes (the CSP forbids them).
+
+    The 4-module quiet zone is included and only a viewBox is set, so CSS decides
+    the size; black on an explicit white background scans in dark mode too.
+    """
+    code = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(data)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    size = len(matrix)
+    path = "".join(
+        f"M{x} {y}h{n}v1h-{n}z" for y, row in enumerate(matrix) for x, n in _dark_runs(row)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+        f'role="img" aria-label="{QR_LABEL}" shape-rendering="crispEdges">'
+        f"<title>{QR_LABEL}</title>"
+        f'<rect width="{size}" height="{size}" fill="#ffffff"/>'
+        f'<path fill="#000000" d="{path}"/>'
+        "</svg>"
+    )
+
+
+@dataclass
+class CodeDiagnosis:
+    """Verdict on two MFA codes; `field` ("code1", "code2" or None) is where to show the message."""
+
+    ok: bool
+    kind: str
+    message: str
+    field: str | None
+
+
+def clean_code(code: str) -> str:
+    """The code without spaces ("123 456" as some apps show it); send this to AWS."""
+    return re.sub(r"\s+", "", code)
+
+
+class _TotpGenerator:
+    """RFC 6238 codes (HMAC-SHA1, 6 digits) as AWS and pyotp compute them.
+
+    The HMAC pads are hashed once and copied per step: about twice as fast as
+    hmac.digest, which matters when searching a day of steps for clock drift.
+    """
+
+    def __init__(self, key: bytes):
+        if len(key) > 64:
+            key = hashlib.sha1(key).digest()
+        key = key.ljust(64, b"\0")
+        self._inner = hashlib.sha1(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha1(bytes(b ^ 0x5C for b in key))
+
+    def code(self, step: int) -> int:
+        inner = self._inner.copy()
+        inner.update(step.to_bytes(8, "big"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        digest = outer.digest()
+        offset = digest[-1] & 0x0F
+        return (int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF) % 10**DIGITS
+
+
+def _decode_seed(seed_b32: str) -> bytes:
+    clean = _normalize_seed(seed_b32)
+    return base64.b32decode(clean + "=" * (-len(clean) % 8))
+
+
+class _Codes:
+    """The codes of the steps first..last, to find where typed codes belong."""
+
+    def __init__(self, generator: _TotpGenerator, first: int, last: int):
+        self.first = first
+        self.codes = [generator.code(step) for step in range(first, last + 1)]
+
+    def steps_of(self, code: int) -> list[int]:
+        return [self.first + i for i, value in enumerate(self.codes) if value == code]
+
+    def consecutive(self, code1: int, code2: int) -> list[int]:
+        """Steps t where code1 is the code of t and code2 the code of t + 1."""
+        codes = self.codes
+        return [
+            self.first + i
+            for i in range(len(codes) - 1)
+            if codes[i] == code1 and codes[i + 1] == code2
+        ]
+
+
+def _format_problem(code: str, field: str, seed: str) -> CodeDiagnosis | None:
+    """A not_six_digits diagnosis for one field, or None if it is six digits."""
+    label = "MFA code 1" if field == "code1" else "MFA code 2"
+    if re.fullmatch(r"[0-9]{6}", code):  # not \d: AWS wants ASCII digits
+        return None
+    if not code:
+        message = f"Enter {label}: the 6-digit number your authenticator app shows."
+    elif _looks_like_secret(code, seed):
+        message = "That looks like the secret key, not a code: type the 6-digit number the app shows."
+    elif re.fullmatch(r"[0-9]+", code):
+        message = f"{label} must have 6 digits (this has {len(code)}). Type the number the app shows."
+    else:
+        message = f"{label} must be 6 digits, with no letters or symbols. Type the number the app shows."
+    return CodeDiagnosis(False, "not_six_digits", message, field)
+
+
+def _looks_like_secret(code: str, seed: str) -> bool:
+    """True for pasted seeds: the seed itself, part of it, or a long run of base32."""
+    upper = code.upper()
+    return (
+        len(upper) >= 8
+        and (upper in _normalize_seed(seed) or re.fullmatch(r"[A-Z2-7=]+", upper) is not None)
+    )
+
+
+def _minutes_phrase(minutes: int) -> str:
+    text = f"about {minutes} minute{'s' if minutes != 1 else ''}"
+    if minutes >= 120:
+        text += f" ({round(minutes / 60)} hours)"
+    return text
+
+
+def _drift_diagnosis(code2_step: int, now_step: int) -> CodeDiagnosis:
+    """The phone's clock is off: code 2 (typed just now) belongs to another time."""
+    offset_seconds = (code2_step - now_step) * STEP_SECONDS
+    minutes = max(1, round(abs(offset_seconds) / 60))
+    direction = "ahead" if offset_seconds > 0 else "behind"
+    message = (
+        f"The codes are right, but your phone's clock is {_minutes_phrase(minutes)} {direction}. "
+        "Turn on automatic date & time in the phone's settings, then type two new codes."
+    )
+    if direction == "behind" and minutes <= 5:
+        message += " (If you typed these codes a while ago, just type two new ones and submit them at once.)"
+    if minutes >= 55 and min(minutes % 60, 60 - minutes % 60) <= 5:
+        message += " A difference of whole hours often means the phone's time zone is wrong."
+    return CodeDiagnosis(False, "clock_drift", message, None)
+
+
+def _invalid(matches1: bool, matches2: bool, device_name: str | None) -> CodeDiagnosis:
+    """No usable pair; blame the single wrong field if the other one matched."""
+    if matches1 and not matches2:
+        return CodeDiagnosis(
+            False, "invalid",
+            "MFA code 2 doesn't match (code 1 does). Check for a typo, then type two new codes in a row.",
+            "code2",
+        )
+    if matches2 and not matches1:
+        return CodeDiagnosis(
+            False, "invalid",
+            "MFA code 1 doesn't match (code 2 does). Check for a typo, then type two new codes in a row.",
+            "code1",
+        )
+    entry = f'the entry named "{device_name}"' if device_name else "the entry you just added"
+    return CodeDiagnosis(
+        False, "invalid",
+        f"These codes don't belong to this MFA device. In your app, read the codes from {entry}"
+        " (not another account), and check for typos. If no such entry exists, scan the QR code again.",
+        None,
+    )
+
+
+def diagnose_codes(
+    seed_b32: str,
+    code1: str,
+    code2: str,
+    *,
+    now: float | None = None,
+    valid_window: int = 1,
+    drift_search_minutes: int = 24 * 60,
+    device_name: str | None = None,
+) -> CodeDiagnosis:
+    """Check two MFA codes the way EnableMFADevice will, and explain any failure.
+
+    Accepted ("ok"): code1 is the code of step t and code2 of step t + 1, where
+    code2's step is within `valid_window` steps of now (so with the default 1,
+    code2 may be from the previous, current or next 30 s window; code1 is the
+    one before it). Checks, in order: not_six_digits, same_code_twice, ok,
+    reversed, not_consecutive (both within NEARBY_STEPS of now), clock_drift
+    (a consecutive pair up to `drift_search_minutes` away), invalid.
+    """
+    code1, code2 = clean_code(code1), clean_code(code2)
+    for code, field in ((code1, "code1"), (code2, "code2")):
+        problem = _format_problem(code, field, seed_b32)
+        if problem:
+            return problem
+    if code1 == code2:
+        return CodeDiagnosis(
+            False, "same_code_twice",
+            "You typed the same code twice. Wait for the app to show the next code, then type it in MFA code 2.",
+            "code2",
+        )
+    generator = _TotpGenerator(_decode_seed(seed_b32))
+    number1, number2 = int(code1), int(code2)
+    now_step = int((time.time() if now is None else now) // STEP_SECONDS)
+    reach = NEARBY_STEPS + valid_window + 1
+    near = _Codes(generator, now_step - reach, now_step + reach)
+    pairs = near.consecutive(number1, number2)
+    if any(abs(t + 1 - now_step) <= valid_window for t in pairs):
+        return CodeDiagnosis(True, "ok", "The codes match.", None)
+    steps1 = [s for s in near.steps_of(number1) if abs(s - now_step) <= NEARBY_STEPS]
+    steps2 = [s for s in near.steps_of(number2) if abs(s - now_step) <= NEARBY_STEPS]
+    if steps1 and steps2 and min(steps1) > max(steps2):
+        return CodeDiagnosis(
+            False, "reversed",
+            "The codes are in the wrong order. Type the code the app shows first in MFA code 1,"
+            " then the next one in MFA code 2.",
+            None,
+        )
+    if steps1 and steps2 and not pairs:
+        return CodeDiagnosis(
+            False, "not_consecutive",
+            "Enter two codes in a row: after typing the first, wait for the next one and type it at once.",
+            None,
+        )
+    reach = max(reach, drift_search_minutes * 60 // STEP_SECONDS)
+    pairs = _Codes(generator, now_step - reach - 1, now_step + reach).consecutive(number1, number2)
+    if pairs:
+        closest = min(pairs, key=lambda t: abs(t + 1 - now_step))
+        return _drift_diagnosis(closest + 1, now_step)
+    return _invalid(bool(steps1), bool(steps2), device_name)

@@ -1,0 +1,276 @@
+import re
+import time
+
+import pyotp
+import pytest
+import qrcode
+
+from iamwizard.core.totp import (
+    CodeDiagnosis,
+    clean_code,
+    diagnose_codes,
+    group_secret,
+    otpauth_uri,
+    qr_svg,
+)
+
+SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+NOW = 56_666_667 * 30 + 10  # 10 s into a 30 s window
+N = NOW // 30
+TOTP = pyotp.TOTP(SEED)
+
+
+def code(step: int) -> str:
+    """Reference code from pyotp, independent of the module under test."""
+    return TOTP.at(step * 30)
+
+
+def diagnose(code1, code2, **kw):
+    return diagnose_codes(SEED, code1, code2, now=NOW, **kw)
+
+
+# --- otpauth URI and secret display ---------------------------------------------
+
+def test_otpauth_uri_format():
+    assert otpauth_uri("ABCDEFGH", "alice-phone", "123456789012") == (
+        "otpauth://totp/Amazon%20Web%20Services:alice-phone@123456789012"
+        "?secret=ABCDEFGH&issuer=Amazon%20Web%20Services"
+    )
+
+
+def test_otpauth_uri_quotes_special_characters():
+    uri = otpauth_uri("abcd efgh==", "a+b=c,d", "my alias", issuer="Acme & Co")
+    assert uri == (
+        "otpauth://totp/Acme%20%26%20Co:a%2Bb%3Dc%2Cd@my%20alias"
+        "?secret=ABCDEFGH&issuer=Acme%20%26%20Co"
+    )
+
+
+def test_otpauth_uri_is_understood_by_pyotp():
+    parsed = pyotp.parse_uri(otpauth_uri(SEED, "alice.phone", "example-alias"))
+    assert parsed.secret == SEED
+    assert parsed.issuer == "Amazon Web Services"
+    assert parsed.name == "alice.phone@example-alias"
+
+
+def test_group_secret():
+    assert group_secret("ABCDEFGHIJKLMNOP") == "ABCD EFGH IJKL MNOP"
+    assert group_secret("abcdefghij") == "ABCD EFGH IJ"
+    assert group_secret(" ABCD EFGH ") == "ABCD EFGH"
+    assert group_secret("") == ""
+    assert group_secret(SEED).replace(" ", "") == SEED
+
+
+# --- QR code ----------------------------------------------------------------------
+
+def _matrix_from_svg(svg: str) -> list[list[bool]]:
+    size = int(re.search(r'viewBox="0 0 (\d+) \1"', svg).group(1))
+    matrix = [[False] * size for _ in range(size)]
+    for x, y, n in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\3z", svg):
+        for dx in range(int(n)):
+            matrix[int(y)][int(x) + dx] = True
+    return matrix
+
+
+def _reference_matrix(data: str) -> list[list[bool]]:
+    qr = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    qr.add_data(data)
+    qr.make(fit=True)
+    return qr.get_matrix()
+
+
+@pytest.mark.parametrize("data", ["x", otpauth_uri(SEED, "alice-phone", "123456789012")])
+def test_qr_svg_draws_exactly_the_qr_matrix(data):
+    assert _matrix_from_svg(qr_svg(data)) == _reference_matrix(data)
+
+
+def test_qr_svg_has_quiet_zone_of_four_modules():
+    matrix = _matrix_from_svg(qr_svg("hello"))
+    size = len(matrix)
+    for i in range(size):
+        for j in list(range(4)) + list(range(size - 4, size)):
+            assert not matrix[i][j] and not matrix[j][i]
+    assert any(matrix[4])  # the code starts right after the quiet zone
+
+
+def test_qr_svg_is_inline_accessible_and_csp_safe():
+    svg = qr_svg(otpauth_uri(SEED, "d", "a"))
+    assert svg.startswith("<svg ") and svg.endswith("</svg>")
+    assert "<?xml" not in svg
+    assert "style" not in svg.lower()
+    assert 'role="img"' in svg
+    assert 'aria-label="QR code for your authenticator app"' in svg
+    assert "<title>QR code for your authenticator app</title>" in svg
+    assert svg.count("<path") == 1
+    assert "width=" not in svg.split(">")[0]  # sized by CSS through the viewBox
+    assert SEED not in svg  # the secret is drawn, never written out
+
+
+# --- diagnose_codes ----------------------------------------------------------------
+
+def test_reference_codes_are_distinct_nearby():
+    """Guards the fixtures below: no accidental code collisions around NOW."""
+    nearby = [code(s) for s in range(N - 30, N + 30)]
+    assert len(set(nearby)) == len(nearby)
+
+
+@pytest.mark.parametrize("first_step", [N - 2, N - 1, N])
+def test_ok_within_window(first_step):
+    result = diagnose(code(first_step), code(first_step + 1))
+    assert result == CodeDiagnosis(True, "ok", "The codes match.", None)
+
+
+def test_ok_with_spaces_and_default_clock():
+    now_step = int(time.time() // 30)
+    c1, c2 = code(now_step - 1), code(now_step)
+    # With valid_window=1 this stays ok even if the clock ticks into the next window meanwhile.
+    assert diagnose_codes(SEED, f" {c1[:3]} {c1[3:]} ", c2).ok
+
+
+def test_valid_window_zero_accepts_only_current_step():
+    assert diagnose(code(N - 1), code(N), valid_window=0).ok
+    assert not diagnose(code(N - 2), code(N - 1), valid_window=0).ok
+
+
+def test_lowercase_seed_with_spaces_works():
+    assert diagnose_codes(group_secret(SEED).lower(), code(N - 1), code(N), now=NOW).ok
+
+
+@pytest.mark.parametrize("bad, hint", [
+    ("", "Enter MFA code"),
+    ("12345", "this has 5"),
+    ("1234567", "this has 7"),
+    ("12a456", "no letters"),
+    ("123-456", "no letters"),
+    (SEED, "secret key"),
+    ("JBSW Y3DP", "secret key"),
+    ("jbswy3dpehpk", "secret key"),
+])
+@pytest.mark.parametrize("field", ["code1", "code2"])
+def test_not_six_digits(bad, hint, field):
+    codes = {"code1": code(N - 1), "code2": code(N)} | {field: bad}
+    result = diagnose(codes["code1"], codes["code2"])
+    assert (result.ok, result.kind, result.field) == (False, "not_six_digits", field)
+    assert hint in result.message
+
+
+def test_secret_key_message_text():
+    assert diagnose(SEED, code(N)).message == (
+        "That looks like the secret key, not a code: type the 6-digit number the app shows."
+    )
+
+
+def test_first_field_checked_first():
+    assert diagnose("1", "2").field == "code1"
+
+
+def test_same_code_twice():
+    result = diagnose(code(N), f"{code(N)[:3]} {code(N)[3:]}")
+    assert (result.kind, result.field) == ("same_code_twice", "code2")
+    assert "wait for the app to show the next code" in result.message.lower()
+
+
+def test_same_code_twice_even_if_unknown():
+    assert diagnose("111111", "111111").kind == "same_code_twice"
+
+
+@pytest.mark.parametrize("step", [N - 1, N, N + 3])
+def test_reversed(step):
+    result = diagnose(code(step), code(step - 1))
+    assert (result.ok, result.kind, result.field) == (False, "reversed", None)
+    assert "wrong order" in result.message
+
+
+def test_reversed_with_gap():
+    assert diagnose(code(N), code(N - 5)).kind == "reversed"
+
+
+@pytest.mark.parametrize("steps", [(N - 4, N), (N - 2, N), (N - 10, N + 1)])
+def test_not_consecutive(steps):
+    result = diagnose(code(steps[0]), code(steps[1]))
+    assert (result.kind, result.field) == ("not_consecutive", None)
+    assert result.message == (
+        "Enter two codes in a row: after typing the first, wait for the next one and type it at once."
+    )
+
+
+@pytest.mark.parametrize("code2_step, minutes, direction", [
+    (N + 2, 1, "ahead"),
+    (N - 2, 1, "behind"),
+    (N + 10, 5, "ahead"),
+    (N - 14, 7, "behind"),
+    (N + 2 * 37, 37, "ahead"),
+    (N - 2 * 600, 600, "behind"),
+    (N + 2 * 1440, 1440, "ahead"),
+])
+def test_clock_drift(code2_step, minutes, direction):
+    result = diagnose(code(code2_step - 1), code(code2_step))
+    assert (result.ok, result.kind, result.field) == (False, "clock_drift", None)
+    assert f"about {minutes} minute" in result.message
+    assert direction in result.message
+    assert "automatic date & time" in result.message
+
+
+def test_small_delay_behind_mentions_typing_slowly():
+    assert "a while ago" in diagnose(code(N - 5), code(N - 4)).message
+    assert "a while ago" not in diagnose(code(N + 3), code(N + 4)).message
+
+
+def test_whole_hours_suggest_time_zone():
+    result = diagnose(code(N + 119), code(N + 120))
+    assert "about 60 minutes" in result.message and "time zone" in result.message
+    result = diagnose(code(N - 481), code(N - 480))
+    assert "about 240 minutes (4 hours) behind" in result.message
+    assert "time zone" not in diagnose(code(N + 59), code(N + 60)).message
+
+
+def test_drift_beyond_search_is_invalid():
+    assert diagnose(code(N + 2 * 61), code(N + 2 * 61 + 1), drift_search_minutes=60).kind == "invalid"
+    assert diagnose(code(N + 2 * 59), code(N + 2 * 59 + 1), drift_search_minutes=60).kind == "clock_drift"
+
+
+def _unused_code() -> str:
+    """A code that no step within a day of NOW produces."""
+    used = {code(s) for s in range(N - 2900, N + 2900)}
+    return next(c for c in (f"{i:06d}" for i in range(123456, 10**6)) if c not in used)
+
+
+def test_invalid_both_codes():
+    wrong1 = _unused_code()
+    wrong2 = f"{(int(wrong1) + 1) % 10**6:06d}"
+    result = diagnose(wrong1, wrong2, device_name="alice-phone")
+    assert (result.ok, result.kind, result.field) == (False, "invalid", None)
+    assert '"alice-phone"' in result.message
+    assert "entry you just added" in diagnose(wrong1, wrong2).message
+
+
+def test_invalid_blames_the_wrong_field():
+    wrong = _unused_code()
+    assert diagnose(code(N - 1), wrong).field == "code2"
+    assert diagnose(wrong, code(N)).field == "code1"
+    assert diagnose(wrong, code(N)).kind == "invalid"
+
+
+def test_leading_zero_codes():
+    step = next(s for s in range(N - 2000, N + 2000) if code(s).startswith("0"))
+    assert diagnose_codes(SEED, code(step - 1), code(step), now=step * 30 + 5).ok
+
+
+def test_fast_enough_for_full_drift_search():
+    wrong = _unused_code()
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        assert diagnose(wrong, code(N)).kind == "invalid"
+        best = min(best, time.perf_counter() - start)
+    assert best < 0.05
+
+
+def test_clean_code():
+    assert clean_code(" 123 456\n") == "123456"
+
+
+def test_non_ascii_digits_are_not_a_code():
+    result = diagnose("١٢٣٤٥٦", code(N))  # Arabic-Indic digits
+    assert (result.kind, result.field) == ("not_six_digits", "code1")
+    assert "no letters or symbols" in result.message
