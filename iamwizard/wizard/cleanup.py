@@ -55,9 +55,9 @@ def _list(iam, operation, key, **params):
             return items
 
 
-def user_belongs_to_run(iam, user_name: str, run_id: str) -> bool:
+def user_belongs_to_run(iam, user_name: str, run) -> bool:
     tags = iam("ListUserTags", UserName=user_name).get("Tags", [])
-    return any(t["Key"] == RUN_TAG and t["Value"] == run_id for t in tags)
+    return any(t["Key"] == RUN_TAG and t["Value"] == run.tag_value for t in tags)
 
 
 def delete_user_everything(iam, user_name: str, report: CleanupReport):
@@ -107,7 +107,7 @@ def cleanup_run(ctx, report: CleanupReport | None = None) -> CleanupReport:
     user = ctx.user_name
     if user:
         try:
-            ours = user_belongs_to_run(iam, user, ctx.run.id)
+            ours = user_belongs_to_run(iam, user, ctx.run)
         except AwsError as exc:
             ours = False
             report.add(f"user {user}", "ListUserTags", exc.code == "NoSuchEntity", "not in AWS" if exc.code == "NoSuchEntity" else exc.problem.message)

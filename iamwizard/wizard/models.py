@@ -3,6 +3,7 @@
 Secrets never sit here in plaintext: the one-time console password and the MFA seed
 are Fernet-encrypted (see `vault.py`) and erased as soon as they have served.
 """
+import hashlib
 import secrets
 
 from django.db import models
@@ -39,7 +40,13 @@ class Run(models.Model):
     mfa_locked_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
-        return f"run {self.id[:8]}… ({self.target})"
+        return f"run {self.tag_value[:8]} ({self.target})"
+
+    @property
+    def tag_value(self) -> str:
+        """What the run's AWS resources are tagged with: derived from the id, but not the id
+        itself, which opens the run and must not be readable by anyone who can list tags."""
+        return hashlib.sha256(self.id.encode()).hexdigest()[:24]
 
 
 class StepState(models.Model):

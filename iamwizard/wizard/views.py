@@ -55,7 +55,7 @@ def step_page(request, run_id, slug):
             run.refresh_from_db()
             ctx = engine.context_for(run, slug)
             state = ctx.states[slug]
-            target = slug if state.status != StepState.DONE else engine.first_open_step(ctx).slug
+            target = slug if state.status != StepState.DONE or step.show_result else engine.first_open_step(ctx).slug
             return redirect(_step_url(run, target))
         bound[outcome.action] = outcome.form
         problem = outcome.problem
@@ -86,7 +86,7 @@ def _page_context(ctx, step, bound, problem):
         "frozen": frozen,
         "problem": problem,
         "planned": step.planned_calls(ctx) if ctx.status("connect") == StepState.DONE or step.slug == "connect" else [],
-        "calls": AwsCall.objects.filter(run=ctx.run, step=step.slug).order_by("-at", "-id")[:30],
+        "calls": AwsCall.objects.filter(run=ctx.run, step=step.slug).order_by("at", "id")[:40],
         "next_step": engine.first_open_step(ctx) if state.status == StepState.DONE else None,
         "resume_url": ctx.run and reverse("wizard:resume", args=[ctx.run.id]),
         **step.context(ctx),

@@ -43,6 +43,8 @@ class Step:
     submit_label = "Continue"
     # Once done, a step marked irreversible freezes every step before it (the user exists now).
     irreversible = False
+    # After success, stay on the step to show what AWS confirmed (False: go straight on).
+    show_result = True
     # Run execute() as soon as the run reaches this step (read-only steps such as the summary).
     auto_execute = False
 

@@ -79,6 +79,7 @@ class Permissions(Step):
     slug = "permissions"
     title = "Set permissions"
     extra_template = "wizard/steps/_permissions_extra.html"
+    show_result = False
     nav_title = "Permissions"
     why = (
         "A new IAM user can do nothing at all until a policy allows it. Grant the least privilege: only "

@@ -6,8 +6,9 @@ from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
 from .forms import ConfirmForm
 from .permissions import ADMINISTRATOR_ACCESS, policy_name
 
+from ..cleanup import RUN_TAG, user_belongs_to_run
+
 CHANGE_PASSWORD_POLICY = "arn:aws:iam::aws:policy/IAMUserChangePassword"
-RUN_TAG = "iamwizard:run"
 
 
 def needs_change_password_policy(ctx) -> bool:
@@ -21,7 +22,7 @@ def creation_calls(ctx) -> list:
     """The calls that create the user, in order, exactly as they will be made (password redacted)."""
     details, perms = ctx.answers("user-details"), ctx.answers("permissions")
     user = details["user_name"]
-    calls = [PlannedCall("iam", "CreateUser", {"UserName": user, "Tags": [{"Key": RUN_TAG, "Value": ctx.run.id}]}, "Creates the user, tagged so the wizard can recognise it later.")]
+    calls = [PlannedCall("iam", "CreateUser", {"UserName": user, "Tags": [{"Key": RUN_TAG, "Value": ctx.run.tag_value}]}, "Creates the user, tagged so the wizard can recognise it later.")]
     if details.get("console_access"):
         calls.append(PlannedCall("iam", "CreateLoginProfile", {"UserName": user, "Password": "<password>", "PasswordResetRequired": bool(details.get("must_reset"))}, "Gives the user a console password."))
     if perms["mode"] == "group":
@@ -82,13 +83,9 @@ class Review(Step):
         except AwsError as exc:
             if exc.code != "EntityAlreadyExists":
                 raise
-            if operation == "CreateUser" and not self._is_ours(ctx, params["UserName"]):
+            if operation == "CreateUser" and not user_belongs_to_run(ctx.iam, params["UserName"], ctx.run):
                 raise StepInputError(None, f"Someone else created a user named {params['UserName']} meanwhile. Go back to User details and choose another name.") from None
             # Otherwise an earlier, interrupted attempt of this run already made it: keep it.
-
-    def _is_ours(self, ctx, user_name) -> bool:
-        tags = ctx.iam("ListUserTags", UserName=user_name).get("Tags", [])
-        return any(t["Key"] == RUN_TAG and t["Value"] == ctx.run.id for t in tags)
 
     def verify(self, ctx, result):
         user = ctx.user_name

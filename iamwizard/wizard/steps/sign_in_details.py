@@ -23,6 +23,7 @@ def sign_in_csv(ctx, password: str) -> str:
 class SignInDetails(Step):
     slug = "sign-in-details"
     title = "Retrieve password"
+    show_result = False
     nav_title = "Sign-in details"
     submit_label = "I have saved it — continue"
     irreversible = True

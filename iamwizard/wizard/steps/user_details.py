@@ -70,6 +70,7 @@ class UserDetailsForm(StepForm):
 class UserDetails(Step):
     slug = "user-details"
     title = "Specify user details"
+    show_result = False
     nav_title = "User details"
     why = (
         "An IAM user is a person (or a program) with its own name and its own credentials inside your "
