@@ -6,8 +6,14 @@ import threading
 # (AdministratorAccess, ReadOnlyAccess, ...) exist in every emulated account.
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
+import atexit  # noqa: E402
+
 from moto.server import DomainDispatcherApplication, create_backend_app  # noqa: E402
 from werkzeug.serving import make_server as werkzeug_make_server  # noqa: E402
+
+from . import accounts  # noqa: E402
+from .middleware import SandboxMiddleware  # noqa: E402
+from .persistence import Store  # noqa: E402
 
 SANDBOX_ACCESS_KEY = "AKIASANDBOXADMIN0000"
 SANDBOX_SECRET_KEY = "sandbox-secret-not-a-real-key"
@@ -17,13 +23,46 @@ _lock = threading.Lock()
 _embedded = None  # (server, thread, endpoint)
 
 
+_state_lock = threading.RLock()  # guards moto's IAM/STS models in this process
+_stores = {}  # data_dir -> Store (one per directory and process)
+_stores_lock = threading.Lock()
+
+
+def _store_for(data_dir):
+    key = os.path.abspath(os.fspath(data_dir))
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            store = Store(key, _state_lock)
+            with _state_lock:
+                store.load()
+            _stores[key] = store
+        return store
+
+
 def make_app(data_dir=None):
-    return DomainDispatcherApplication(create_backend_app)
+    """moto's server app behind the sandbox middleware; state persists in data_dir when given."""
+    accounts.install()
+    store = _store_for(data_dir) if data_dir else None
+    app = SandboxMiddleware(DomainDispatcherApplication(create_backend_app), store=store, lock=_state_lock)
+    return app
+
+
+def flush():
+    """Write every pending change to disk now."""
+    for store in list(_stores.values()):
+        store.flush()
+
+
+atexit.register(flush)
 
 
 def make_server(host="127.0.0.1", port=0, data_dir=None):
     """A threaded WSGI server for the sandbox; port 0 picks a free port."""
-    return werkzeug_make_server(host, port, make_app(data_dir), threaded=True)
+    app = make_app(data_dir)
+    server = werkzeug_make_server(host, port, app, threaded=True)
+    server.sandbox_store = app.store
+    return server
 
 
 def _endpoint(server):
@@ -50,6 +89,9 @@ def stop_embedded():
             server, thread, _ = _embedded
             server.shutdown()
             thread.join()
+            server.server_close()
+            if server.sandbox_store is not None:
+                server.sandbox_store.flush()
             _embedded = None
 
 
@@ -60,3 +102,5 @@ def serve_forever(host="127.0.0.1", port=0, data_dir=None, on_ready=print):
         server.serve_forever()
     finally:
         server.server_close()
+        if server.sandbox_store is not None:
+            server.sandbox_store.close()

@@ -1,0 +1,32 @@
+"""Run the sandbox standalone: python -m iamwizard.sandbox --port N --data-dir D"""
+import argparse
+import signal
+import sys
+
+from .server import serve_forever
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m iamwizard.sandbox", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--data-dir", default=None, help="directory where the sandbox state persists")
+    args = parser.parse_args(argv)
+
+    def stop(signum, frame):
+        raise SystemExit(0)  # unwinds serve_forever, whose finally writes the state
+
+    signal.signal(signal.SIGTERM, stop)
+
+    def ready(endpoint):
+        print(f"Sandbox listening on {endpoint}", flush=True)
+
+    try:
+        serve_forever(args.host, args.port, args.data_dir, on_ready=ready)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,394 @@
+"""Per-action IAM/STS rules where moto differs from AWS.
+
+Each handler takes a middleware.Request and returns a WSGI response: either its
+own (success or IAMError) or moto's via `request.forward()`.
+"""
+import fnmatch
+import json
+import re
+from urllib.parse import unquote
+
+from moto.core.exceptions import ServiceException
+from moto.core.utils import utcnow
+
+from . import accounts, mfa, passwords, rules
+from .awsxml import STS_NS, IAMError, blob, element, result
+
+MFA_DEVICES_PER_USER = 8
+AWS_POLICY_PREFIX = "arn:aws:iam::aws:policy/"
+
+# What AWS answers to ChangePassword with a wrong OldPassword is not documented;
+# the documented ChangePassword errors are EntityTemporarilyUnmodifiable,
+# InvalidUserType, LimitExceeded, NoSuchEntity, PasswordPolicyViolation. We answer
+# InvalidUserType (400), as other AWS emulators checked against AWS do.
+WRONG_OLD_PASSWORD = ("InvalidUserType", "The old password is incorrect.")
+NOT_AN_IAM_USER = ("InvalidUserType", "Only IAM users can change their own password.")
+
+
+def _iso(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
+
+
+def _user(request, name):
+    user = request.backend.users.get(name or "")
+    if user is None:
+        raise IAMError("NoSuchEntity", f"The user with name {name} cannot be found.")
+    return user
+
+
+def _check_name(value, rule):
+    message = rules.name_error(value, rule)
+    if message:
+        raise IAMError("ValidationError", message)
+
+
+def _moto_call(function, *args):
+    try:
+        return function(*args)
+    except ServiceException as error:
+        raise IAMError(error.code, error.message)
+
+
+def _policy(request):
+    return passwords.policy_from_moto(request.backend.account_password_policy)
+
+
+def _check_password(request, password, user=None):
+    policy = _policy(request)
+    problems = passwords.violations(password, policy)
+    if not problems and user is not None and policy.password_reuse_prevention:
+        history = getattr(user, "sandbox_password_history", [])[-policy.password_reuse_prevention:]
+        if any(passwords.verify_password(password, old) for old in history):
+            problems = ["Password should not be one of your previous passwords"]
+    if problems:
+        raise IAMError("PasswordPolicyViolation", passwords.violation_message(problems))
+
+
+def _set_password(user, password):
+    hashed = passwords.hash_password(password)
+    history = getattr(user, "sandbox_password_history", [])
+    user.sandbox_password_history = (history + [hashed])[-24:]
+    user.password = hashed
+
+
+def _has_login_profile(user):
+    return bool(user.password)
+
+
+def _login_profile_xml(user):
+    created = getattr(user, "sandbox_login_profile_created", None) or user.create_date
+    return ("<LoginProfile>" + element("UserName", user.name) + element("CreateDate", _iso(created))
+            + element("PasswordResetRequired", bool(user.password_reset_required)) + "</LoginProfile>")
+
+
+# --- users and groups -------------------------------------------------------
+
+def create_user(request):
+    name = request.param("UserName")
+    _check_name(name, rules.USER_NAME)
+    existing = rules.find_ignoring_case(request.backend.users, name)
+    if existing is not None:
+        raise IAMError("EntityAlreadyExists", f"User with name {name} already exists.")
+    return request.forward()
+
+
+def update_user(request):
+    new_name = request.param("NewUserName")
+    if new_name is not None:
+        _check_name(new_name, rules.USER_NAME)
+        _user(request, request.param("UserName"))
+        others = [n for n in request.backend.users if n != request.param("UserName")]
+        if rules.find_ignoring_case(others, new_name) is not None:
+            raise IAMError("EntityAlreadyExists", f"User with name {new_name} already exists.")
+    return request.forward()
+
+
+def create_group(request):
+    name = request.param("GroupName")
+    _check_name(name, rules.GROUP_NAME)
+    if rules.find_ignoring_case(request.backend.groups, name) is not None:
+        raise IAMError("EntityAlreadyExists", f"Group with name {name} already exists.")
+    return request.forward()
+
+
+def update_group(request):
+    new_name = request.param("NewGroupName")
+    if new_name is not None:
+        _check_name(new_name, rules.GROUP_NAME)
+        others = [n for n in request.backend.groups if n != request.param("GroupName")]
+        if rules.find_ignoring_case(others, new_name) is not None:
+            raise IAMError("EntityAlreadyExists", f"Group with name {new_name} already exists.")
+    return request.forward()
+
+
+def delete_user(request):
+    user = _user(request, request.param("UserName"))
+    conflicts = [
+        (_has_login_profile(user), "must delete login profile first"),
+        (user.access_keys, "must delete access keys first"),
+        (user.signing_certificates, "must delete signing certificates first"),
+        (user.ssh_public_keys, "must delete SSH public keys first"),
+        (user.mfa_devices, "must delete MFA device first"),
+        (request.backend.get_groups_for_user(user.name), "must remove user from all groups first"),
+        (user.managed_policies, "must detach all policies first"),
+        (user.policies, "must delete policies first"),
+    ]
+    for present, what in conflicts:
+        if present:
+            raise IAMError("DeleteConflict", f"Cannot delete entity, {what}.")
+    return request.forward()
+
+
+def delete_group(request):
+    group = request.backend.groups.get(request.param("GroupName") or "")
+    if group is not None:
+        if group.users:
+            raise IAMError("DeleteConflict", "Cannot delete entity, must remove users from group first.")
+        if group.managed_policies:
+            raise IAMError("DeleteConflict", "Cannot delete entity, must detach all policies first.")
+        if group.policies:
+            raise IAMError("DeleteConflict", "Cannot delete entity, must delete policies first.")
+    return request.forward()
+
+
+# --- passwords --------------------------------------------------------------
+
+def _flag(value, default=False):
+    if value is None:
+        return default
+    return str(value).lower() == "true"
+
+
+def create_login_profile(request):
+    name = request.param("UserName")
+    user = _user(request, name)
+    if _has_login_profile(user):
+        raise IAMError("EntityAlreadyExists", f"Login Profile for user {name} already exists.")
+    password = request.param("Password") or ""
+    _check_password(request, password)
+    _set_password(user, password)
+    user.password_reset_required = _flag(request.param("PasswordResetRequired"))
+    user.sandbox_login_profile_created = utcnow()
+    return result("CreateLoginProfile", _login_profile_xml(user))
+
+
+def get_login_profile(request):
+    name = request.param("UserName") or request.caller_user_name()
+    user = _user(request, name)
+    if not _has_login_profile(user):
+        raise IAMError("NoSuchEntity", f"Login Profile for User {name} cannot be found.")
+    return result("GetLoginProfile", _login_profile_xml(user))
+
+
+def update_login_profile(request):
+    name = request.param("UserName")
+    user = _user(request, name)
+    if not _has_login_profile(user):
+        raise IAMError("NoSuchEntity", f"Login Profile for User {name} cannot be found.")
+    password = request.param("Password")
+    if password is not None:
+        _check_password(request, password, user)
+        _set_password(user, password)
+    if request.param("PasswordResetRequired") is not None:
+        user.password_reset_required = _flag(request.param("PasswordResetRequired"))
+    return result("UpdateLoginProfile")
+
+
+def delete_login_profile(request):
+    name = request.param("UserName")
+    user = _user(request, name)
+    if not _has_login_profile(user):
+        raise IAMError("NoSuchEntity", f"Login Profile for User {name} cannot be found.")
+    user.password = None
+    user.password_reset_required = False
+    return result("DeleteLoginProfile")
+
+
+def _allows(document, action):
+    """Whether a policy document has an Allow statement whose Action matches `action`."""
+    try:
+        parsed = json.loads(unquote(document) if document.lstrip().startswith("%") else document)
+    except (TypeError, ValueError):
+        return False
+    statements = parsed.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    for statement in statements:
+        if statement.get("Effect") != "Allow":
+            continue
+        actions = statement.get("Action", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        if any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in actions):
+            return True
+    return False
+
+
+def _managed_document(policy):
+    for version in policy.versions:
+        if version.is_default:
+            return version.document
+    return "{}"
+
+
+def may_change_own_password(backend, user):
+    """AllowUsersToChangePassword in the account policy, or an identity policy allowing iam:ChangePassword."""
+    if backend.account_password_policy is not None and backend.account_password_policy.allow_users_to_change_password:
+        return True
+    holders = [user] + list(backend.get_groups_for_user(user.name))
+    for holder in holders:
+        if any(_allows(doc, "iam:ChangePassword") for doc in holder.policies.values()):
+            return True
+        if any(_allows(_managed_document(p), "iam:ChangePassword") for p in holder.managed_policies.values()):
+            return True
+    return False
+
+
+def change_password(request):
+    name = request.caller_user_name()
+    if name is None:
+        raise IAMError(*NOT_AN_IAM_USER)
+    user = _user(request, name)
+    if not _has_login_profile(user):
+        raise IAMError("NoSuchEntity", f"Login Profile for User {name} cannot be found.")
+    if not may_change_own_password(request.backend, user):
+        raise IAMError("AccessDenied", f"User: {user.arn} is not authorized to perform: iam:ChangePassword "
+                                       f"on resource: user {name} because no identity-based policy allows "
+                                       "the iam:ChangePassword action")
+    if not passwords.verify_password(request.param("OldPassword") or "", user.password):
+        raise IAMError(*WRONG_OLD_PASSWORD)
+    new_password = request.param("NewPassword") or ""
+    _check_password(request, new_password, user)
+    _set_password(user, new_password)
+    user.password_reset_required = False
+    return result("ChangePassword")
+
+
+def get_user(request):
+    if not request.param("UserName"):
+        name = request.caller_user_name()
+        key = request.caller_access_key()
+        if name and key is not None and getattr(key, "sandbox_console_user", None):
+            return request.forward({"UserName": name})
+    return request.forward()
+
+
+def get_caller_identity(request):
+    key = accounts.iam_backend(request.account_id).access_keys.get(request.access_key)
+    name = getattr(key, "sandbox_console_user", None) if key is not None else None
+    if not name:
+        return request.forward()
+    user = request.backend.users.get(name)
+    user_id = user.id if user else "AIDA" + request.access_key[4:]
+    inner = (element("Arn", f"arn:aws:iam::{request.account_id}:user/{name}") + element("UserId", user_id)
+             + element("Account", request.account_id))
+    return result("GetCallerIdentity", inner, namespace=STS_NS)
+
+
+# --- MFA --------------------------------------------------------------------
+
+def create_virtual_mfa_device(request):
+    name = request.param("VirtualMFADeviceName")
+    _check_name(name, rules.MFA_DEVICE_NAME)
+    device = _moto_call(request.backend.create_virtual_mfa_device, name, request.param("Path"))
+    uri = mfa.otpauth_uri(name, accounts.account_label(request.account_id), device.base32_string_seed)
+    device.qr_code_png = mfa.qr_png(uri)
+    inner = ("<VirtualMFADevice>" + element("SerialNumber", device.serial_number)
+             + blob("Base32StringSeed", device.base32_string_seed.encode("ascii"))
+             + blob("QRCodePNG", device.qr_code_png) + "</VirtualMFADevice>")
+    return result("CreateVirtualMFADevice", inner)
+
+
+def _virtual_device(request, serial):
+    device = request.backend.virtual_mfa_devices.get(serial or "")
+    if device is None:
+        raise IAMError("NoSuchEntity", f"MFA Device with serial number {serial} does not exist.")
+    return device
+
+
+def _check_codes(device, request):
+    if not mfa.consecutive_codes_valid(device.base32_string_seed, request.param("AuthenticationCode1"),
+                                       request.param("AuthenticationCode2")):
+        raise IAMError("InvalidAuthenticationCode", "Authentication code for device is not valid.")
+
+
+def enable_mfa_device(request):
+    user = _user(request, request.param("UserName"))
+    serial = request.param("SerialNumber")
+    device = _virtual_device(request, serial)
+    if device.user is not None or serial in user.mfa_devices:
+        raise IAMError("EntityAlreadyExists", "MFA Device is already in use.")
+    if len(user.mfa_devices) >= MFA_DEVICES_PER_USER:
+        raise IAMError("LimitExceeded", f"Cannot exceed quota for MFADevicesPerUser: {MFA_DEVICES_PER_USER}")
+    _check_codes(device, request)
+    return request.forward()
+
+
+def resync_mfa_device(request):
+    user = _user(request, request.param("UserName"))
+    serial = request.param("SerialNumber")
+    device = _virtual_device(request, serial)
+    if serial not in user.mfa_devices:
+        raise IAMError("NoSuchEntity", f"MFA Device with serial number {serial} is not assigned to user {user.name}.")
+    _check_codes(device, request)
+    return result("ResyncMFADevice")
+
+
+def delete_virtual_mfa_device(request):
+    serial = request.param("SerialNumber")
+    device = _virtual_device(request, serial)
+    if device.user is not None:
+        raise IAMError("DeleteConflict", "MFA device is still assigned to a user; deactivate it first.")
+    return request.forward()
+
+
+# --- account ----------------------------------------------------------------
+
+def create_account_alias(request):
+    alias = request.param("AccountAlias") or ""
+    if not re.fullmatch(r"[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]", alias):
+        raise IAMError("ValidationError", f"1 validation error detected: Value '{alias}' at 'accountAlias' failed to "
+                                          "satisfy constraint: Member must satisfy regular expression pattern: "
+                                          "^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$")
+    owner = accounts.find_account(alias)
+    if owner is not None and owner != request.account_id:
+        raise IAMError("EntityAlreadyExists", f"The account alias {alias} already exists.")
+    return request.forward()
+
+
+def _refuse_aws_policy_change(request):
+    arn = request.param("PolicyArn") or ""
+    if arn.startswith(AWS_POLICY_PREFIX):
+        # AWS managed policies cannot be changed by customers (and here they are shared).
+        raise IAMError("AccessDenied", f"Policy {arn} is an AWS managed policy and cannot be modified.")
+    return request.forward()
+
+
+IAM = {
+    "CreateUser": create_user,
+    "UpdateUser": update_user,
+    "CreateGroup": create_group,
+    "UpdateGroup": update_group,
+    "DeleteUser": delete_user,
+    "DeleteGroup": delete_group,
+    "CreateLoginProfile": create_login_profile,
+    "GetLoginProfile": get_login_profile,
+    "UpdateLoginProfile": update_login_profile,
+    "DeleteLoginProfile": delete_login_profile,
+    "ChangePassword": change_password,
+    "GetUser": get_user,
+    "CreateVirtualMFADevice": create_virtual_mfa_device,
+    "EnableMFADevice": enable_mfa_device,
+    "ResyncMFADevice": resync_mfa_device,
+    "DeleteVirtualMFADevice": delete_virtual_mfa_device,
+    "CreateAccountAlias": create_account_alias,
+    "CreatePolicyVersion": _refuse_aws_policy_change,
+    "DeletePolicyVersion": _refuse_aws_policy_change,
+    "SetDefaultPolicyVersion": _refuse_aws_policy_change,
+    "DeletePolicy": _refuse_aws_policy_change,
+    "TagPolicy": _refuse_aws_policy_change,
+    "UntagPolicy": _refuse_aws_policy_change,
+}
+
+STS = {
+    "GetCallerIdentity": get_caller_identity,
+}

@@ -1,0 +1,68 @@
+"""Virtual MFA: TOTP checks like AWS's and a real QR code PNG (pure functions)."""
+import struct
+import time
+import zlib
+from urllib.parse import quote
+
+import pyotp
+
+ISSUER = "Amazon Web Services"
+# AWS accepts a code pair a little out of step with the server's clock.
+DRIFT_WINDOWS = 2
+
+
+def _totp(seed):
+    return pyotp.TOTP(seed, digits=6, interval=30)
+
+
+def consecutive_codes_valid(seed, code1, code2, now=None, drift=DRIFT_WINDOWS):
+    """True when code1 and code2 are the codes of two consecutive 30 s windows near now."""
+    if not (isinstance(code1, str) and isinstance(code2, str)):
+        return False
+    if not (len(code1) == len(code2) == 6 and code1.isdigit() and code2.isdigit()):
+        return False
+    totp = _totp(seed)
+    now = time.time() if now is None else now
+    base = int(now) // 30
+    for counter in range(base - drift - 1, base + drift + 1):
+        if totp.at(counter * 30) == code1 and totp.at((counter + 1) * 30) == code2:
+            return True
+    return False
+
+
+def otpauth_uri(device_name, account_label, seed):
+    label = quote(f"{ISSUER}:{device_name}@{account_label}", safe=":@")
+    return f"otpauth://totp/{label}?secret={seed}&issuer={quote(ISSUER)}"
+
+
+def _png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def matrix_to_png(matrix, scale=6):
+    """A 1-bit greyscale PNG of a boolean matrix (True = dark module)."""
+    size = len(matrix) * scale
+    rows = []
+    for row in matrix:
+        bits = []
+        for dark in row:
+            bits.extend([0 if dark else 1] * scale)
+        bits.extend([0] * (-len(bits) % 8))
+        packed = bytes(
+            int("".join(str(b) for b in bits[i:i + 8]), 2) for i in range(0, len(bits), 8)
+        )
+        line = b"\x00" + packed
+        rows.extend([line] * scale)
+    header = struct.pack(">IIBBBBB", size, size, 1, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+            + _png_chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + _png_chunk(b"IEND", b""))
+
+
+def qr_png(text):
+    """The QR code of `text` as PNG bytes (no pillow needed)."""
+    import qrcode
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    qr.add_data(text)
+    qr.make(fit=True)
+    return matrix_to_png(qr.get_matrix())

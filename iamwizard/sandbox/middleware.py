@@ -1,0 +1,182 @@
+"""WSGI middleware in front of moto: IAM answers like AWS's.
+
+Requests are read (form body or query string), IAM actions that moto gets wrong
+are checked or answered here against moto's in-process backends, everything
+else is forwarded to moto unchanged. Requests that touch IAM/STS state run under
+one lock (moto's models are not thread safe) and mark their account dirty for
+persistence.
+"""
+import io
+import re
+import threading
+from urllib.parse import parse_qs, urlencode
+
+from . import accounts, awsxml, iam_handlers, signin
+from .awsxml import IAMError
+
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/")
+_READ_ONLY_PREFIXES = ("Get", "List", "Simulate")
+_ROLE_ACCOUNT = re.compile(r"^arn:[\w-]+:iam::(\d{12}):")
+
+
+class Captured:
+    """A WSGI response already produced by moto."""
+
+    def __init__(self, status_line, headers, body):
+        self.status_line = status_line
+        self.status = int(status_line.split(" ", 1)[0])
+        self.headers = headers
+        self.body = body
+
+    def __call__(self, environ, start_response):
+        start_response(self.status_line, self.headers)
+        return [self.body]
+
+
+class Request:
+    def __init__(self, environ, body, params, service, access_key, region, forward):
+        self.environ = environ
+        self.body = body
+        self.params = params
+        self.service = service
+        self.access_key = access_key
+        self.region = region
+        self.action = params.get("Action", "")
+        self._forward = forward
+        self.account_id = accounts.get_account_id_from(access_key) if access_key else accounts.DEFAULT_ACCOUNT_ID
+
+    @property
+    def backend(self):
+        return accounts.iam_backend(self.account_id)
+
+    def param(self, name, default=None):
+        return self.params.get(name, default)
+
+    def forward(self, extra_params=None):
+        """Send the request to moto (optionally with extra form parameters)."""
+        environ = self.environ
+        if extra_params:
+            params = dict(self.params)
+            params.update(extra_params)
+            body = urlencode(params).encode("utf-8")
+            environ = dict(environ)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            environ["CONTENT_TYPE"] = "application/x-www-form-urlencoded; charset=utf-8"
+            environ["REQUEST_METHOD"] = "POST"
+            environ["QUERY_STRING"] = ""
+            environ["wsgi.input"] = io.BytesIO(body)
+        else:
+            environ["wsgi.input"] = io.BytesIO(self.body)
+        return self._forward(environ)
+
+    def caller_access_key(self):
+        return self.backend.access_keys.get(self.access_key) if self.access_key else None
+
+    def caller_user_name(self):
+        """The IAM user the credentials act as (console session or user access key), else None."""
+        key = self.caller_access_key()
+        if key is None:
+            return None
+        console_user = getattr(key, "sandbox_console_user", None)
+        if console_user:
+            return console_user
+        if key.user_name and not getattr(key, "role_arn", None):
+            return key.user_name
+        return None
+
+
+def _read_body(environ):
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    if length:
+        return stream.read(length)
+    if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked" or environ.get("wsgi.input_terminated"):
+        return stream.read()
+    return b""
+
+
+def _parse(environ, body):
+    params = {}
+    content_type = environ.get("CONTENT_TYPE", "")
+    sources = [environ.get("QUERY_STRING", "")]
+    if body and "x-www-form-urlencoded" in content_type:
+        sources.append(body.decode("utf-8", "replace"))
+    for source in sources:
+        for key, values in parse_qs(source, keep_blank_values=True).items():
+            params[key] = values[0]
+    return params
+
+
+class SandboxMiddleware:
+    def __init__(self, app, store=None, lock=None):
+        self.app = app
+        self.store = store
+        self.lock = lock or threading.RLock()
+
+    def _forward(self, environ):
+        captured = {}
+
+        def start_response(status, headers, exc_info=None):
+            captured["status"] = status
+            captured["headers"] = headers
+            return lambda data: captured.setdefault("written", []).append(data)
+
+        result = self.app(environ, start_response)
+        try:
+            chunks = captured.get("written", []) + list(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        return Captured(captured["status"], captured["headers"], b"".join(chunks))
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_sandbox/"):
+            return self._sandbox_route(environ, start_response, path)
+
+        match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+        service = match.group(3) if match else None
+        if service not in ("iam", "sts"):
+            return self.app(environ, start_response)
+
+        body = _read_body(environ)
+        params = _parse(environ, body)
+        with self.lock:
+            request = Request(environ, body, params, service, match.group(1), match.group(2), self._forward)
+            handlers = iam_handlers.IAM if service == "iam" else iam_handlers.STS
+            handler = handlers.get(request.action)
+            try:
+                response = handler(request) if handler else request.forward()
+            except IAMError as error:
+                response = error.response()
+            self._mark_dirty(request, response)
+        return response(environ, start_response)
+
+    def _mark_dirty(self, request, response):
+        if self.store is None or getattr(response, "status", 200) >= 400:
+            return
+        if request.service == "iam" and not request.action.startswith(_READ_ONLY_PREFIXES):
+            self.store.mark_dirty(request.account_id)
+        elif request.service == "sts" and request.action.startswith("AssumeRole"):
+            match = _ROLE_ACCOUNT.match(request.param("RoleArn", ""))
+            self.store.mark_dirty(match.group(1) if match else request.account_id)
+
+    def _sandbox_route(self, environ, start_response, path):
+        if path.rstrip("/") == "/_sandbox/console-signin":
+            if environ.get("REQUEST_METHOD") != "POST":
+                return awsxml.Response(405, '{"Code": "MethodNotAllowed", "Message": "Use POST."}',
+                                       "application/json")(environ, start_response)
+            body = _read_body(environ)
+            params = _parse(dict(environ, CONTENT_TYPE=environ.get("CONTENT_TYPE") or "application/x-www-form-urlencoded"), body)
+            with self.lock:
+                response, account_id = signin.console_signin(params)
+                if account_id and self.store is not None:
+                    self.store.mark_dirty(account_id)
+            return response(environ, start_response)
+        return awsxml.Response(404, '{"Code": "NotFound", "Message": "Unknown sandbox route."}',
+                               "application/json")(environ, start_response)

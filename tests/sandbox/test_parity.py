@@ -1,0 +1,306 @@
+"""The sandbox answers like AWS IAM: every rule with boto3 against the server process."""
+import json
+import struct
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import zlib
+
+import boto3
+import pyotp
+import pytest
+from botocore.exceptions import ClientError
+from sandbox_support import REGION, clients_for, new_account_id
+
+GOOD_PASSWORD = "Corr3ct-horse"
+CHANGE_PASSWORD_POLICY = "arn:aws:iam::aws:policy/IAMUserChangePassword"
+
+
+def error_of(call, *args, **kwargs):
+    with pytest.raises(ClientError) as info:
+        call(*args, **kwargs)
+    response = info.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+# --- names --------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["has space", "x" * 65, "slash/no", "ümlaut", "semi;colon"])
+def test_invalid_user_names_are_rejected(iam, name):
+    assert error_of(iam.create_user, UserName=name) == ("ValidationError", 400)
+
+
+@pytest.mark.parametrize("name", ["a", "x" * 64, "Alice.Smith+ops=1,x@example-co_2"])
+def test_valid_user_names_are_accepted(iam, name):
+    assert iam.create_user(UserName=name)["User"]["UserName"] == name
+
+
+def test_user_names_are_unique_ignoring_case(iam):
+    iam.create_user(UserName="Alice")
+    assert error_of(iam.create_user, UserName="alice") == ("EntityAlreadyExists", 409)
+    assert error_of(iam.create_user, UserName="Alice") == ("EntityAlreadyExists", 409)
+
+
+def test_group_names(iam):
+    assert error_of(iam.create_group, GroupName="x" * 129) == ("ValidationError", 400)
+    assert error_of(iam.create_group, GroupName="bad name") == ("ValidationError", 400)
+    iam.create_group(GroupName="x" * 128)
+    iam.create_group(GroupName="Admins")
+    assert error_of(iam.create_group, GroupName="ADMINS") == ("EntityAlreadyExists", 409)
+
+
+def test_virtual_mfa_device_names(iam):
+    assert error_of(iam.create_virtual_mfa_device, VirtualMFADeviceName="x" * 227) == ("ValidationError", 400)
+    assert error_of(iam.create_virtual_mfa_device, VirtualMFADeviceName="my phone") == ("ValidationError", 400)
+    iam.create_virtual_mfa_device(VirtualMFADeviceName="x" * 226)
+
+
+# --- passwords ----------------------------------------------------------------
+
+@pytest.mark.parametrize("password", ["Sh0rt!", "alllowercase1", "ALLUPPER!!!", "x" * 129])
+def test_default_policy_rejects(iam, password):
+    iam.create_user(UserName="bob")
+    assert error_of(iam.create_login_profile, UserName="bob", Password=password) == ("PasswordPolicyViolation", 400)
+
+
+def test_default_policy_accepts_three_kinds_and_stores_reset_flag(iam):
+    iam.create_user(UserName="bob")
+    profile = iam.create_login_profile(UserName="bob", Password="lower1UPPER", PasswordResetRequired=True)["LoginProfile"]
+    assert profile["PasswordResetRequired"] is True
+    assert iam.get_login_profile(UserName="bob")["LoginProfile"]["PasswordResetRequired"] is True
+    iam.update_login_profile(UserName="bob", PasswordResetRequired=False)
+    assert iam.get_login_profile(UserName="bob")["LoginProfile"]["PasswordResetRequired"] is False
+
+
+def test_account_policy_is_enforced(iam):
+    iam.update_account_password_policy(MinimumPasswordLength=14, RequireSymbols=True, RequireNumbers=True,
+                                       RequireUppercaseCharacters=True, RequireLowercaseCharacters=True)
+    iam.create_user(UserName="carol")
+    for bad in ["Sh0rt!pass", "NoSymbolsHere123", "no-upper-case-123", "NO-LOWER-CASE-123", "No-Numbers-Here!"]:
+        assert error_of(iam.create_login_profile, UserName="carol", Password=bad) == ("PasswordPolicyViolation", 400)
+    iam.create_login_profile(UserName="carol", Password="Long-enough-123")
+    assert error_of(iam.update_login_profile, UserName="carol", Password="short") == ("PasswordPolicyViolation", 400)
+    iam.update_login_profile(UserName="carol", Password="Another-long-456")
+
+
+def test_login_profile_errors(iam):
+    assert error_of(iam.create_login_profile, UserName="ghost", Password=GOOD_PASSWORD) == ("NoSuchEntity", 404)
+    iam.create_user(UserName="dan")
+    assert error_of(iam.get_login_profile, UserName="dan") == ("NoSuchEntity", 404)
+    iam.create_login_profile(UserName="dan", Password=GOOD_PASSWORD)
+    assert error_of(iam.create_login_profile, UserName="dan", Password=GOOD_PASSWORD) == ("EntityAlreadyExists", 409)
+
+
+# --- console sign-in and ChangePassword ------------------------------------------
+
+def signin(endpoint, account, user_name, password):
+    data = urllib.parse.urlencode({"account": account, "user_name": user_name, "password": password}).encode()
+    try:
+        with urllib.request.urlopen(endpoint + "/_sandbox/console-signin", data=data) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def session_client(endpoint, creds, service="iam"):
+    return boto3.client(service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id=creds["AccessKeyId"],
+                        aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+
+
+def test_console_signin(sandbox, account):
+    account_id, iam = account
+    iam.create_user(UserName="erin")
+    iam.create_login_profile(UserName="erin", Password=GOOD_PASSWORD, PasswordResetRequired=True)
+    assert "PasswordLastUsed" not in iam.get_user(UserName="erin")["User"]
+
+    failures = [signin(sandbox, account_id, "erin", "wrong-Passw0rd"), signin(sandbox, account_id, "nobody", GOOD_PASSWORD),
+                signin(sandbox, new_account_id(), "erin", GOOD_PASSWORD)]
+    assert {status for status, _ in failures} == {401}
+    assert {body["Code"] for _, body in failures} == {"InvalidCredentials"}
+    assert len({body["Message"] for _, body in failures}) == 1
+
+    status, creds = signin(sandbox, account_id, "erin", GOOD_PASSWORD)
+    assert status == 200
+    assert creds["PasswordResetRequired"] is True and creds["AccountId"] == account_id and creds["UserName"] == "erin"
+    assert session_client(sandbox, creds).get_user()["User"]["UserName"] == "erin"
+    identity = session_client(sandbox, creds, "sts").get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:iam::{account_id}:user/erin" and identity["Account"] == account_id
+    assert "PasswordLastUsed" in iam.get_user(UserName="erin")["User"]
+
+    iam.create_account_alias(AccountAlias=f"erin-{account_id}")
+    assert signin(sandbox, f"erin-{account_id}", "erin", GOOD_PASSWORD)[0] == 200
+
+
+def test_change_password(sandbox, account):
+    account_id, iam = account
+    iam.create_user(UserName="frank")
+    iam.create_login_profile(UserName="frank", Password=GOOD_PASSWORD, PasswordResetRequired=True)
+    _, creds = signin(sandbox, account_id, "frank", GOOD_PASSWORD)
+    frank = session_client(sandbox, creds)
+
+    # Not an IAM user (assumed-role credentials)
+    assert error_of(iam.change_password, OldPassword=GOOD_PASSWORD, NewPassword="N3w-password") == ("InvalidUserType", 400)
+    # No AllowUsersToChangePassword and no policy granting iam:ChangePassword
+    assert error_of(frank.change_password, OldPassword=GOOD_PASSWORD, NewPassword="N3w-password") == ("AccessDenied", 403)
+    iam.attach_user_policy(UserName="frank", PolicyArn=CHANGE_PASSWORD_POLICY)
+    assert error_of(frank.change_password, OldPassword="Wr0ng-password", NewPassword="N3w-password") == ("InvalidUserType", 400)
+    assert error_of(frank.change_password, OldPassword=GOOD_PASSWORD, NewPassword="weak") == ("PasswordPolicyViolation", 400)
+
+    frank.change_password(OldPassword=GOOD_PASSWORD, NewPassword="N3w-password")
+    assert iam.get_login_profile(UserName="frank")["LoginProfile"]["PasswordResetRequired"] is False
+    assert signin(sandbox, account_id, "frank", GOOD_PASSWORD)[0] == 401
+    status, creds = signin(sandbox, account_id, "frank", "N3w-password")
+    assert status == 200 and creds["PasswordResetRequired"] is False
+
+
+def test_change_password_allowed_by_account_policy_and_reuse_prevention(sandbox, account):
+    account_id, iam = account
+    iam.update_account_password_policy(MinimumPasswordLength=8, AllowUsersToChangePassword=True, PasswordReusePrevention=2)
+    iam.create_user(UserName="gina")
+    iam.create_login_profile(UserName="gina", Password=GOOD_PASSWORD)
+    _, creds = signin(sandbox, account_id, "gina", GOOD_PASSWORD)
+    gina = session_client(sandbox, creds)
+    assert error_of(gina.change_password, OldPassword=GOOD_PASSWORD, NewPassword=GOOD_PASSWORD) == ("PasswordPolicyViolation", 400)
+    gina.change_password(OldPassword=GOOD_PASSWORD, NewPassword="second-pass")
+
+
+# --- MFA ----------------------------------------------------------------------
+
+def codes(seed, offset=0):
+    totp = pyotp.TOTP(seed)
+    now = time.time() + offset
+    return totp.at(now - 30), totp.at(now)
+
+
+def new_device(iam, name):
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]
+    return device["SerialNumber"], device["Base32StringSeed"].decode("ascii")
+
+
+def test_virtual_mfa_device_has_real_qr_png(account):
+    account_id, iam = account
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="phone")["VirtualMFADevice"]
+    assert device["SerialNumber"] == f"arn:aws:iam::{account_id}:mfa/phone"
+    png = device["QRCodePNG"]
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", png[16:24])
+    assert width == height and width > 100
+    idat_length = struct.unpack(">I", png[33:37])[0]
+    assert png[37:41] == b"IDAT" and zlib.decompress(png[41:41 + idat_length])
+    pyotp.TOTP(device["Base32StringSeed"].decode("ascii")).now()  # a usable base32 seed
+
+
+def test_enable_mfa_device(iam):
+    iam.create_user(UserName="hank")
+    serial, seed = new_device(iam, "hank")
+    assert error_of(iam.enable_mfa_device, UserName="hank", SerialNumber=serial,
+                    AuthenticationCode1="123456", AuthenticationCode2="654321") == ("InvalidAuthenticationCode", 403)
+    first, second = codes(seed)
+    assert error_of(iam.enable_mfa_device, UserName="hank", SerialNumber=serial,
+                    AuthenticationCode1=second, AuthenticationCode2=first) == ("InvalidAuthenticationCode", 403)
+    far1, far2 = codes(seed, offset=-600)
+    assert error_of(iam.enable_mfa_device, UserName="hank", SerialNumber=serial,
+                    AuthenticationCode1=far1, AuthenticationCode2=far2) == ("InvalidAuthenticationCode", 403)
+    assert error_of(iam.enable_mfa_device, UserName="hank", SerialNumber=serial.replace("hank", "nope"),
+                    AuthenticationCode1=first, AuthenticationCode2=second) == ("NoSuchEntity", 404)
+    assert error_of(iam.enable_mfa_device, UserName="nobody", SerialNumber=serial,
+                    AuthenticationCode1=first, AuthenticationCode2=second) == ("NoSuchEntity", 404)
+    iam.enable_mfa_device(UserName="hank", SerialNumber=serial, AuthenticationCode1=first, AuthenticationCode2=second)
+    assert [d["SerialNumber"] for d in iam.list_mfa_devices(UserName="hank")["MFADevices"]] == [serial]
+    assert error_of(iam.enable_mfa_device, UserName="hank", SerialNumber=serial,
+                    AuthenticationCode1=first, AuthenticationCode2=second) == ("EntityAlreadyExists", 409)
+
+
+def test_enable_mfa_accepts_slightly_old_codes(iam):
+    iam.create_user(UserName="ivy")
+    serial, seed = new_device(iam, "ivy")
+    first, second = codes(seed, offset=-30)
+    iam.enable_mfa_device(UserName="ivy", SerialNumber=serial, AuthenticationCode1=first, AuthenticationCode2=second)
+
+
+def test_at_most_eight_mfa_devices_per_user(iam):
+    iam.create_user(UserName="jack")
+    for index in range(8):
+        serial, seed = new_device(iam, f"jack-{index}")
+        first, second = codes(seed)
+        iam.enable_mfa_device(UserName="jack", SerialNumber=serial, AuthenticationCode1=first, AuthenticationCode2=second)
+    serial, seed = new_device(iam, "jack-8")
+    first, second = codes(seed)
+    assert error_of(iam.enable_mfa_device, UserName="jack", SerialNumber=serial,
+                    AuthenticationCode1=first, AuthenticationCode2=second) == ("LimitExceeded", 409)
+
+
+def test_resync_mfa_device(iam):
+    iam.create_user(UserName="kate")
+    serial, seed = new_device(iam, "kate")
+    first, second = codes(seed)
+    assert error_of(iam.resync_mfa_device, UserName="kate", SerialNumber=serial,
+                    AuthenticationCode1=first, AuthenticationCode2=second) == ("NoSuchEntity", 404)
+    iam.enable_mfa_device(UserName="kate", SerialNumber=serial, AuthenticationCode1=first, AuthenticationCode2=second)
+    assert error_of(iam.resync_mfa_device, UserName="kate", SerialNumber=serial,
+                    AuthenticationCode1="000000", AuthenticationCode2="111111") == ("InvalidAuthenticationCode", 403)
+    iam.resync_mfa_device(UserName="kate", SerialNumber=serial, AuthenticationCode1=first, AuthenticationCode2=second)
+
+
+def test_account_summary_reflects_state(iam):
+    iam.create_user(UserName="leo")
+    iam.create_user(UserName="mia")
+    iam.create_group(GroupName="devs")
+    iam.create_policy(PolicyName="mine", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}))
+    serial, seed = new_device(iam, "leo")
+    new_device(iam, "spare")
+    first, second = codes(seed)
+    iam.enable_mfa_device(UserName="leo", SerialNumber=serial, AuthenticationCode1=first, AuthenticationCode2=second)
+    summary = iam.get_account_summary()["SummaryMap"]
+    assert summary["Users"] == 2 and summary["Groups"] == 1 and summary["Policies"] == 1
+    assert summary["MFADevices"] == 2 and summary["MFADevicesInUse"] == 1
+    assert summary["AccountMFAEnabled"] == 0
+
+
+# --- deletion -------------------------------------------------------------------
+
+def test_delete_user_conflicts_until_everything_is_removed(iam):
+    iam.create_user(UserName="ned")
+    iam.create_group(GroupName="team")
+    iam.create_login_profile(UserName="ned", Password=GOOD_PASSWORD)
+    key = iam.create_access_key(UserName="ned")["AccessKey"]["AccessKeyId"]
+    serial, seed = new_device(iam, "ned")
+    first, second = codes(seed)
+    iam.enable_mfa_device(UserName="ned", SerialNumber=serial, AuthenticationCode1=first, AuthenticationCode2=second)
+    iam.add_user_to_group(UserName="ned", GroupName="team")
+    iam.attach_user_policy(UserName="ned", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    iam.put_user_policy(UserName="ned", PolicyName="inline", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}))
+
+    assert error_of(iam.delete_virtual_mfa_device, SerialNumber=serial) == ("DeleteConflict", 409)
+    cleanup = [
+        lambda: iam.delete_login_profile(UserName="ned"),
+        lambda: iam.delete_access_key(UserName="ned", AccessKeyId=key),
+        lambda: iam.deactivate_mfa_device(UserName="ned", SerialNumber=serial),
+        lambda: iam.remove_user_from_group(UserName="ned", GroupName="team"),
+        lambda: iam.detach_user_policy(UserName="ned", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess"),
+        lambda: iam.delete_user_policy(UserName="ned", PolicyName="inline"),
+    ]
+    for step in cleanup:
+        assert error_of(iam.delete_user, UserName="ned") == ("DeleteConflict", 409)
+        step()
+    iam.delete_user(UserName="ned")
+    iam.delete_virtual_mfa_device(SerialNumber=serial)
+    assert error_of(iam.get_user, UserName="ned") == ("NoSuchEntity", 404)
+
+
+# --- shared AWS managed policies stay per account ----------------------------------
+
+def test_managed_policy_attachments_do_not_leak_between_accounts(sandbox, iam):
+    other = clients_for(sandbox, new_account_id())
+    arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    iam.create_user(UserName="olga")
+    iam.attach_user_policy(UserName="olga", PolicyArn=arn)
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 1
+    assert other.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 0
+    assert other.list_policies(Scope="AWS", OnlyAttached=True)["Policies"] == []
+    assert [p["PolicyName"] for p in iam.list_policies(Scope="AWS", OnlyAttached=True)["Policies"]] == ["ReadOnlyAccess"]
+    assert other.get_account_summary()["SummaryMap"]["PolicyVersionsInUse"] == 0
+    assert error_of(iam.delete_policy, PolicyArn=arn) == ("AccessDenied", 403)
