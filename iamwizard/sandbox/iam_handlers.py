@@ -83,13 +83,48 @@ def _login_profile_xml(user):
 
 # --- users and groups -------------------------------------------------------
 
+def _boundary_policy(request):
+    """The PermissionsBoundary parameter, checked: it must name a managed policy that exists."""
+    arn = request.param("PermissionsBoundary")
+    if arn and arn not in request.backend.managed_policies:
+        raise IAMError("NoSuchEntity", f"Policy {arn} does not exist or is not attachable.")
+    return arn
+
+
 def create_user(request):
     name = request.param("UserName")
     _check_name(name, rules.USER_NAME)
     existing = rules.find_ignoring_case(request.backend.users, name)
     if existing is not None:
         raise IAMError("EntityAlreadyExists", f"User with name {name} already exists.")
-    return request.forward()
+    boundary = _boundary_policy(request)
+    response = request.forward()
+    if boundary and response.status < 400:
+        # moto drops a user's permissions boundary: keep it ourselves.
+        request.backend.users[name].sandbox_permissions_boundary = boundary
+        response.body = _with_boundary(response.body, boundary)
+    return response
+
+
+def _with_boundary(body: bytes, arn: str) -> bytes:
+    xml = ("<PermissionsBoundary>" + element("PermissionsBoundaryType", "PermissionsBoundaryPolicy")
+           + element("PermissionsBoundaryArn", arn) + "</PermissionsBoundary></User>")
+    return body.replace(b"</User>", xml.encode(), 1)
+
+
+def put_user_permissions_boundary(request):
+    user = _user(request, request.param("UserName"))
+    boundary = _boundary_policy(request)
+    if not boundary:
+        raise IAMError("ValidationError", "1 validation error detected: Value null at 'permissionsBoundary' failed to satisfy constraint: Member must not be null")
+    user.sandbox_permissions_boundary = boundary
+    return result("PutUserPermissionsBoundary")
+
+
+def delete_user_permissions_boundary(request):
+    user = _user(request, request.param("UserName"))
+    user.sandbox_permissions_boundary = None
+    return result("DeleteUserPermissionsBoundary")
 
 
 def update_user(request):
@@ -264,12 +299,18 @@ def change_password(request):
 
 
 def get_user(request):
-    if not request.param("UserName"):
+    name = request.param("UserName")
+    if not name:
         name = request.caller_user_name()
         key = request.caller_access_key()
-        if name and key is not None and getattr(key, "sandbox_console_user", None):
-            return request.forward({"UserName": name})
-    return request.forward()
+        response = request.forward({"UserName": name}) if name and key is not None and getattr(key, "sandbox_console_user", None) else request.forward()
+    else:
+        response = request.forward()
+    user = request.backend.users.get(name or "")
+    boundary = getattr(user, "sandbox_permissions_boundary", None) if user is not None else None
+    if boundary and response.status < 400:
+        response.body = _with_boundary(response.body, boundary)
+    return response
 
 
 def get_caller_identity(request):
@@ -376,6 +417,8 @@ IAM = {
     "DeleteLoginProfile": delete_login_profile,
     "ChangePassword": change_password,
     "GetUser": get_user,
+    "PutUserPermissionsBoundary": put_user_permissions_boundary,
+    "DeleteUserPermissionsBoundary": delete_user_permissions_boundary,
     "CreateVirtualMFADevice": create_virtual_mfa_device,
     "EnableMFADevice": enable_mfa_device,
     "ResyncMFADevice": resync_mfa_device,

@@ -29,7 +29,9 @@ class Captured:
         self.body = body
 
     def __call__(self, environ, start_response):
-        start_response(self.status_line, self.headers)
+        # A handler may have rewritten the body: the length must follow it.
+        headers = [(k, v) for k, v in self.headers if k.lower() != "content-length"]
+        start_response(self.status_line, headers + [("Content-Length", str(len(self.body)))])
         return [self.body]
 
 

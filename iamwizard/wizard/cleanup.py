@@ -45,7 +45,8 @@ def _try(report, resource, action, call, *, missing_ok=True):
     return True
 
 
-def _list(iam, operation, key, **params):
+def list_all(iam, operation, key, **params):
+    """Every item of a paged IAM list call."""
     items, marker = [], None
     while True:
         page = iam(operation, **params, **({"Marker": marker} if marker else {}))
@@ -64,21 +65,21 @@ def delete_user_everything(iam, user_name: str, report: CleanupReport):
     """Everything attached to the user, then the user. `iam(operation, **params)` makes the calls."""
     u = f"user {user_name}"
     _try(report, f"{u}: console password", "DeleteLoginProfile", lambda: iam("DeleteLoginProfile", UserName=user_name))
-    for key in _list(iam, "ListAccessKeys", "AccessKeyMetadata", UserName=user_name):
+    for key in list_all(iam, "ListAccessKeys", "AccessKeyMetadata", UserName=user_name):
         _try(report, f"{u}: access key {key['AccessKeyId']}", "DeleteAccessKey", lambda k=key: iam("DeleteAccessKey", UserName=user_name, AccessKeyId=k["AccessKeyId"]))
-    for cert in _list(iam, "ListSigningCertificates", "Certificates", UserName=user_name):
+    for cert in list_all(iam, "ListSigningCertificates", "Certificates", UserName=user_name):
         _try(report, f"{u}: signing certificate", "DeleteSigningCertificate", lambda c=cert: iam("DeleteSigningCertificate", UserName=user_name, CertificateId=c["CertificateId"]))
-    for ssh in _list(iam, "ListSSHPublicKeys", "SSHPublicKeys", UserName=user_name):
+    for ssh in list_all(iam, "ListSSHPublicKeys", "SSHPublicKeys", UserName=user_name):
         _try(report, f"{u}: SSH key", "DeleteSSHPublicKey", lambda s=ssh: iam("DeleteSSHPublicKey", UserName=user_name, SSHPublicKeyId=s["SSHPublicKeyId"]))
-    for device in _list(iam, "ListMFADevices", "MFADevices", UserName=user_name):
+    for device in list_all(iam, "ListMFADevices", "MFADevices", UserName=user_name):
         serial = device["SerialNumber"]
         if _try(report, f"{u}: MFA device {serial}", "DeactivateMFADevice", lambda: iam("DeactivateMFADevice", UserName=user_name, SerialNumber=serial)) and ":mfa/" in serial:
             _try(report, f"MFA device {serial}", "DeleteVirtualMFADevice", lambda: iam("DeleteVirtualMFADevice", SerialNumber=serial))
-    for name in _list(iam, "ListUserPolicies", "PolicyNames", UserName=user_name):
+    for name in list_all(iam, "ListUserPolicies", "PolicyNames", UserName=user_name):
         _try(report, f"{u}: inline policy {name}", "DeleteUserPolicy", lambda n=name: iam("DeleteUserPolicy", UserName=user_name, PolicyName=n))
-    for policy in _list(iam, "ListAttachedUserPolicies", "AttachedPolicies", UserName=user_name):
+    for policy in list_all(iam, "ListAttachedUserPolicies", "AttachedPolicies", UserName=user_name):
         _try(report, f"{u}: policy {policy['PolicyName']}", "DetachUserPolicy", lambda p=policy: iam("DetachUserPolicy", UserName=user_name, PolicyArn=p["PolicyArn"]))
-    for group in _list(iam, "ListGroupsForUser", "Groups", UserName=user_name):
+    for group in list_all(iam, "ListGroupsForUser", "Groups", UserName=user_name):
         _try(report, f"{u}: membership of {group['GroupName']}", "RemoveUserFromGroup", lambda g=group: iam("RemoveUserFromGroup", UserName=user_name, GroupName=g["GroupName"]))
     _try(report, u, "DeleteUser", lambda: iam("DeleteUser", UserName=user_name))
 
@@ -93,9 +94,9 @@ def delete_group_if_empty(iam, group_name: str, report: CleanupReport):
     if members:
         report.add(f"group {group_name}", "DeleteGroup", True, "kept: other users are still in it")
         return
-    for policy in _list(iam, "ListAttachedGroupPolicies", "AttachedPolicies", GroupName=group_name):
+    for policy in list_all(iam, "ListAttachedGroupPolicies", "AttachedPolicies", GroupName=group_name):
         _try(report, f"group {group_name}: policy {policy['PolicyName']}", "DetachGroupPolicy", lambda p=policy: iam("DetachGroupPolicy", GroupName=group_name, PolicyArn=p["PolicyArn"]))
-    for name in _list(iam, "ListGroupPolicies", "PolicyNames", GroupName=group_name):
+    for name in list_all(iam, "ListGroupPolicies", "PolicyNames", GroupName=group_name):
         _try(report, f"group {group_name}: inline policy {name}", "DeleteGroupPolicy", lambda n=name: iam("DeleteGroupPolicy", GroupName=group_name, PolicyName=n))
     _try(report, f"group {group_name}", "DeleteGroup", lambda: iam("DeleteGroup", GroupName=group_name))
 

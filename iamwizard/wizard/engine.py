@@ -48,6 +48,7 @@ class StepContext:
         self.slug = slug
         self.states = states
         self._gateway = None
+        self.query = {}  # the page's GET parameters (e.g. a policy search), when rendering
 
     @property
     def gateway(self) -> Gateway:

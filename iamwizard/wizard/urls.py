@@ -6,6 +6,7 @@ app_name = "wizard"
 urlpatterns = [
     path("", views.home, name="home"),
     path("run/<str:run_id>/", views.resume, name="resume"),
+    path("run/<str:run_id>/policies.json", views.policy_search, name="policy_search"),
     path("run/<str:run_id>/sign-in-details/csv", views.sign_in_csv, name="sign_in_csv"),
     path("run/<str:run_id>/<slug:slug>/", views.step_page, name="step"),
 ]

@@ -1,10 +1,12 @@
 """Thin views: render a step, hand a posted form to the engine, follow its outcome."""
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import engine, vault
+from iamwizard.aws.gateway import AwsError
+
+from . import engine, policy_catalog, vault
 from .models import AwsCall, Run, StepState
 from .steps import BY_SLUG
 from .steps.sign_in_details import sign_in_csv as build_sign_in_csv
@@ -62,6 +64,7 @@ def step_page(request, run_id, slug):
         status = 400 if outcome.problem is None else 200
         run.refresh_from_db()
         ctx = engine.context_for(run, slug)
+    ctx.query = request.GET
     return render(request, "wizard/step.html", _page_context(ctx, step, bound, problem), status=status)
 
 
@@ -91,6 +94,21 @@ def _page_context(ctx, step, bound, problem):
         "resume_url": ctx.run and reverse("wizard:resume", args=[ctx.run.id]),
         **step.context(ctx),
     }
+
+
+@require_http_methods(["GET"])
+def policy_search(request, run_id):
+    """Results while typing in the policy search (the page also works without it, by submitting)."""
+    run = _run_or_404(run_id)
+    ctx = engine.context_for(run, "permissions")
+    if not engine.can_visit(ctx, "permissions"):
+        raise Http404("Not available")
+    query = request.GET.get("q", "").strip()[:100]
+    try:
+        results = policy_catalog.search(ctx, query)
+    except AwsError as exc:
+        return JsonResponse({"results": [], "error": exc.problem.message}, status=502)
+    return JsonResponse({"results": [{"arn": e.arn, "name": e.name, "aws_managed": e.aws_managed} for e in results]})
 
 
 @require_POST

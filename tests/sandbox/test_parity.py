@@ -304,3 +304,15 @@ def test_managed_policy_attachments_do_not_leak_between_accounts(sandbox, iam):
     assert [p["PolicyName"] for p in iam.list_policies(Scope="AWS", OnlyAttached=True)["Policies"]] == ["ReadOnlyAccess"]
     assert other.get_account_summary()["SummaryMap"]["PolicyVersionsInUse"] == 0
     assert error_of(iam.delete_policy, PolicyArn=arn) == ("AccessDenied", 403)
+
+
+def test_user_permissions_boundary_is_kept_returned_and_changeable(iam):
+    boundary = "arn:aws:iam::aws:policy/PowerUserAccess"
+    created = iam.create_user(UserName="bounded", PermissionsBoundary=boundary)["User"]
+    assert created["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
+    assert iam.get_user(UserName="bounded")["User"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
+    iam.put_user_permissions_boundary(UserName="bounded", PermissionsBoundary="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    assert iam.get_user(UserName="bounded")["User"]["PermissionsBoundary"]["PermissionsBoundaryArn"].endswith("/ReadOnlyAccess")
+    iam.delete_user_permissions_boundary(UserName="bounded")
+    assert "PermissionsBoundary" not in iam.get_user(UserName="bounded")["User"]
+    assert error_of(iam.create_user, UserName="nobound", PermissionsBoundary="arn:aws:iam::aws:policy/NoSuchPolicyAnywhere")[0] == "NoSuchEntity"

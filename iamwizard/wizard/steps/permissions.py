@@ -4,7 +4,10 @@ from django import forms
 from iamwizard.aws.gateway import AwsError
 from iamwizard.core.names import group_name_problem, same_name_ignoring_case
 
+from .. import policy_catalog
+from ..cleanup import list_all
 from .base import PlannedCall, Step
+from .user_details import existing_user_names
 from .forms import StepForm
 
 AWS_POLICY = "arn:aws:iam::aws:policy/"
@@ -22,7 +25,8 @@ JOB_FUNCTIONS = [
     (AWS_POLICY + "SecurityAudit", "Security auditor — SecurityAudit: read security settings"),
     (AWS_POLICY + "job-function/SupportUser", "Support — SupportUser: open and follow AWS support cases"),
 ]
-POLICY_LABELS = dict(JOB_FUNCTIONS)
+JOB_FUNCTION_LABELS = dict(JOB_FUNCTIONS)
+MAX_POLICIES = 10  # AWS's default quota of managed policies attached to one user or group
 
 
 def policy_name(arn: str) -> str:
@@ -30,57 +34,109 @@ def policy_name(arn: str) -> str:
 
 
 def existing_group_names(ctx):
-    names, marker = [], None
-    while True:
-        page = ctx.iam("ListGroups", **({"Marker": marker} if marker else {}))
-        names += [g["GroupName"] for g in page.get("Groups", [])]
-        marker = page.get("Marker") if page.get("IsTruncated") else None
-        if not marker:
-            return names
+    return [g["GroupName"] for g in list_all(ctx.iam, "ListGroups", "Groups")]
+
+
+
+
+def snapshot_permissions(ctx, user_name) -> dict:
+    """What Copy permissions will copy from `user_name`: groups, managed and inline policies, boundary."""
+    user = ctx.iam("GetUser", UserName=user_name)["User"]
+    return {
+        "groups": [g["GroupName"] for g in list_all(ctx.iam, "ListGroupsForUser", "Groups", UserName=user_name)],
+        "policies": [p["PolicyArn"] for p in list_all(ctx.iam, "ListAttachedUserPolicies", "AttachedPolicies", UserName=user_name)],
+        "inline": list_all(ctx.iam, "ListUserPolicies", "PolicyNames", UserName=user_name),
+        "boundary": (user.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn", ""),
+    }
+
+
+class PolicyChoiceField(forms.MultipleChoiceField):
+    """Policy ARNs, checked against the account's real catalogue instead of a fixed list."""
+
+    def valid_value(self, value):
+        return True
 
 
 class PermissionsForm(StepForm):
     mode = forms.ChoiceField(
         label="Permissions options",
-        choices=[("group", "Add user to group"), ("direct", "Attach policies directly")],
+        choices=[("group", "Add user to group"), ("copy", "Copy permissions"), ("direct", "Attach policies directly")],
         widget=forms.RadioSelect, initial="group",
     )
     group_name = forms.CharField(
         label="Group name", required=False, max_length=300,
-        help_text="An existing group, or a new one that the wizard creates with the policies below.",
+        help_text="An existing group, or a new one that the wizard creates with the policies you tick.",
     )
-    policies = forms.MultipleChoiceField(
-        label="Permissions policies", required=False, choices=JOB_FUNCTIONS, widget=forms.CheckboxSelectMultiple,
+    copy_from = forms.CharField(label="Copy permissions from user", required=False, max_length=300)
+    policies = PolicyChoiceField(label="Permissions policies", required=False, widget=forms.CheckboxSelectMultiple)
+    boundary = forms.CharField(
+        label="Permissions boundary (optional)", required=False, max_length=2048,
+        help_text="A managed policy (name or ARN) that caps what the user can ever be granted, whatever else is attached.",
     )
+
+    def clean_policies(self):
+        arns = []
+        for value in self.cleaned_data["policies"]:
+            entry = policy_catalog.lookup(self.ctx, value)
+            if entry is None:
+                raise forms.ValidationError(f"{value[:200]} is not a policy this account can attach.")
+            if entry.arn not in arns:
+                arns.append(entry.arn)
+        if len(arns) > MAX_POLICIES:
+            raise forms.ValidationError(f"AWS allows at most {MAX_POLICIES} managed policies per user or group; you chose {len(arns)}.")
+        return arns
+
+    def clean_boundary(self):
+        value = self.cleaned_data["boundary"].strip()
+        if not value:
+            return ""
+        entry = policy_catalog.lookup(self.ctx, value)
+        if entry is None:
+            raise forms.ValidationError("No managed policy has that name or ARN in this account.")
+        return entry.arn
 
     def clean(self):
         data = super().clean()
         mode, policies = data.get("mode"), data.get("policies") or []
-        if mode == "group":
-            name = (data.get("group_name") or "").strip()
-            problem = group_name_problem(name) if name else "Name the group to add the user to."
-            if problem:
-                self.add_error("group_name", problem)
-                return data
-            try:
-                existing = same_name_ignoring_case(name, existing_group_names(self.ctx))
-            except AwsError as exc:
-                raise forms.ValidationError(f"Could not list the groups: {exc.problem.message}") from None
-            data["group_name"] = existing or name
-            data["group_exists"] = bool(existing)
-            if not existing and not policies:
-                self.add_error("policies", "A new group needs at least one policy: choose what its members may do.")
-        elif mode == "direct" and not policies:
-            self.add_error("policies", "Choose at least one policy to attach.")
+        try:
+            if mode == "group":
+                self._clean_group(data, policies)
+            elif mode == "copy":
+                self._clean_copy(data)
+            elif mode == "direct" and not policies and "policies" not in self.errors:
+                self.add_error("policies", "Choose at least one policy to attach.")
+        except AwsError as exc:
+            raise forms.ValidationError(f"Could not read the account: {exc.problem.message}") from None
         return data
+
+    def _clean_group(self, data, policies):
+        name = (data.get("group_name") or "").strip()
+        problem = group_name_problem(name) if name else "Name the group to add the user to."
+        if problem:
+            self.add_error("group_name", problem)
+            return
+        existing = same_name_ignoring_case(name, existing_group_names(self.ctx))
+        data["group_name"] = existing or name
+        data["group_exists"] = bool(existing)
+        if not existing and not policies and "policies" not in self.errors:
+            self.add_error("policies", "A new group needs at least one policy: choose what its members may do.")
+
+    def _clean_copy(self, data):
+        name = (data.get("copy_from") or "").strip()
+        source = same_name_ignoring_case(name, existing_user_names(self.ctx)) if name else None
+        if not source:
+            self.add_error("copy_from", "Choose an existing user to copy permissions from." if not name else f"There is no user named {name[:64]} in this account.")
+            return
+        data["copy_from"] = source
+        data["copied"] = snapshot_permissions(self.ctx, source)
 
 
 class Permissions(Step):
     slug = "permissions"
     title = "Set permissions"
-    extra_template = "wizard/steps/_permissions_extra.html"
-    show_result = False
     nav_title = "Permissions"
+    show_result = False
+    template = "wizard/steps/permissions.html"
     why = (
         "A new IAM user can do nothing at all until a policy allows it. Grant the least privilege: only "
         "what the person's job needs, and add more when a real need shows up.",
@@ -88,38 +144,62 @@ class Permissions(Step):
         "someone changes role you move them between groups, and one glance at a group tells who can do what. "
         "The tutorial attaches AdministratorAccess directly because it is the very first user; a group "
         "named Admins does the same job and scales.",
-        "AdministratorAccess allows every action on every resource, IAM included: such a user can grant "
-        "themselves anything. Give it only to the person who administers the account, protect it with MFA, "
-        "and prefer a narrower job-function policy for everyone else.",
+        "Copy permissions gives the new user the same groups and policies as a colleague with the same job. "
+        "A permissions boundary is a ceiling: whatever is attached later, the user can never do more than it allows.",
     )
 
     def forms(self, ctx):
         return {"save": PermissionsForm}
 
+    def initial(self, ctx, action):
+        return {"mode": "group", **ctx.answers(self.slug)}
+
     def planned_calls(self, ctx):
-        return [PlannedCall("iam", "ListGroups", note="Finds the groups that already exist.")]
+        return [
+            PlannedCall("iam", "ListGroups", note="Finds the groups that already exist."),
+            PlannedCall("iam", "ListPolicies", {"Scope": "AWS"}, "Lists AWS's managed policies (read once, then cached)."),
+        ]
 
     def execute(self, ctx, action, data):
-        answers = {
-            "mode": data["mode"],
-            "group_name": data["group_name"] if data["mode"] == "group" else "",
-            "group_exists": data.get("group_exists", False) if data["mode"] == "group" else False,
-            "policies": [] if data.get("group_exists") and data["mode"] == "group" else list(data["policies"]),
-        }
+        mode = data["mode"]
+        answers = {"mode": mode, "boundary": data.get("boundary", ""), "group_name": "", "group_exists": False, "copy_from": "", "copied": {}, "policies": []}
+        if mode == "group":
+            answers.update(group_name=data["group_name"], group_exists=data["group_exists"], policies=[] if data["group_exists"] else data["policies"])
+        elif mode == "copy":
+            answers.update(copy_from=data["copy_from"], copied=data["copied"])
+            if not answers["boundary"]:
+                answers["boundary"] = data["copied"]["boundary"]
+        else:
+            answers["policies"] = data["policies"]
         ctx.save_answers(answers)
         return {}
 
     def verify(self, ctx, result):
-        answers = ctx.answers(self.slug)
+        a = ctx.answers(self.slug)
         facts = []
-        if answers["mode"] == "group":
-            facts.append(("Group", f"{answers['group_name']} ({'existing' if answers['group_exists'] else 'new'})"))
-        facts += [("Policy", policy_name(arn)) for arn in answers["policies"]]
+        if a["mode"] == "group":
+            facts.append(("Group", f"{a['group_name']} ({'existing' if a['group_exists'] else 'new'})"))
+        if a["mode"] == "copy":
+            facts.append(("Copy from", a["copy_from"]))
+        facts += [("Policy", policy_name(arn)) for arn in a["policies"]]
+        if a["boundary"]:
+            facts.append(("Permissions boundary", policy_name(a["boundary"])))
         return facts
 
     def context(self, ctx):
+        query = (ctx.query.get("q") or "").strip()[:100]
+        chosen = ctx.answers(self.slug).get("policies", [])
         try:
             groups = existing_group_names(ctx)
-        except AwsError:
-            groups = []
-        return {"existing_groups": groups, "admin_arn": ADMINISTRATOR_ACCESS}
+            users = [u for u in existing_user_names(ctx) if u != ctx.user_name]
+            results = policy_catalog.search(ctx, query) if query else []
+        except AwsError as exc:
+            return {"catalog_problem": exc.problem, "job_functions": JOB_FUNCTIONS, "query": query}
+        shown = {arn for arn, _ in JOB_FUNCTIONS}
+        extra = [(arn, policy_name(arn)) for arn in chosen if arn not in shown]
+        shown |= {arn for arn, _ in extra}
+        search_results = [(e.arn, f"{e.name}{'' if e.aws_managed else ' (customer managed)'}") for e in results if e.arn not in shown]
+        return {
+            "existing_groups": groups, "existing_users": users, "admin_arn": ADMINISTRATOR_ACCESS,
+            "job_functions": JOB_FUNCTIONS, "chosen_extra": extra, "search_results": search_results, "query": query,
+        }

@@ -1,9 +1,14 @@
 """Step 3, review and create: every choice once more, the exact calls, then Create user."""
+import json
+
+from django import forms
+
 from iamwizard.aws.gateway import AwsError
+from iamwizard.core.names import tag_problems
 
 from .. import vault
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
-from .forms import ConfirmForm
+from .forms import StepForm
 from .permissions import ADMINISTRATOR_ACCESS, policy_name
 
 from ..cleanup import RUN_TAG, user_belongs_to_run
@@ -18,11 +23,54 @@ def needs_change_password_policy(ctx) -> bool:
     return bool(details.get("console_access") and details.get("must_reset")) and not ctx.password_policy.allow_users_to_change_password
 
 
+def parse_tags(text: str) -> list:
+    """`key = value` per line -> [(key, value)]; blank lines are skipped."""
+    tags = []
+    for line in text.splitlines():
+        if line.strip():
+            key, _, value = line.partition("=")
+            tags.append((key.strip(), value.strip()))
+    return tags
+
+
+class ReviewForm(StepForm):
+    tags = forms.CharField(
+        label="Tags (optional)", required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line, as key = value, e.g. team = platform. At most 50; keys may not start with aws:.",
+    )
+
+    def clean_tags(self):
+        tags = parse_tags(self.cleaned_data["tags"])
+        problems = tag_problems(tags + [(RUN_TAG, "x")])
+        if problems:
+            raise forms.ValidationError(problems)
+        return tags
+
+
+def expected_grants(ctx) -> tuple:
+    """(groups, managed policy ARNs attached to the user) that AWS should show once the user exists."""
+    perms = ctx.answers("permissions")
+    groups, policies = [], []
+    if perms["mode"] == "group":
+        groups = [perms["group_name"]]
+    elif perms["mode"] == "copy":
+        groups, policies = list(perms["copied"]["groups"]), list(perms["copied"]["policies"])
+    else:
+        policies = list(perms["policies"])
+    if needs_change_password_policy(ctx):
+        policies.append(CHANGE_PASSWORD_POLICY)
+    return groups, policies
+
+
 def creation_calls(ctx) -> list:
     """The calls that create the user, in order, exactly as they will be made (password redacted)."""
     details, perms = ctx.answers("user-details"), ctx.answers("permissions")
     user = details["user_name"]
-    calls = [PlannedCall("iam", "CreateUser", {"UserName": user, "Tags": [{"Key": RUN_TAG, "Value": ctx.run.tag_value}]}, "Creates the user, tagged so the wizard can recognise it later.")]
+    tags = [{"Key": RUN_TAG, "Value": ctx.run.tag_value}] + [{"Key": k, "Value": v} for k, v in ctx.answers("review").get("tags", [])]
+    create = {"UserName": user, "Tags": tags}
+    if perms.get("boundary"):
+        create["PermissionsBoundary"] = perms["boundary"]
+    calls = [PlannedCall("iam", "CreateUser", create, "Creates the user, tagged so the wizard can recognise it later.")]
     if details.get("console_access"):
         calls.append(PlannedCall("iam", "CreateLoginProfile", {"UserName": user, "Password": "<password>", "PasswordResetRequired": bool(details.get("must_reset"))}, "Gives the user a console password."))
     if perms["mode"] == "group":
@@ -31,6 +79,11 @@ def creation_calls(ctx) -> list:
             calls.append(PlannedCall("iam", "CreateGroup", {"GroupName": group}, "Creates the group."))
             calls += [PlannedCall("iam", "AttachGroupPolicy", {"GroupName": group, "PolicyArn": arn}, f"Lets the group use {policy_name(arn)}.") for arn in perms["policies"]]
         calls.append(PlannedCall("iam", "AddUserToGroup", {"GroupName": group, "UserName": user}, "The user gets the group's permissions."))
+    elif perms["mode"] == "copy":
+        copied, source = perms["copied"], perms["copy_from"]
+        calls += [PlannedCall("iam", "AddUserToGroup", {"GroupName": g, "UserName": user}, f"Same group as {source}.") for g in copied["groups"]]
+        calls += [PlannedCall("iam", "AttachUserPolicy", {"UserName": user, "PolicyArn": arn}, f"Same policy as {source}.") for arn in copied["policies"]]
+        calls += [PlannedCall("iam", "PutUserPolicy", {"UserName": user, "PolicyName": name, "PolicyDocument": f"<the document of {source}'s {name}>"}, f"Copies {source}'s inline policy {name}.") for name in copied["inline"]]
     else:
         calls += [PlannedCall("iam", "AttachUserPolicy", {"UserName": user, "PolicyArn": arn}, f"Grants {policy_name(arn)} to the user.") for arn in perms["policies"]]
     if needs_change_password_policy(ctx):
@@ -41,7 +94,6 @@ def creation_calls(ctx) -> list:
 class Review(Step):
     slug = "review"
     title = "Review and create"
-    extra_template = "wizard/steps/_review_extra.html"
     nav_title = "Review & create"
     submit_label = "Create user"
     irreversible = True
@@ -52,13 +104,24 @@ class Review(Step):
         "connection drops half-way, pressing the button again finishes the job without creating anything twice.",
     )
 
+    template = "wizard/steps/review.html"
+
     def forms(self, ctx):
-        return {"create": ConfirmForm}
+        return {"create": ReviewForm, "tags": ReviewForm}
+
+    def initial(self, ctx, action):
+        return {"tags": "\n".join(f"{k} = {v}" for k, v in ctx.answers(self.slug).get("tags", []))}
+
+    def completes(self, action):
+        return action == "create"
 
     def planned_calls(self, ctx):
         return creation_calls(ctx)
 
     def execute(self, ctx, action, data):
+        ctx.save_answers({"tags": data["tags"]})
+        if action == "tags":
+            return {}
         state = ctx.states[self.slug]
         progress = list(state.result.get("progress", []))
         password = vault.unseal(ctx.run.password_box)
@@ -71,6 +134,11 @@ class Review(Step):
                 if password is None:
                     raise StepInputError(None, "The password is no longer available; go back to User details and set it again.")
                 params["Password"] = password
+            if call.operation == "PutUserPolicy":
+                source = ctx.answers("permissions")["copy_from"]
+                document = ctx.iam("GetUserPolicy", UserName=source, PolicyName=params["PolicyName"])["PolicyDocument"]
+                # boto3 hands the document back already parsed; PutUserPolicy wants JSON text.
+                params["PolicyDocument"] = document if isinstance(document, str) else json.dumps(document)
             self._make(ctx, call.operation, params)
             progress.append(key)
             state.result = {**state.result, "progress": progress}
@@ -89,21 +157,26 @@ class Review(Step):
 
     def verify(self, ctx, result):
         user = ctx.user_name
-        details, perms = ctx.answers("user-details"), ctx.answers("permissions")
+        details, boundary = ctx.answers("user-details"), ctx.answers("permissions").get("boundary")
         try:
-            arn = ctx.iam("GetUser", UserName=user)["User"]["Arn"]
-            facts = [("User", arn)]
+            aws_user = ctx.iam("GetUser", UserName=user)["User"]
+            facts = [("User", aws_user["Arn"])]
+            if boundary:
+                if (aws_user.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn") != boundary:
+                    raise StepNotConfirmed(f"AWS does not show the permissions boundary {policy_name(boundary)} on {user} yet.")
+                facts.append(("Permissions boundary", policy_name(boundary)))
             if details.get("console_access"):
                 profile = ctx.iam("GetLoginProfile", UserName=user)["LoginProfile"]
                 facts.append(("Console password", f"set{' — must be changed at first sign-in' if details.get('must_reset') else ''} (created {profile['CreateDate']:%Y-%m-%d %H:%M} UTC)"))
-            if perms["mode"] == "group":
+            wanted_groups, wanted_policies = expected_grants(ctx)
+            if wanted_groups:
                 groups = [g["GroupName"] for g in ctx.iam("ListGroupsForUser", UserName=user)["Groups"]]
-                if perms["group_name"] not in groups:
-                    raise StepNotConfirmed(f"AWS does not list {user} in the group {perms['group_name']} yet. Try again in a few seconds.")
+                missing_groups = set(wanted_groups) - set(groups)
+                if missing_groups:
+                    raise StepNotConfirmed(f"AWS does not list {user} in {', '.join(sorted(missing_groups))} yet. Try again in a few seconds.")
                 facts.append(("Groups", ", ".join(groups)))
             attached = [p["PolicyArn"] for p in ctx.iam("ListAttachedUserPolicies", UserName=user)["AttachedPolicies"]]
-            wanted = set(perms["policies"] if perms["mode"] == "direct" else []) | ({CHANGE_PASSWORD_POLICY} if needs_change_password_policy(ctx) else set())
-            missing = wanted - set(attached)
+            missing = set(wanted_policies) - set(attached)
             if missing:
                 raise StepNotConfirmed(f"AWS does not show {', '.join(sorted(map(policy_name, missing)))} attached yet. Try again in a few seconds.")
             if attached:
@@ -116,4 +189,6 @@ class Review(Step):
 
     def context(self, ctx):
         perms = ctx.answers("permissions")
-        return {"grants_admin": ADMINISTRATOR_ACCESS in perms.get("policies", []), "details": ctx.answers("user-details"), "perms": perms}
+        groups, policies = expected_grants(ctx)
+        grants_admin = ADMINISTRATOR_ACCESS in policies + perms.get("policies", [])
+        return {"grants_admin": grants_admin, "details": ctx.answers("user-details"), "perms": perms, "user_policies": [policy_name(p) for p in policies]}

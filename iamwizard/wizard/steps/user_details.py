@@ -6,18 +6,18 @@ from iamwizard.core.names import same_name_ignoring_case, user_name_problem
 from iamwizard.core.passwords import generate_password, password_problems, policy_rules
 
 from .. import vault
+from ..cleanup import list_all
 from .base import PlannedCall, Step
 from .forms import StepForm
 
 
+# Extra user-name rules other apps register (a workshop's required prefix, for one):
+# callables (ctx, name) returning a problem message, or None when the name is fine.
+USER_NAME_RULES = []
+
+
 def existing_user_names(ctx):
-    names, marker = [], None
-    while True:
-        page = ctx.iam("ListUsers", **({"Marker": marker} if marker else {}))
-        names += [u["UserName"] for u in page.get("Users", [])]
-        marker = page.get("Marker") if page.get("IsTruncated") else None
-        if not marker:
-            return names
+    return [u["UserName"] for u in list_all(ctx.iam, "ListUsers", "Users")]
 
 
 class UserDetailsForm(StepForm):
@@ -47,6 +47,10 @@ class UserDetailsForm(StepForm):
         problem = user_name_problem(name)
         if problem:
             raise forms.ValidationError(problem)
+        for rule in USER_NAME_RULES:
+            problem = rule(self.ctx, name)
+            if problem:
+                raise forms.ValidationError(problem)
         try:
             clash = same_name_ignoring_case(name, existing_user_names(self.ctx))
         except AwsError as exc:
