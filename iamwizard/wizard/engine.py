@@ -219,7 +219,7 @@ def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> O
     try:
         result = step.execute(ctx, action, data) or {}
         merged = {**state.result, **result}
-        if step.completes(action):
+        if step.completes(action, merged):
             merged["verified"] = step.verify(ctx, merged)
     except StepInputError as exc:
         _release(state, previous_status)
@@ -242,7 +242,7 @@ def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> O
     state.result = merged
     state.error_code = state.error_message = ""
     state.lease_until = None
-    if step.completes(action):
+    if step.completes(action, merged):
         state.status = StepState.DONE
         state.finished_at = timezone.now()
         state.save()

@@ -36,6 +36,17 @@ def test_newcomer_clicks_through_to_an_enabled_mfa_device(live_server, page, acc
     assert "signin.aws.amazon.com/console" in page.locator("#signin-url").inner_text()
     page.get_by_role("button", name="I have saved it — continue").click()
 
+    run = Run.objects.get(pk=page.url.split("/")[4])
+    page.get_by_label("Account ID or account alias").fill(run.account_id)
+    page.get_by_label("IAM user name").fill("erin")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Old password").fill(password)
+    page.get_by_label("New password", exact=True).fill("Brand-new-Pass-77")
+    page.get_by_label("Retype new password").fill("Brand-new-Pass-77")
+    page.get_by_role("button", name="Confirm password change").click()
+    page.get_by_role("link", name="Next: MFA").click()
+
     assert page.get_by_label("Device name").input_value() == "erin"
     page.get_by_role("button", name="Continue").click()
     assert page.locator(".qr-code svg").is_visible()
@@ -53,6 +64,5 @@ def test_newcomer_clicks_through_to_an_enabled_mfa_device(live_server, page, acc
     body = page.content()
     assert password not in body and seed not in body
 
-    run = Run.objects.get(pk=page.url.split("/")[4])
     devices = account_iam(run.account_id).list_mfa_devices(UserName="erin")["MFADevices"]
     assert len(devices) == 1

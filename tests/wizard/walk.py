@@ -38,7 +38,16 @@ class Walker:
         page = self.get("sign-in-details").content.decode()
         password = re.search(r'id="signin-password" class="secret">([^<]+)<', page).group(1)
         self.post("sign-in-details", {"action": "continue"})
+        self.new_password = password + "-Changed9"
+        self.sign_in_and_change(password, self.new_password)
         return password
+
+    def sign_in_and_change(self, old, new):
+        """The practice console: sign in with the one-time password, then choose a new one."""
+        page = self.get("sign-in").content.decode()
+        user_name = re.search(r'id="signin-user">([^<]+)<', page).group(1)
+        self.post("sign-in", {"action": "signin", "account": self.run.account_id, "user_name": user_name, "password": old})
+        self.post("sign-in", {"action": "change", "old_password": old, "new_password": new, "new_password2": new})
 
     def create_device(self, name=None):
         self.post("mfa", {"action": "create_device", "device_name": name or "alice"})

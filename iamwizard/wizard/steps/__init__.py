@@ -4,8 +4,9 @@ from .finish import Finish
 from .mfa import Mfa
 from .permissions import Permissions
 from .review import Review
+from .sign_in import SignIn
 from .sign_in_details import SignInDetails
 from .user_details import UserDetails
 
-STEPS = [Connect(), UserDetails(), Permissions(), Review(), SignInDetails(), Mfa(), Finish()]
+STEPS = [Connect(), UserDetails(), Permissions(), Review(), SignInDetails(), SignIn(), Mfa(), Finish()]
 BY_SLUG = {step.slug: step for step in STEPS}

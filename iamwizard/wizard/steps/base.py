@@ -55,8 +55,8 @@ class Step:
         """action name -> form class; the POST field `action` picks one (default: the first)."""
         return {}
 
-    def completes(self, action) -> bool:
-        """Whether a successful `action` finishes the step (multi-stage steps say no for early stages)."""
+    def completes(self, action, result) -> bool:
+        """Whether a successful `action` (which produced `result`) finishes the step; multi-stage steps say no for early stages."""
         return True
 
     def initial(self, ctx, action) -> dict:

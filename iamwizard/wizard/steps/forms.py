@@ -4,6 +4,7 @@ from django import forms
 
 class StepForm(forms.Form):
     def __init__(self, *args, ctx=None, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # the console's labels carry no colon
         super().__init__(*args, **kwargs)
         self.ctx = ctx
 

@@ -112,7 +112,7 @@ class Review(Step):
     def initial(self, ctx, action):
         return {"tags": "\n".join(f"{k} = {v}" for k, v in ctx.answers(self.slug).get("tags", []))}
 
-    def completes(self, action):
+    def completes(self, action, result):
         return action == "create"
 
     def planned_calls(self, ctx):

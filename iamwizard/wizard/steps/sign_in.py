@@ -1,0 +1,140 @@
+"""Step 5, sign in and change the password: the new user's first sign-in.
+
+On the sandbox the wizard offers a practice sign-in page shaped like the console's; the
+sandbox itself checks the password and, through the real `ChangePassword` call made with
+the user's own credentials, enforces the account's password policy. On a real account the
+person signs in at the real console, and the wizard reads AWS to confirm it happened.
+"""
+from django import forms
+
+from iamwizard.aws.gateway import AwsError, SignInRejected, sandbox_console_signin, user_gateway
+from iamwizard.core.passwords import password_problems, policy_rules
+
+from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
+from .forms import ConfirmForm, StepForm
+from .sign_in_details import sign_in_url
+
+REJECTED = "Your authentication information is incorrect. Check the account, the user name and the password."
+
+
+class PracticeSignInForm(StepForm):
+    account = forms.CharField(label="Account ID or account alias", max_length=100)
+    user_name = forms.CharField(label="IAM user name", max_length=200)
+    password = forms.CharField(label="Password", max_length=500, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class ChangePasswordForm(StepForm):
+    old_password = forms.CharField(label="Old password", max_length=500, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new_password = forms.CharField(label="New password", max_length=500, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password2 = forms.CharField(label="Retype new password", max_length=500, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.ctx is not None:
+            self.fields["new_password"].help_text = " ".join(policy_rules(self.ctx.password_policy))
+
+    def clean(self):
+        data = super().clean()
+        new, again = data.get("new_password"), data.get("new_password2")
+        if new and again and new != again:
+            self.add_error("new_password2", "The two new passwords are different: type the same one twice.")
+        if new and data.get("old_password") == new:
+            self.add_error("new_password", "Choose a password different from the old one.")
+        if new:
+            for problem in password_problems(new, self.ctx.password_policy, user_name=self.ctx.user_name, account_name=self.ctx.account.get("alias")):
+                self.add_error("new_password", problem)
+        return data
+
+
+class SignIn(Step):
+    slug = "sign-in"
+    title = "Sign in and change the password"
+    nav_title = "First sign-in"
+    template = "wizard/steps/sign_in.html"
+    irreversible = True
+    why = (
+        "Now be the new user: sign in at the account's own sign-in page with the account ID (or alias), "
+        "the user name and the one-time password.",
+        "Because the password must be changed at the first sign-in, the console asks for a new one straight "
+        "away. From that moment, only the person knows their password: not you, not the wizard.",
+        "Using a separate browser, or a private window, keeps your own session signed in.",
+    )
+
+    def applies(self, ctx):
+        return bool(ctx.answers("user-details").get("console_access", True))
+
+    def forms(self, ctx):
+        if not ctx.is_sandbox():
+            return {"check": ConfirmForm}
+        if ctx.result(self.slug).get("reset_required"):
+            return {"change": ChangePasswordForm}
+        return {"signin": PracticeSignInForm}
+
+    def completes(self, action, result):
+        return action in ("change", "check") or (action == "signin" and not result.get("reset_required"))
+
+    def planned_calls(self, ctx):
+        user = ctx.user_name
+        if not ctx.is_sandbox():
+            return [
+                PlannedCall("iam", "GetUser", {"UserName": user}, "PasswordLastUsed tells when the user last signed in."),
+                PlannedCall("iam", "GetLoginProfile", {"UserName": user}, "PasswordResetRequired turns false once the password was changed."),
+            ]
+        return [
+            PlannedCall("iam", "ChangePassword", {"OldPassword": "<old-password>", "NewPassword": "<new-password>"}, "Made by the new user, with their own credentials (the console does this for you)."),
+            PlannedCall("iam", "GetLoginProfile", {"UserName": user}, "Confirms no reset is pending any more."),
+        ]
+
+    def execute(self, ctx, action, data):
+        if action == "check":
+            return {}
+        if action == "signin":
+            return self._practice_sign_in(ctx, data)
+        return self._change(ctx, data)
+
+    def _sign_in(self, ctx, account, user_name, password):
+        try:
+            return sandbox_console_signin(ctx.gateway.target.endpoint_url, account, user_name, password)
+        except SignInRejected:
+            raise StepInputError(None, REJECTED) from None
+
+    def _practice_sign_in(self, ctx, data):
+        if data["user_name"].lower() != ctx.user_name.lower():
+            raise StepInputError("user_name", f"Sign in as the user you just created, {ctx.user_name}.")
+        session = self._sign_in(ctx, data["account"], data["user_name"], data["password"])
+        if session.get("AccountId") != ctx.run.account_id:
+            raise StepInputError("account", "That is another account: use the account ID or alias shown on the previous step.")
+        if session.get("PasswordResetRequired"):
+            return {"reset_required": True, "account": data["account"]}
+        return {"reset_required": False}
+
+    def _change(self, ctx, data):
+        account = ctx.result(self.slug).get("account") or ctx.run.account_id
+        session = self._sign_in(ctx, account, ctx.user_name, data["old_password"])
+        as_user = user_gateway(ctx.gateway.target.endpoint_url, session, recorder=ctx.gateway.recorder)
+        try:
+            as_user.iam("ChangePassword", OldPassword=data["old_password"], NewPassword=data["new_password"])
+        except AwsError as exc:
+            if exc.code in ("PasswordPolicyViolation", "InvalidUserType"):
+                raise StepInputError("new_password" if exc.code == "PasswordPolicyViolation" else "old_password", exc.problem.message) from None
+            raise
+        return {"reset_required": False, "changed": True}
+
+    def verify(self, ctx, result):
+        user = ctx.user_name
+        try:
+            aws_user = ctx.iam("GetUser", UserName=user)["User"]
+            profile = ctx.iam("GetLoginProfile", UserName=user)["LoginProfile"]
+        except AwsError as exc:
+            if exc.code == "NoSuchEntity":
+                raise StepNotConfirmed(f"AWS has no console password for {user} any more.") from None
+            raise
+        last_used = aws_user.get("PasswordLastUsed")
+        if not last_used:
+            raise StepNotConfirmed(f"AWS shows no sign-in by {user} yet. Sign in at {sign_in_url(ctx)}, then check again.")
+        if profile.get("PasswordResetRequired"):
+            raise StepNotConfirmed(f"{user} signed in but has not chosen a new password yet.")
+        return [("Last sign-in", f"{last_used:%Y-%m-%d %H:%M} UTC"), ("Password", "changed by the user; no reset pending")]
+
+    def context(self, ctx):
+        return {"sign_in_url": sign_in_url(ctx), "account_label": ctx.account_label, "user_name": ctx.user_name}
