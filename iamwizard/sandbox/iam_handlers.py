@@ -15,6 +15,8 @@ from . import accounts, mfa, passwords, rules
 from .awsxml import STS_NS, IAMError, blob, element, result
 
 MFA_DEVICES_PER_USER = 8
+# An access key that acts as the default account's root user (any secret key works).
+ROOT_ACCESS_KEY = "AKIASANDBOXROOT00000"
 AWS_POLICY_PREFIX = "arn:aws:iam::aws:policy/"
 
 # What AWS answers to ChangePassword with a wrong OldPassword is not documented;
@@ -314,6 +316,11 @@ def get_user(request):
 
 
 def get_caller_identity(request):
+    if request.access_key == ROOT_ACCESS_KEY:
+        # Root credentials: practise (and test) what the wizard says to someone who uses them.
+        inner = (element("Arn", f"arn:aws:iam::{request.account_id}:root") + element("UserId", request.account_id)
+                 + element("Account", request.account_id))
+        return result("GetCallerIdentity", inner, namespace=STS_NS)
     key = accounts.iam_backend(request.account_id).access_keys.get(request.access_key)
     name = getattr(key, "sandbox_console_user", None) if key is not None else None
     if not name:

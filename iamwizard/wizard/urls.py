@@ -5,6 +5,7 @@ from . import views
 app_name = "wizard"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("operator-policy.json", views.operator_policy_json, name="operator_policy"),
     path("run/<str:run_id>/", views.resume, name="resume"),
     path("run/<str:run_id>/policies.json", views.policy_search, name="policy_search"),
     path("run/<str:run_id>/sign-in-details/csv", views.sign_in_csv, name="sign_in_csv"),

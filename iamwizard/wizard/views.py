@@ -6,7 +6,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from iamwizard.aws.gateway import AwsError
 
-from . import engine, policy_catalog, vault
+from . import engine, operator_policy, policy_catalog, vault
 from .models import AwsCall, Run, StepState
 from .steps import BY_SLUG
 from .steps.sign_in_details import sign_in_csv as build_sign_in_csv
@@ -109,6 +109,14 @@ def policy_search(request, run_id):
     except AwsError as exc:
         return JsonResponse({"results": [], "error": exc.problem.message}, status=502)
     return JsonResponse({"results": [{"arn": e.arn, "name": e.name, "aws_managed": e.aws_managed} for e in results]})
+
+
+@require_http_methods(["GET"])
+def operator_policy_json(request):
+    """The minimal IAM policy the wizard's operator needs on a real account, as a download."""
+    response = HttpResponse(operator_policy.document_json(), content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="iam-wizard-operator-policy.json"'
+    return response
 
 
 @require_POST

@@ -316,3 +316,10 @@ def test_user_permissions_boundary_is_kept_returned_and_changeable(iam):
     iam.delete_user_permissions_boundary(UserName="bounded")
     assert "PermissionsBoundary" not in iam.get_user(UserName="bounded")["User"]
     assert error_of(iam.create_user, UserName="nobound", PermissionsBoundary="arn:aws:iam::aws:policy/NoSuchPolicyAnywhere")[0] == "NoSuchEntity"
+
+
+def test_root_access_key_identifies_as_the_root_user(sandbox):
+    from iamwizard.sandbox.iam_handlers import ROOT_ACCESS_KEY
+
+    sts = boto3.client("sts", endpoint_url=sandbox, region_name=REGION, aws_access_key_id=ROOT_ACCESS_KEY, aws_secret_access_key="x")
+    assert sts.get_caller_identity()["Arn"] == "arn:aws:iam::123456789012:root"

@@ -2,6 +2,7 @@
 from iamwizard.aws.gateway import AwsError
 from iamwizard.core.passwords import PasswordPolicy
 
+from .. import operator_policy
 from .base import PlannedCall, Step
 from .forms import ConfirmForm
 
@@ -11,6 +12,7 @@ class Connect(Step):
     title = "Connect to your AWS account"
     nav_title = "Connect"
     submit_label = "Connect"
+    template = "wizard/steps/connect.html"
     why = (
         "Before changing anything, the wizard asks AWS who it is talking to. The answer names the "
         "account (a 12-digit number) and the identity whose credentials make the calls.",
@@ -51,6 +53,9 @@ class Connect(Step):
             "alias": aliases[0] if aliases else "",
             "password_policy": policy.to_dict(),
         }
+
+    def context(self, ctx):
+        return {"operator_policy": operator_policy.document_json()}
 
     def verify(self, ctx, result):
         policy = PasswordPolicy.from_dict(result["password_policy"])

@@ -1,0 +1,83 @@
+"""The real-account path (IAMWIZARD_TARGET=aws): boto3's standard configuration, pointed with
+AWS_ENDPOINT_URL at a sandbox started by `manage.py sandbox`, exactly as an operator would."""
+import json
+import urllib.parse
+import urllib.request
+import uuid
+
+import boto3
+import pytest
+
+from iamwizard.aws.gateway import SANDBOX_ADMIN, forget_clients
+from iamwizard.sandbox.iam_handlers import ROOT_ACCESS_KEY
+from iamwizard.wizard import operator_policy
+from iamwizard.wizard.models import AwsCall, StepState
+from tests.wizard.walk import Walker
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def real_account(settings, sandbox_endpoint, monkeypatch):
+    settings.IAMWIZARD_TARGET = "aws"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", sandbox_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", SANDBOX_ADMIN["aws_access_key_id"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SANDBOX_ADMIN["aws_secret_access_key"])
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    forget_clients()
+    yield
+    forget_clients()
+
+
+def test_real_account_run_ends_with_a_signed_in_user_and_mfa(client, real_account, sandbox_endpoint):
+    name = f"real-{uuid.uuid4().hex[:8]}"
+    walker = Walker(client)
+    walker.start()
+    assert walker.run.target == "aws"
+    page = walker.get("connect").content.decode()
+    assert "The permissions this wizard needs" in page
+    walker.post("connect", {"action": "connect"})
+    walker.run.refresh_from_db()
+    assert walker.run.account_id == "123456789012"
+    walker.post("user-details", {"action": "save", "user_name": name, "console_access": "on", "password_type": "custom", "custom_password": "Real-Pass-4242", "must_reset": "on"})
+    walker.post("permissions", {"action": "save", "mode": "direct", "policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]})
+    walker.post("review", {"action": "create", "tags": ""})
+    walker.post("sign-in-details", {"action": "continue"})
+
+    # Not signed in yet: the check says so and the step stays open.
+    page = walker.post("sign-in", {"action": "check"}, expect=400).content.decode()
+    assert "shows no sign-in" in page
+    # The person signs in at the "console" and changes the password there.
+    form = urllib.parse.urlencode({"account": "123456789012", "user_name": name, "password": "Real-Pass-4242"}).encode()
+    session = json.load(urllib.request.urlopen(f"{sandbox_endpoint}/_sandbox/console-signin", data=form))
+    boto3.client("iam", endpoint_url=sandbox_endpoint, region_name="us-east-1", aws_access_key_id=session["AccessKeyId"],
+                 aws_secret_access_key=session["SecretAccessKey"], aws_session_token=session["SessionToken"]).change_password(OldPassword="Real-Pass-4242", NewPassword="Changed-Pass-5353")
+    walker.post("sign-in", {"action": "check"})
+    assert walker.run.steps.get(step="sign-in").status == StepState.DONE
+
+    walker.enable_mfa(walker.create_device(name))
+    assert walker.run.steps.get(step="finish").status == StepState.DONE
+
+    # Every call the wizard made is covered by the operator policy it publishes.
+    allowed = set(operator_policy.document()["Statement"][0]["Action"]) | {"sts:GetCallerIdentity"}
+    made = {f"{c.service}:{c.operation}" for c in AwsCall.objects.filter(run=walker.run)}
+    assert made <= allowed, made - allowed
+
+
+def test_root_credentials_get_a_warning(client, real_account, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ROOT_ACCESS_KEY)
+    forget_clients()
+    walker = Walker(client)
+    walker.start()
+    walker.post("connect", {"action": "connect"})
+    page = walker.get("connect").content.decode()
+    assert "connected with the root user" in page
+    assert walker.run.steps.get(step="connect").result["is_root"] is True
+
+
+def test_operator_policy_download(client):
+    response = client.get("/operator-policy.json")
+    assert response["Content-Disposition"].startswith("attachment")
+    document = json.loads(response.content)
+    assert "iam:CreateUser" in document["Statement"][0]["Action"] and "iam:DeleteUser" in document["Statement"][0]["Action"]
