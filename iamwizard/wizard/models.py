@@ -9,6 +9,8 @@ import secrets
 from django.db import models
 from django.utils import timezone
 
+from iamwizard.core.cli import cli_command
+
 
 def new_run_id():
     # 32 url-safe characters (192 bits): the run id is also the resume link, so it must not be guessable.
@@ -84,6 +86,11 @@ class AwsCall(models.Model):
     error_code = models.CharField(max_length=100, blank=True)
     request_id = models.CharField(max_length=100, blank=True)
     milliseconds = models.PositiveIntegerField(default=0)
+
+    @property
+    def cli(self) -> str:
+        """The AWS CLI command that makes the same call (secret values appear as placeholders)."""
+        return cli_command(self.service, self.operation, self.parameters)
 
     class Meta:
         ordering = ["at", "id"]

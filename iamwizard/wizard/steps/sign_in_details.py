@@ -51,4 +51,6 @@ class SignInDetails(Step):
         return [("Console sign-in URL", result["sign_in_url"]), ("Password", "handed over and erased from the wizard")]
 
     def context(self, ctx):
-        return {"sign_in_url": sign_in_url(ctx), "user_name": ctx.user_name, "password": vault.unseal(ctx.run.password_box)}
+        url = sign_in_url(ctx)
+        body = f"Hello,\n\nYou have an AWS account user now.\n\nSign-in URL: {url}\nUser name: {ctx.user_name}\n\nI will give you your one-time password separately. You will choose your own password at the first sign-in.\n"
+        return {"sign_in_url": url, "user_name": ctx.user_name, "password": vault.unseal(ctx.run.password_box), "email_subject": "Your AWS sign-in details", "email_body": body}

@@ -3,7 +3,7 @@ from django import forms
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.core.names import same_name_ignoring_case, user_name_problem
-from iamwizard.core.passwords import generate_password, password_problems, policy_rules
+from iamwizard.core.passwords import SYMBOLS, generate_password, password_problems, policy_rules
 
 from .. import vault
 from ..cleanup import list_all
@@ -18,6 +18,15 @@ USER_NAME_RULES = []
 
 def existing_user_names(ctx):
     return [u["UserName"] for u in list_all(ctx.iam, "ListUsers", "Users")]
+
+
+RULE_KINDS = [("At least", "min"), ("At most", "max"), ("Include an upper", "upper"), ("Include a lower", "lower"),
+              ("Include a digit", "digit"), ("Include a symbol", "symbol"), ("Use at least three", "three"), ("Must not be", "notname")]
+
+
+def rule_kind(text: str) -> str:
+    """Which live check (static/js/password.js) shows whether a policy rule is met."""
+    return next((kind for prefix, kind in RULE_KINDS if text.startswith(prefix)), "other")
 
 
 class UserDetailsForm(StepForm):
@@ -40,7 +49,7 @@ class UserDetailsForm(StepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.ctx is not None:
-            self.fields["custom_password"].help_text = " ".join(policy_rules(self.ctx.password_policy))
+            self.fields["custom_password"].help_text = "It must follow the account's password rules, listed below. The wizard checks it before AWS sees it."
 
     def clean_user_name(self):
         name = self.cleaned_data["user_name"]
@@ -75,6 +84,7 @@ class UserDetails(Step):
     slug = "user-details"
     title = "Specify user details"
     show_result = False
+    extra_template = "wizard/steps/_password_rules.html"
     nav_title = "User details"
     why = (
         "An IAM user is a person (or a program) with its own name and its own credentials inside your "
@@ -97,6 +107,10 @@ class UserDetails(Step):
 
     def planned_calls(self, ctx):
         return [PlannedCall("iam", "ListUsers", note="Checks that nobody in the account already has this name.")]
+
+    def context(self, ctx):
+        policy = ctx.password_policy
+        return {"password_rules": [(rule_kind(text), text) for text in policy_rules(policy)], "policy": policy, "symbols": SYMBOLS}
 
     def execute(self, ctx, action, data):
         answers = {k: data[k] for k in ("user_name", "console_access", "password_type", "must_reset")}
