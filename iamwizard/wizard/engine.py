@@ -18,6 +18,7 @@ from iamwizard.aws.gateway import AwsError, Gateway, Target
 from iamwizard.core.errors import AwsProblem
 from iamwizard.core.passwords import PasswordPolicy
 
+from . import vault
 from .models import AwsCall, Run, StepState
 from .steps import STEPS, BY_SLUG
 from .steps.base import StepInputError, StepNotConfirmed
@@ -284,6 +285,43 @@ def _advance(ctx: StepContext):
         state = ctx.states[nxt.slug]
         if _claim(state, allow_done=False):
             _execute_claimed(nxt, context_for(ctx.run, nxt.slug, ctx.states), state, "", None, {}, StepState.PENDING)
+
+
+def reconcile(ctx: StepContext) -> str | None:
+    """Check a resumed run against what AWS really holds. The first done step whose resource
+    vanished, and every step after it, become not done again, with a note saying why.
+    Returns that note, or None when everything is still there (or AWS can't be asked now)."""
+    steps = [s for s in STEPS if ctx.status(s.slug) == StepState.DONE]
+    for step in steps:
+        try:
+            note = step.vanished(ctx)
+        except AwsError:
+            return None  # AWS unreachable: keep what we know rather than guess
+        if note:
+            _reopen_from(ctx, step, note)
+            return note
+    return None
+
+
+def _reopen_from(ctx: StepContext, step, note: str):
+    reopen = False
+    for s in STEPS:
+        reopen = reopen or s.slug == step.slug
+        if not reopen:
+            continue
+        state = ctx.states[s.slug]
+        state.status = StepState.FAILED if s.slug == step.slug else StepState.PENDING
+        state.result, state.lease_until = {}, None
+        state.error_code, state.error_message = ("Vanished", note) if s.slug == step.slug else ("", "")
+        state.save()
+    if ctx.answers("user-details").get("console_access") and not vault.unseal(ctx.run.password_box):
+        # The one-time password was erased after use: choose a new one before creating again.
+        details = ctx.states["user-details"]
+        details.status, details.error_code, details.error_message = StepState.FAILED, "Vanished", note + " Choose the password again first."
+        details.save()
+    ctx.run.mfa_seed_box = b""
+    ctx.run.current_step = first_open_step(ctx).slug
+    ctx.run.save(update_fields=["mfa_seed_box", "current_step", "updated_at"])
 
 
 def start_run(target=None, role_arn="") -> Run:

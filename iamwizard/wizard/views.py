@@ -36,6 +36,7 @@ def resume(request, run_id):
     """The resume link: carry on where the run stopped, from any browser."""
     run = _run_or_404(run_id)
     ctx = engine.context_for(run, "")
+    engine.reconcile(ctx)
     return redirect(_step_url(run, engine.first_open_step(ctx).slug))
 
 

@@ -1,4 +1,5 @@
 """Drive a run through the wizard with Django's test client, as a browser would."""
+import html
 import re
 
 import pyotp
@@ -36,7 +37,7 @@ class Walker:
         self.post("permissions", {"action": "save", "mode": "group", "group_name": group, "policies": list(policies)})
         self.post("review", {"action": "create"})
         page = self.get("sign-in-details").content.decode()
-        password = re.search(r'id="signin-password" class="secret">([^<]+)<', page).group(1)
+        password = html.unescape(re.search(r'id="signin-password" class="secret">([^<]+)<', page).group(1))
         self.post("sign-in-details", {"action": "continue"})
         self.new_password = password + "-Changed9"
         self.sign_in_and_change(password, self.new_password)

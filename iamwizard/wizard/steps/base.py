@@ -73,6 +73,11 @@ class Step:
         """Read AWS back; return (label, value) facts that prove the step. Raise StepNotConfirmed if AWS disagrees."""
         return []
 
+    def vanished(self, ctx) -> str | None:
+        """For a done step: if what it made is gone from AWS (a reset sandbox, someone deleted it),
+        say so in plain words; None while it is still there. Called when a run resumes."""
+        return None
+
     def context(self, ctx) -> dict:
         """Extra template context for this step's page."""
         return {}

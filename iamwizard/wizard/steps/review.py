@@ -145,6 +145,15 @@ class Review(Step):
             state.save(update_fields=["result"])
         return {"progress": progress, "user_name": ctx.user_name}
 
+    def vanished(self, ctx):
+        try:
+            ctx.iam("GetUser", UserName=ctx.user_name)
+        except AwsError as exc:
+            if exc.code == "NoSuchEntity":
+                return f"The user {ctx.user_name} no longer exists in AWS (was the account or the sandbox reset?). Create it again from here."
+            raise
+        return None
+
     def _make(self, ctx, operation, params):
         try:
             ctx.iam(operation, **params)
