@@ -11,6 +11,7 @@ ALLOWED_HOSTS          comma separated (production)
 """
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -41,7 +42,8 @@ DEBUG = not PRODUCTION and os.environ.get("DJANGO_DEBUG", "1") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with django_otp's OTPAdminSite: the admin refuses sessions not verified by TOTP.
+    "iamwizard.workshops.admin_config.TrainerAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "iamwizard.wizard",
+    "iamwizard.workshops",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +96,10 @@ else:
             # Take the write lock when a transaction starts, so concurrent requests queue
             # instead of failing with "database is locked" half-way through.
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30},
+            # Tests get a file too, as production has: an in-memory database shares one cache
+            # between connections and answers "table is locked" at once instead of queueing,
+            # so concurrent requests could not be tested on it. One file per test process.
+            "TEST": {"NAME": str(Path(tempfile.gettempdir()) / f"iamwizard-test-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -101,6 +108,13 @@ if os.environ.get("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rate-limit counters (wizard/ratelimit.py): their own cache, so they can be cleared alone;
+# the same Redis as the default cache when there is one, so every worker counts together.
+CACHES["ratelimit"] = {**CACHES["default"], "KEY_PREFIX": "ratelimit"} if os.environ.get("REDIS_URL") else {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+# (requests, seconds) per window: new runs per client IP (each is a new emulated account);
+# submits per run (each may call AWS).
+RATE_LIMITS = {"run-start": (30, 600), "run-post": (300, 600)}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -120,6 +134,13 @@ STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
 LOGIN_URL = "/trainer/login/"
+# Trainers' second factor (django-otp TOTP): the name authenticator apps show for the entry.
+OTP_TOTP_ISSUER = "IAM wizard"
+# Workshops: wrong join codes / failed trainer sign-ins allowed per client IP, per window (seconds);
+# minutes on one step before a participant counts as stuck.
+WORKSHOP_JOIN_THROTTLE = (10, 600)
+TRAINER_LOGIN_THROTTLE = (10, 600)
+WORKSHOP_STUCK_MINUTES = 10
 
 # Security headers; production adds the HTTPS-only parts.
 X_FRAME_OPTIONS = "DENY"

@@ -1,5 +1,8 @@
+from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("iamwizard.workshops.urls")),
     path("", include("iamwizard.wizard.urls")),
 ]

@@ -1,0 +1,92 @@
+import re
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from iamwizard.core.names import user_name_problem
+
+from . import codes
+from .models import Workshop
+
+ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}", re.ASCII)
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class WorkshopForm(forms.ModelForm):
+    class Meta:
+        model = Workshop
+        fields = ["title", "target", "role_arn", "user_prefix", "opens_at", "closes_at"]
+        labels = {"opens_at": "Opens at (UTC)", "closes_at": "Closes at (UTC)", "target": "Where participants work"}
+        help_texts = {
+            "target": "Sandbox: every participant gets an emulated AWS account of their own (no AWS account needed).",
+            "role_arn": "Real AWS only, optional: a role the app assumes for participants' calls, e.g. arn:aws:iam::123456789012:role/Workshop.",
+            "user_prefix": "Participants' IAM user names must start with this, e.g. ws-0612-. Cleanup only touches users with this prefix and the run's tag.",
+        }
+        widgets = {
+            "target": forms.RadioSelect,
+            "opens_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+            "closes_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        now = timezone.now().replace(second=0, microsecond=0)
+        self.fields["opens_at"].initial = now
+        self.fields["closes_at"].initial = now + timedelta(hours=4)
+        self.fields["user_prefix"].initial = f"ws-{now:%m%d}-"
+
+    def clean_user_prefix(self):
+        prefix = self.cleaned_data["user_prefix"].strip()
+        problem = user_name_problem(prefix)
+        if problem:
+            raise forms.ValidationError(problem)
+        if len(prefix) > 32:
+            raise forms.ValidationError("Keep the prefix to 32 characters, so names stay short.")
+        return prefix
+
+    def clean(self):
+        data = super().clean()
+        target, role_arn = data.get("target"), (data.get("role_arn") or "").strip()
+        if role_arn and target != "aws":
+            self.add_error("role_arn", "A role ARN is only used with a real AWS account; leave it empty for the sandbox.")
+        elif role_arn and not ROLE_ARN.fullmatch(role_arn):
+            self.add_error("role_arn", "That is not a role ARN: it looks like arn:aws:iam::123456789012:role/Name.")
+        data["role_arn"] = role_arn
+        opens, closes = data.get("opens_at"), data.get("closes_at")
+        if opens and closes:
+            if closes <= opens:
+                self.add_error("closes_at", "The workshop must close after it opens.")
+            elif closes <= timezone.now():
+                self.add_error("closes_at", "That time has already passed.")
+        return data
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(label="Join code", max_length=20, help_text="The code your trainer shows, like ABCD-EF23 (upper or lower case, dash optional).",
+                           widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}))
+    display_name = forms.CharField(label="Your name", max_length=60, help_text="How your trainer will see you on the dashboard.",
+                                   widget=forms.TextInput(attrs={"autocomplete": "name"}))
+
+    def clean_code(self):
+        typed = self.cleaned_data["code"]
+        if codes.normalize(typed) is None:
+            raise forms.ValidationError(f"A join code has {codes.LENGTH} letters and digits, like ABCD-EF23 (there is no 0, 1, I, L or O in them).")
+        return typed
+
+    def clean_display_name(self):
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if not name:
+            raise forms.ValidationError("Type your name.")
+        return name
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(label="Code from your authenticator app", max_length=12,
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+
+    def clean_token(self):
+        token = re.sub(r"\s+", "", self.cleaned_data["token"])
+        if not re.fullmatch(r"[0-9]{6}", token):
+            raise forms.ValidationError("Type the 6 digits your authenticator app shows.")
+        return token

@@ -1,0 +1,81 @@
+"""Workshops: a trainer's room of participants, each with a wizard run of their own.
+
+The wizard's models stay untouched: a Participant links one wizard.Run to a workshop.
+"""
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from iamwizard.wizard.models import Run
+
+from . import codes
+
+
+class Workshop(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workshops")
+    title = models.CharField(max_length=200)
+    target = models.CharField(max_length=16, choices=Run.TARGETS, default="sandbox")
+    role_arn = models.CharField("role ARN to assume", max_length=2048, blank=True)
+    user_prefix = models.CharField("user-name prefix", max_length=32)
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    join_code = models.CharField(max_length=codes.LENGTH, unique=True, default=codes.new_join_code, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def join_code_display(self) -> str:
+        return codes.display(self.join_code)
+
+    def refusal(self, now=None) -> str:
+        """Why nobody can join right now, or "" when joining is open."""
+        now = now or timezone.now()
+        if self.closed_at:
+            return "This workshop has been closed by the trainer, so it no longer takes new participants."
+        if now < self.opens_at:
+            return f"This workshop opens at {self.opens_at:%H:%M} UTC on {self.opens_at:%d %b %Y}. Try again then."
+        if now >= self.closes_at:
+            return f"This workshop closed at {self.closes_at:%H:%M} UTC on {self.closes_at:%d %b %Y}, so it no longer takes new participants."
+        return ""
+
+    @property
+    def is_open(self) -> bool:
+        return not self.refusal()
+
+
+class Participant(models.Model):
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="participants")
+    run = models.OneToOneField(Run, on_delete=models.CASCADE, related_name="participant")
+    display_name = models.CharField(max_length=60)
+    joined_at = models.DateTimeField(default=timezone.now)
+    # When the participant began step one: joining, or the trainer's last reset.
+    restarted_at = models.DateTimeField(default=timezone.now)
+    cleaned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+
+    def __str__(self):
+        return self.display_name
+
+
+class CleanupRecord(models.Model):
+    """The per-resource report of a workshop cleanup or a participant reset, kept for the trainer."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="cleanups")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    scope = models.CharField(max_length=200)
+    ok = models.BooleanField(default=True)
+    # [{"participant": name, "user": iam user name, "ok": bool, "note": str,
+    #   "lines": [{"resource", "action", "ok", "detail"}]}]
+    sections = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -1,0 +1,214 @@
+"""What the trainer sees: one row per participant, the workshop summary, the CSV export.
+
+Everything here reads the database in a fixed number of queries, however many
+participants there are: participants join their runs, step states come in one
+prefetch, and each run's latest failed AWS call is a subquery annotation.
+"""
+import csv
+import io
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.utils import timezone
+
+from iamwizard.wizard.models import AwsCall, StepState
+from iamwizard.wizard.steps import BY_SLUG, STEPS
+
+from .models import Participant
+
+# AWS calls a workshop makes on a participant's behalf outside the wizard's steps.
+CLEANUP_SLUG = "workshop-cleanup"
+# Reads that answer NoSuchEntity are how steps find out that something does not exist
+# yet (no password policy, no console password): not errors anybody made.
+PROBE_FAILURE = Q(error_code="NoSuchEntity") & (Q(operation__startswith="Get") | Q(operation__startswith="List"))
+FINAL_SLUG = STEPS[-1].slug
+
+
+def stuck_after() -> timedelta:
+    return timedelta(minutes=getattr(settings, "WORKSHOP_STUCK_MINUTES", 10))
+
+
+def learner_failures():
+    """Failed AWS calls a participant made in the wizard (not cleanup, not existence probes)."""
+    return AwsCall.objects.filter(ok=False).exclude(step=CLEANUP_SLUG).exclude(PROBE_FAILURE)
+
+
+def participants_with_progress(workshop):
+    """Participants, their runs and step states, and each run's latest learner failure: 4 queries in all."""
+    latest = learner_failures().filter(run_id=OuterRef("run_id"), at__gte=OuterRef("restarted_at")).order_by("-at", "-id")
+    return (
+        Participant.objects.filter(workshop=workshop)
+        .select_related("run")
+        .prefetch_related(Prefetch("run__steps", queryset=StepState.objects.order_by("id")))
+        .annotate(
+            failed_code=Subquery(latest.values("error_code")[:1]),
+            failed_operation=Subquery(latest.values("operation")[:1]),
+            failed_step=Subquery(latest.values("step")[:1]),
+            failed_at=Subquery(latest.values("at")[:1]),
+        )
+    )
+
+
+@dataclass
+class Row:
+    participant: Participant
+    step_slug: str
+    step_title: str
+    step_number: int
+    step_status: str
+    entered_at: datetime
+    on_step: timedelta
+    done: int
+    total: int
+    finished: bool
+    error_code: str = ""
+    error_message: str = ""
+    stuck_reason: str = ""
+
+    @property
+    def stuck(self) -> bool:
+        return bool(self.stuck_reason)
+
+    @property
+    def minutes_on_step(self) -> int:
+        return int(self.on_step.total_seconds() // 60)
+
+    @property
+    def on_step_label(self) -> str:
+        return duration_label(self.on_step)
+
+
+def duration_label(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def row_for(participant, now) -> Row:
+    run = participant.run
+    states = {s.step: s for s in run.steps.all()}
+    done_states = [s for s in states.values() if s.status == StepState.DONE and s.finished_at]
+    entered_at = max([participant.restarted_at] + [s.finished_at for s in done_states])
+    slug = run.current_step if run.current_step in BY_SLUG else STEPS[0].slug
+    state = states.get(slug)
+    status = state.status if state else StepState.PENDING
+    finished = slug == FINAL_SLUG and status == StepState.DONE
+    total = sum(1 for step in STEPS if not (step.slug in states and states[step.slug].status == StepState.SKIPPED))
+    row = Row(
+        participant=participant, step_slug=slug, step_title=BY_SLUG[slug].nav_title or BY_SLUG[slug].title,
+        step_number=[s.slug for s in STEPS].index(slug) + 1, step_status=status, entered_at=entered_at,
+        on_step=now - entered_at, done=sum(1 for s in states.values() if s.status == StepState.DONE), total=total,
+        finished=finished,
+    )
+    if state and state.status == StepState.FAILED:
+        row.error_code, row.error_message = state.error_code, state.error_message
+    elif participant.failed_code and participant.failed_step == slug and participant.failed_at >= entered_at:
+        row.error_code = participant.failed_code
+        row.error_message = f"{participant.failed_operation} failed"
+    if not finished:
+        if status == StepState.FAILED:
+            row.stuck_reason = "last attempt failed"
+        elif row.on_step >= stuck_after():
+            row.stuck_reason = f"on this step for {row.on_step_label}"
+    return row
+
+
+def dashboard_rows(workshop, now=None) -> list[Row]:
+    now = now or timezone.now()
+    return [row_for(p, now) for p in participants_with_progress(workshop)]
+
+
+def counts(rows) -> dict:
+    return {
+        "participants": len(rows),
+        "finished": sum(1 for r in rows if r.finished),
+        "stuck": [r for r in rows if r.stuck],
+    }
+
+
+# --- summary ---------------------------------------------------------------------------------
+
+def step_durations(participant) -> dict:
+    """slug -> time from finishing the previous step (or starting) to finishing this one."""
+    done = sorted(
+        (s for s in participant.run.steps.all() if s.status == StepState.DONE and s.finished_at),
+        key=lambda s: s.finished_at,
+    )
+    durations, previous = {}, participant.restarted_at
+    for state in done:
+        durations[state.step] = max(state.finished_at - previous, timedelta(0))
+        previous = state.finished_at
+    return durations
+
+
+def summary(workshop) -> dict:
+    participants = list(participants_with_progress(workshop))
+    now = timezone.now()
+    rows = [row_for(p, now) for p in participants]
+    per_step = {step.slug: [] for step in STEPS}
+    for participant in participants:
+        for slug, delta in step_durations(participant).items():
+            per_step.setdefault(slug, []).append(delta.total_seconds())
+    medians = [
+        {"slug": step.slug, "title": step.nav_title or step.title, "count": len(per_step[step.slug]),
+         "median": timedelta(seconds=statistics.median(per_step[step.slug])) if per_step[step.slug] else None}
+        for step in STEPS
+    ]
+    for item in medians:
+        item["median_label"] = duration_label(item["median"]) if item["median"] is not None else ""
+    errors = list(
+        learner_failures().filter(run__participant__workshop=workshop)
+        .values("error_code", "operation")
+        .annotate(times=Count("id"), people=Count("run", distinct=True))
+        .order_by("-times", "error_code")[:10]
+    )
+    by_code = Counter()
+    for e in errors:
+        by_code[e["error_code"]] += e["times"]
+    # Failures the wizard itself found (AWS not confirming, and the like) live only on step states.
+    state_errors = Counter(
+        (r.error_code, r.step_title) for r in rows if r.step_status == StepState.FAILED and r.error_code
+    )
+    finished = sum(1 for r in rows if r.finished)
+    return {
+        "participants": len(rows),
+        "finished": finished,
+        "completion_rate": round(100 * finished / len(rows)) if rows else 0,
+        "medians": medians,
+        "errors": errors,
+        "errors_by_code": by_code.most_common(),
+        "current_failures": state_errors.most_common(10),
+        "rows": rows,
+    }
+
+
+# --- export ------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ["participant", "joined_at_utc", "current_step", "step_status", "minutes_on_step", "steps_done",
+               "steps_total", "finished", "stuck", "error_code", "error_message"]
+
+
+def _cell(value) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas: defuse names people typed."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def progress_csv(workshop) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in dashboard_rows(workshop):
+        writer.writerow([_cell(v) for v in (
+            row.participant.display_name, row.participant.joined_at.strftime("%Y-%m-%d %H:%M:%S"), row.step_title,
+            row.step_status, row.minutes_on_step, row.done, row.total, "yes" if row.finished else "no",
+            row.stuck_reason or "", row.error_code, row.error_message,
+        )])
+    return out.getvalue()

@@ -1,0 +1,142 @@
+"""What workshops do: create, join, reset a participant, close, clean up. Views only call these."""
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from iamwizard.aws.gateway import AwsError
+from iamwizard.wizard import engine
+from iamwizard.wizard.cleanup import CleanupReport, cleanup_run
+from iamwizard.wizard.models import Run, StepState
+from iamwizard.wizard.steps import STEPS
+
+from . import codes
+from .hooks import has_prefix
+from .models import CleanupRecord, Participant, Workshop
+from .progress import CLEANUP_SLUG
+from .throttle import Throttle, retry_message
+
+log = logging.getLogger(__name__)
+
+
+def join_throttle() -> Throttle:
+    limit, window = getattr(settings, "WORKSHOP_JOIN_THROTTLE", (10, 600))
+    return Throttle("join", limit, window)
+
+
+def login_throttle() -> Throttle:
+    limit, window = getattr(settings, "TRAINER_LOGIN_THROTTLE", (10, 600))
+    return Throttle("trainer-login", limit, window)
+
+
+# --- creating and joining ----------------------------------------------------------------------
+
+def create_workshop(owner, data: dict) -> Workshop:
+    """A new workshop with a fresh join code (drawn again in the unlikely case it is taken)."""
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return Workshop.objects.create(owner=owner, join_code=codes.new_join_code(), **data)
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not draw an unused join code")
+
+
+@dataclass
+class JoinRefused(Exception):
+    message: str
+    field: str | None = "code"
+    throttled: bool = False
+
+
+def join_workshop(typed_code: str, display_name: str, client: str, now=None) -> Participant:
+    """Join by code: refuse blocked clients, count wrong codes, respect the window; start an own run."""
+    throttle = join_throttle()
+    blocked = throttle.blocked_until(client)
+    if blocked:
+        raise JoinRefused(retry_message(blocked, "Too many wrong join codes were tried from your network."), None, True)
+    code = codes.normalize(typed_code)
+    workshop = Workshop.objects.filter(join_code=code).first() if code else None
+    if workshop is None:
+        throttle.failure(client)
+        raise JoinRefused("No workshop has that code. Check it with your trainer: codes look like ABCD-EF23.")
+    refusal = workshop.refusal(now)
+    if refusal:
+        raise JoinRefused(refusal, None)
+    run = engine.start_run(target=workshop.target, role_arn=workshop.role_arn)
+    return Participant.objects.create(workshop=workshop, run=run, display_name=display_name)
+
+
+# --- trainer actions ---------------------------------------------------------------------------
+
+def close_workshop(workshop: Workshop):
+    if not workshop.closed_at:
+        workshop.closed_at = timezone.now()
+        workshop.save(update_fields=["closed_at"])
+
+
+def cleanup_participant(participant: Participant) -> dict:
+    """Delete what the participant's run made, scoped by the run tag and the workshop's prefix."""
+    run = participant.run
+    ctx = engine.context_for(run, CLEANUP_SLUG)
+    user = ctx.user_name
+    prefix = participant.workshop.user_prefix
+    report = CleanupReport()
+    section = {"participant": participant.display_name, "user": user, "note": ""}
+    if user and not has_prefix(user, prefix):
+        report.add(f"user {user}", "skipped", False, f"the name does not start with the workshop prefix “{prefix}”, so it was not touched")
+    else:
+        try:
+            cleanup_run(ctx, report)
+        except AwsError as exc:
+            report.add(f"user {user}" if user else "run", exc.operation, False, f"{exc.code}: {exc.problem.message} (cleanup of this participant stopped here)")
+        except Exception:  # one participant's surprise must not stop the room's cleanup
+            log.exception("workshop cleanup failed for participant %s", participant.pk)
+            report.add(f"user {user}" if user else "run", "cleanup", False, "unexpected error (details in the server log); nothing after this was attempted")
+        if not user:
+            section["note"] = "No IAM user was chosen yet."
+    section["ok"] = report.ok
+    section["lines"] = [{"resource": l.resource, "action": l.action, "ok": l.ok, "detail": l.detail} for l in report.lines]
+    if report.ok:
+        Participant.objects.filter(pk=participant.pk).update(cleaned_at=timezone.now())
+    return section
+
+
+def _record(workshop, by, scope, sections) -> CleanupRecord:
+    return CleanupRecord.objects.create(
+        workshop=workshop, created_by=by, scope=scope, sections=sections, ok=all(s["ok"] for s in sections),
+    )
+
+
+def reset_run(participant: Participant):
+    """Put the participant's run back at the first step (same run, same resume link, same account)."""
+    now = timezone.now()
+    with transaction.atomic():
+        StepState.objects.filter(run_id=participant.run_id).delete()
+        Run.objects.filter(pk=participant.run_id).update(
+            answers={}, current_step=STEPS[0].slug, password_box=b"", mfa_seed_box=b"",
+            mfa_failures=0, mfa_locked_until=None, updated_at=now,
+        )
+        Participant.objects.filter(pk=participant.pk).update(restarted_at=now, cleaned_at=None)
+    engine.load_states(Run.objects.get(pk=participant.run_id))
+
+
+def reset_participant(participant: Participant, by) -> CleanupRecord:
+    """Clean up the participant's AWS resources, then (only if that worked) restart their run."""
+    section = cleanup_participant(participant)
+    if section["ok"]:
+        reset_run(participant)
+        section["note"] = (section["note"] + " The run was reset to the first step.").strip()
+    else:
+        section["note"] = (section["note"] + " The run was NOT reset, because cleanup did not finish: fix what failed and reset again.").strip()
+    return _record(participant.workshop, by, f"Reset of {participant.display_name}", [section])
+
+
+def cleanup_workshop(workshop: Workshop, by) -> CleanupRecord:
+    """Close the workshop (nobody joins after cleanup), then clean up every participant's run."""
+    close_workshop(workshop)
+    participants = workshop.participants.select_related("run", "workshop")
+    sections = [cleanup_participant(p) for p in participants]
+    return _record(workshop, by, "Whole workshop", sections)

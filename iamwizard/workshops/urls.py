@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "workshops"
+urlpatterns = [
+    path("join/", views.join, name="join"),
+    path("join/welcome/<str:run_id>/", views.welcome, name="welcome"),
+    path("trainer/login/", views.login, name="login"),
+    path("trainer/otp/", views.otp_step, name="otp"),
+    path("trainer/logout/", views.logout, name="logout"),
+    path("trainer/", views.home, name="home"),
+    path("trainer/workshops/new/", views.create, name="create"),
+    path("trainer/workshops/<int:pk>/", views.dashboard, name="dashboard"),
+    path("trainer/workshops/<int:pk>/live/", views.dashboard_live, name="live"),
+    path("trainer/workshops/<int:pk>/close/", views.close, name="close"),
+    path("trainer/workshops/<int:pk>/cleanup/", views.cleanup, name="cleanup"),
+    path("trainer/workshops/<int:pk>/cleanups/<int:record_pk>/", views.report, name="report"),
+    path("trainer/workshops/<int:pk>/participants/<int:participant_pk>/reset/", views.reset, name="reset"),
+    path("trainer/workshops/<int:pk>/export.csv", views.export_csv, name="export"),
+    path("trainer/workshops/<int:pk>/summary/", views.summary, name="summary"),
+]

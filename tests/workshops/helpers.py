@@ -1,0 +1,40 @@
+"""Helpers for workshop tests: trainers (verified or not), workshops, participants joining like browsers."""
+from datetime import timedelta
+
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from iamwizard.workshops import services
+
+PASSWORD = "correct horse battery staple 42"
+
+
+def make_trainer(django_user_model, username="trina", **extra):
+    user = django_user_model.objects.create_user(username=username, password=PASSWORD, **extra)
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return user, device
+
+
+def verify_session(client, user, device):
+    """What django_otp.login does for a request: the session remembers the verified device."""
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def make_workshop(owner, **fields):
+    now = timezone.now()
+    data = {"title": "IAM basics", "target": "sandbox", "role_arn": "", "user_prefix": "ws-",
+            "opens_at": now - timedelta(minutes=5), "closes_at": now + timedelta(hours=3)}
+    data.update(fields)
+    return services.create_workshop(owner, data)
+
+
+def join(client, workshop, name="Alice", code=None):
+    """Join as a participant through the join page; returns the run id (the resume key)."""
+    response = client.post("/join/", {"code": code or workshop.join_code_display.lower(), "display_name": name})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return response["Location"].rstrip("/").split("/")[-1]

@@ -1,0 +1,116 @@
+"""The live dashboard: who is where, who is stuck on what, in a fixed number of queries; summary and CSV."""
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from iamwizard.wizard import engine
+from iamwizard.wizard.models import AwsCall, StepState
+from iamwizard.wizard.steps import STEPS
+from iamwizard.workshops import progress
+from iamwizard.workshops.charts import bar_chart
+from iamwizard.workshops.models import Participant
+
+pytestmark = pytest.mark.django_db
+SLUGS = [s.slug for s in STEPS]
+
+
+def add_participant(workshop, name, *, done=0, minutes_per_step=2, failed=None, started_minutes_ago=None, call_error=None):
+    """A participant who finished the first `done` steps, `minutes_per_step` apart, optionally failing the next one."""
+    now = timezone.now()
+    start = now - timedelta(minutes=started_minutes_ago if started_minutes_ago is not None else done * minutes_per_step + 1)
+    run = engine.start_run(target="sandbox")
+    participant = Participant.objects.create(workshop=workshop, run=run, display_name=name, joined_at=start, restarted_at=start)
+    for i, slug in enumerate(SLUGS[:done]):
+        StepState.objects.filter(run=run, step=slug).update(status=StepState.DONE, finished_at=start + timedelta(minutes=(i + 1) * minutes_per_step))
+    current = SLUGS[min(done, len(SLUGS) - 1)]
+    run.current_step = current
+    run.save()
+    if failed:
+        StepState.objects.filter(run=run, step=current).update(status=StepState.FAILED, error_code=failed[0], error_message=failed[1], finished_at=now)
+    if call_error:
+        AwsCall.objects.create(run=run, step=current, service="iam", operation=call_error[0], ok=False, error_code=call_error[1])
+    return participant
+
+
+def test_rows_show_step_time_errors_and_who_is_stuck(workshop):
+    add_participant(workshop, "Fast", done=2)
+    add_participant(workshop, "Failing", done=3, failed=("EntityAlreadyExists", "A user with that name already exists."))
+    add_participant(workshop, "Slow", done=1, minutes_per_step=1, started_minutes_ago=25)
+    add_participant(workshop, "Done", done=len(SLUGS))
+    add_participant(workshop, "Quiet error", done=5, call_error=("CreateVirtualMFADevice", "LimitExceeded"))
+    # Existence probes are not errors anybody made.
+    probe = add_participant(workshop, "Probe", done=0)
+    AwsCall.objects.create(run=probe.run, step="connect", service="iam", operation="GetAccountPasswordPolicy", ok=False, error_code="NoSuchEntity")
+
+    rows = {r.participant.display_name: r for r in progress.dashboard_rows(workshop)}
+    assert rows["Fast"].step_slug == SLUGS[2] and rows["Fast"].done == 2 and rows["Fast"].total == len(SLUGS) and not rows["Fast"].stuck
+    assert rows["Failing"].stuck_reason == "last attempt failed" and rows["Failing"].error_code == "EntityAlreadyExists"
+    assert rows["Slow"].stuck and rows["Slow"].minutes_on_step >= 23 and "on this step for" in rows["Slow"].stuck_reason
+    assert rows["Done"].finished and not rows["Done"].stuck and rows["Done"].done == len(SLUGS)
+    assert rows["Quiet error"].error_code == "LimitExceeded" and "CreateVirtualMFADevice" in rows["Quiet error"].error_message
+    assert rows["Probe"].error_code == "" and not rows["Probe"].stuck
+
+
+def test_dashboard_marks_stuck_rows_with_words_not_only_colour(trainer_client, workshop):
+    add_participant(workshop, "Failing", done=3, failed=("EntityAlreadyExists", "A user with that name already exists."))
+    add_participant(workshop, "Fine", done=1)
+    html = trainer_client.get(f"/trainer/workshops/{workshop.pk}/").content.decode()
+    assert "⚠ Stuck: last attempt failed" in html and "1 stuck</strong>: Failing" in html
+    assert "EntityAlreadyExists" in html and f"3 of {len(SLUGS)} steps" in html and f"1 of {len(SLUGS)} steps" in html
+    assert 'data-live-url="/trainer/workshops/%d/live/"' % workshop.pk in html and "js/dashboard.js" in html
+    assert "<script>" not in html and "style=" not in html
+    fragment = trainer_client.get(f"/trainer/workshops/{workshop.pk}/live/")
+    assert fragment["X-Dashboard-Fragment"] == "1" and "⚠ Stuck" in fragment.content.decode()
+    assert "<html" not in fragment.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/trainer/workshops/{pk}/", "/trainer/workshops/{pk}/live/", "/trainer/workshops/{pk}/export.csv", "/trainer/workshops/{pk}/summary/"])
+def test_query_count_does_not_grow_with_participants(trainer_client, workshop, url):
+    def count_queries():
+        with CaptureQueriesContext(connection) as queries:
+            response = trainer_client.get(url.format(pk=workshop.pk))
+        assert response.status_code == 200
+        return len(queries)
+
+    for i in range(5):
+        add_participant(workshop, f"p{i}", done=i % 7, failed=("X", "y") if i % 3 == 0 else None, call_error=("GetUser", "AccessDenied") if i % 2 else None)
+    small = count_queries()
+    for i in range(5, 50):
+        add_participant(workshop, f"p{i}", done=i % 7, failed=("X", "y") if i % 3 == 0 else None, call_error=("GetUser", "AccessDenied") if i % 2 else None)
+    assert count_queries() == small
+
+
+def test_progress_export_as_csv(trainer_client, workshop):
+    add_participant(workshop, "=HYPERLINK(\"http://evil\")", done=2)
+    add_participant(workshop, "Failing", done=3, failed=("EntityAlreadyExists", "exists"))
+    response = trainer_client.get(f"/trainer/workshops/{workshop.pk}/export.csv")
+    assert response["Content-Type"].startswith("text/csv") and "attachment" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    by_name = {r["participant"]: r for r in rows}
+    assert set(by_name) == {"'=HYPERLINK(\"http://evil\")", "Failing"}  # a formula never reaches a spreadsheet
+    failing = by_name["Failing"]
+    assert failing["error_code"] == "EntityAlreadyExists" and failing["stuck"] == "last attempt failed" and failing["steps_done"] == "3"
+
+
+def test_summary_completion_medians_errors_and_svg_chart(trainer_client, workshop):
+    add_participant(workshop, "A", done=len(SLUGS), minutes_per_step=2)
+    add_participant(workshop, "B", done=len(SLUGS), minutes_per_step=4)
+    add_participant(workshop, "C", done=2, minutes_per_step=6, call_error=("CreateUser", "EntityAlreadyExists"))
+    add_participant(workshop, "D", done=0, call_error=("CreateUser", "EntityAlreadyExists"))
+    data = progress.summary(workshop)
+    assert data["completion_rate"] == 50 and data["finished"] == 2
+    assert data["medians"][0]["median"] == timedelta(minutes=4) and data["medians"][0]["count"] == 3
+    assert data["errors"][0] == {"error_code": "EntityAlreadyExists", "operation": "CreateUser", "times": 2, "people": 2}
+    html = trainer_client.get(f"/trainer/workshops/{workshop.pk}/summary/").content.decode()
+    assert "<strong>50%</strong> completed" in html and html.count("<svg") == 2 and "<rect" in html
+    assert "style=" not in html and "http://" not in html.split("<svg", 1)[1].split("</svg>")[0].replace("http://www.w3.org/2000/svg", "")
+
+
+def test_bar_chart_escapes_labels():
+    svg = bar_chart([("<b>x</b>", 3, "3"), ("y", 0, "0")], title="T & U")
+    assert "&lt;b&gt;" in svg and "<b>" not in svg and "T &amp; U" in svg and 'width="0"' in svg
