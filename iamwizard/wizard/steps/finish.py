@@ -62,4 +62,5 @@ class Finish(Step):
             ("Groups", ", ".join(s["groups"]) or "none"),
             ("Policies attached directly", ", ".join(s["policies"]) or "none"),
             ("MFA devices", ", ".join(s["mfa_devices"]) or "none"),
+            ("Root user MFA", "yes" if s.get("root_mfa") else "no"),
         ]

@@ -1,13 +1,44 @@
-"""Step 5, assign MFA device: an authenticator app as the user's second factor."""
+"""Step 5, assign MFA device: an authenticator app as the user's second factor.
+
+What newcomers get wrong, and what this step does about it:
+
+- The two codes are checked locally with the seed (core.totp.diagnose_codes) *before*
+  AWS is called, so a wrong pair costs no AWS call and gets a precise message: same
+  code twice, reversed, not consecutive, phone clock off by N minutes, secret key
+  pasted instead of a code.
+- Nothing is thrown away: a wrong code, or leaving and coming back, keeps the same
+  device and QR code (the seed stays sealed in the run until the device is enabled).
+  An unassigned device of the same name left over from an earlier try is replaced, so
+  a retry never fails with EntityAlreadyExists; a name used by an assigned device is a
+  field error.
+- Code attempts are throttled per run as django-otp does: after the n-th wrong pair in
+  a row the step refuses codes for 2^(n-1) seconds (capped), without calling AWS.
+- Once enabled, ListMFADevices proves it and the seed is erased.
+"""
+import math
+import time
+from datetime import datetime, timedelta, timezone
+
 from django import forms
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.core.names import mfa_device_name_problem
-from iamwizard.core.totp import diagnose_codes, group_secret, otpauth_uri, qr_svg
+from iamwizard.core.totp import clean_code, diagnose_codes, group_secret, otpauth_uri, qr_svg
 
 from .. import vault
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
 from .forms import StepForm
+
+# The step's idea of "now" (seconds since the epoch). Tests replace it to put codes at chosen moments.
+clock = time.time
+
+MAX_DEVICES_PER_USER = 8
+# Wrong code pairs lock further tries for 2^(n-1) seconds after the n-th failure in a row, at most this long.
+THROTTLE_CAP_SECONDS = 5 * 60
+# Diagnoses that say nothing about the seed (typos caught by looking at the input alone) are not counted.
+UNCOUNTED_KINDS = frozenset({"not_six_digits", "same_code_twice"})
+
+_CODE_ATTRS = {"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "off", "class": "otp"}
 
 
 class DeviceNameForm(StepForm):
@@ -25,8 +56,46 @@ class DeviceNameForm(StepForm):
 
 
 class CodesForm(StepForm):
-    code1 = forms.CharField(label="MFA code 1", max_length=100, widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
-    code2 = forms.CharField(label="MFA code 2", max_length=100, widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+    # Not required and generously long: an empty field or a pasted secret key gets the
+    # diagnosis's plain message (and the browser must not silently cut a paste short).
+    code1 = forms.CharField(label="MFA code 1", max_length=400, required=False, widget=forms.TextInput(attrs=_CODE_ATTRS))
+    code2 = forms.CharField(label="MFA code 2", max_length=400, required=False, widget=forms.TextInput(attrs=_CODE_ATTRS))
+
+
+def lock_seconds(failures: int) -> int:
+    """How long code entry stays locked after `failures` wrong pairs in a row (django-otp's growing delay)."""
+    if failures <= 0:
+        return 0
+    return min(2 ** min(failures - 1, 30), THROTTLE_CAP_SECONDS)
+
+
+def seconds_locked(run, now: float) -> int:
+    """Whole seconds (rounded up) until codes may be tried again; 0 when not locked."""
+    if not run.mfa_locked_until:
+        return 0
+    # Rounded to milliseconds first: float seconds and the database's microseconds must not turn 1 s into 2.
+    left = round(run.mfa_locked_until.timestamp() - now, 3)
+    return math.ceil(left) if left > 0 else 0
+
+
+def duration_words(seconds: int) -> str:
+    seconds = max(1, int(seconds))
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes, rest = divmod(seconds, 60)
+    text = f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return text + (f" {rest} second{'s' if rest != 1 else ''}" if rest else "")
+
+
+def locked_message(seconds: int) -> str:
+    return (
+        f"Too many wrong codes in a row. To keep guessers out, the wizard waits a little longer after each "
+        f"wrong try: try again in {duration_words(seconds)}, with two new codes from the app."
+    )
+
+
+def _moment(now: float) -> datetime:
+    return datetime.fromtimestamp(now, tz=timezone.utc)
 
 
 class Mfa(Step):
@@ -53,7 +122,7 @@ class Mfa(Step):
     def initial(self, ctx, action):
         return {"device_name": ctx.result(self.slug).get("device_name") or ctx.user_name}
 
-    def completes(self, action):
+    def completes(self, action, result):
         return action == "enable"
 
     def planned_calls(self, ctx):
@@ -62,18 +131,21 @@ class Mfa(Step):
         serial = ctx.result(self.slug).get("serial") or f"arn:aws:iam::{ctx.run.account_id}:mfa/{name}"
         return [
             PlannedCall("iam", "CreateVirtualMFADevice", {"VirtualMFADeviceName": name}, "AWS makes a secret key and the QR code that carries it."),
-            PlannedCall("iam", "EnableMFADevice", {"UserName": user, "SerialNumber": serial, "AuthenticationCode1": "<code-1>", "AuthenticationCode2": "<code-2>"}, "Ties the device to the user, once two codes in a row prove the app works."),
+            PlannedCall("iam", "EnableMFADevice", {"UserName": user, "SerialNumber": serial, "AuthenticationCode1": "<code-1>", "AuthenticationCode2": "<code-2>"}, "Ties the device to the user, once two codes in a row prove the app works. The wizard checks the codes itself first, so a mistake gets a precise explanation."),
             PlannedCall("iam", "ListMFADevices", {"UserName": user}, "Reads back the user's devices to prove it."),
         ]
 
     def execute(self, ctx, action, data):
         if action == "create_device":
             return self._create_device(ctx, data["device_name"])
-        return self._enable(ctx, data["code1"], data["code2"])
+        return self._enable(ctx, data.get("code1", ""), data.get("code2", ""))
+
+    # --- the device ---------------------------------------------------------------
 
     def _create_device(self, ctx, name):
         result = ctx.result(self.slug)
-        if result.get("serial") and result.get("device_name") == name and vault.unseal(ctx.run.mfa_seed_box):
+        previous = result.get("serial")
+        if previous and result.get("device_name") == name and vault.unseal(ctx.run.mfa_seed_box):
             return {}  # same device as before: keep its QR code
         try:
             device = ctx.iam("CreateVirtualMFADevice", VirtualMFADeviceName=name)["VirtualMFADevice"]
@@ -85,33 +157,85 @@ class Mfa(Step):
         seed = seed.decode() if isinstance(seed, bytes) else seed
         ctx.run.mfa_seed_box = vault.seal(seed)
         ctx.run.save(update_fields=["mfa_seed_box", "updated_at"])
+        if previous and previous != device["SerialNumber"]:
+            self._forget_device(ctx, previous)
         return {"serial": device["SerialNumber"], "device_name": name}
+
+    def _forget_device(self, ctx, serial):
+        """A new name replaced this run's earlier (never enabled) device: remove it rather than leave it behind."""
+        try:
+            ctx.iam("DeleteVirtualMFADevice", SerialNumber=serial)
+        except AwsError:
+            pass  # already gone, or not ours to delete any more: the new device matters, not this one
+
+    def _virtual_devices(self, ctx):
+        devices, marker = [], None
+        while True:
+            page = ctx.iam("ListVirtualMFADevices", **({"Marker": marker} if marker else {}))
+            devices += page.get("VirtualMFADevices", [])
+            marker = page.get("Marker") if page.get("IsTruncated") else None
+            if not marker:
+                return devices
 
     def _replace_orphan(self, ctx, name):
         """A device of that name exists. If nobody uses it (an abandoned earlier try), remove and recreate it."""
-        unassigned = ctx.iam("ListVirtualMFADevices", AssignmentStatus="Unassigned").get("VirtualMFADevices", [])
-        orphan = next((d for d in unassigned if d["SerialNumber"].rsplit("/", 1)[-1] == name), None)
-        if orphan is None:
-            raise StepInputError("device_name", f"A device named {name} is already in use in this account. Choose another name.")
-        ctx.iam("DeleteVirtualMFADevice", SerialNumber=orphan["SerialNumber"])
+        folded = name.casefold()  # IAM names are unique ignoring case
+        same = [d for d in self._virtual_devices(ctx) if d["SerialNumber"].rsplit("/", 1)[-1].casefold() == folded]
+        owner = next((d["User"].get("UserName", "") for d in same if d.get("User")), None)
+        if owner is not None:
+            if owner == ctx.user_name:
+                raise StepInputError("device_name", f"{owner} already has an MFA device named {name}. Choose another name for this one, for example {name}-2.")
+            raise StepInputError("device_name", f"The name {name} is taken: another user ({owner}) has an MFA device with it. Choose another name, for example {ctx.user_name}-phone.")
+        if not same:
+            raise StepInputError("device_name", f"A device named {name} already exists in this account. Choose another name.")
+        for orphan in same:
+            self._forget_device(ctx, orphan["SerialNumber"])
         return ctx.iam("CreateVirtualMFADevice", VirtualMFADeviceName=name)["VirtualMFADevice"]
 
+    # --- the codes ----------------------------------------------------------------
+
     def _enable(self, ctx, code1, code2):
-        serial = ctx.result(self.slug)["serial"]
-        seed = vault.unseal(ctx.run.mfa_seed_box)
-        diagnosis = diagnose_codes(seed, code1, code2)
+        run = ctx.run
+        run.refresh_from_db(fields=["mfa_seed_box", "mfa_failures", "mfa_locked_until"])
+        now = clock()
+        wait = seconds_locked(run, now)
+        if wait:
+            raise StepInputError(None, locked_message(wait))
+        result = ctx.result(self.slug)
+        serial = result["serial"]
+        seed = vault.unseal(run.mfa_seed_box)
+        if not seed:
+            raise StepInputError(None, "The wizard no longer holds this device's secret key. Create the device again below.")
+        for field, label, code in (("code1", "MFA code 1", clean_code(code1)), ("code2", "MFA code 2", clean_code(code2))):
+            # core.totp calls 8+ digits made only of 2-7 "the secret key" (they are valid base32): say what it is.
+            if code.isascii() and code.isdigit() and len(code) != 6:
+                raise StepInputError(field, f"{label} must have 6 digits (this has {len(code)}). Type the number the app shows.")
+        diagnosis = diagnose_codes(seed, code1, code2, now=now, device_name=result.get("device_name"))
         if not diagnosis.ok:
+            if diagnosis.kind not in UNCOUNTED_KINDS:
+                raise StepInputError(diagnosis.field, diagnosis.message + self._count_failure(run, now))
             raise StepInputError(diagnosis.field, diagnosis.message)
         try:
-            ctx.iam("EnableMFADevice", UserName=ctx.user_name, SerialNumber=serial, AuthenticationCode1=diagnosis_code(code1), AuthenticationCode2=diagnosis_code(code2))
+            ctx.iam("EnableMFADevice", UserName=ctx.user_name, SerialNumber=serial, AuthenticationCode1=clean_code(code1), AuthenticationCode2=clean_code(code2))
         except AwsError as exc:
             if exc.code == "InvalidAuthenticationCode":
-                raise StepInputError(None, exc.problem.message) from None
+                raise StepInputError(None, exc.problem.message + self._count_failure(run, now)) from None
             if exc.code != "EntityAlreadyExists" or not self._enabled(ctx, serial):
                 raise
-        ctx.run.mfa_seed_box = b""  # the app has the key now; the wizard must not keep it
-        ctx.run.save(update_fields=["mfa_seed_box", "updated_at"])
+        # The app has the key now; the wizard must not keep it. Success also ends any throttling.
+        run.mfa_seed_box = b""
+        run.mfa_failures = 0
+        run.mfa_locked_until = None
+        run.save(update_fields=["mfa_seed_box", "mfa_failures", "mfa_locked_until", "updated_at"])
         return {}
+
+    def _count_failure(self, run, now) -> str:
+        """Record one more wrong pair and lock code entry for a while; returns a sentence saying how long."""
+        run.mfa_failures += 1
+        wait = lock_seconds(run.mfa_failures)
+        run.mfa_locked_until = _moment(now) + timedelta(seconds=wait)
+        run.save(update_fields=["mfa_failures", "mfa_locked_until", "updated_at"])
+        return f" You can try again in {duration_words(wait)}." if wait >= 2 else ""
 
     def _enabled(self, ctx, serial) -> bool:
         devices = ctx.iam("ListMFADevices", UserName=ctx.user_name).get("MFADevices", [])
@@ -122,16 +246,17 @@ class Mfa(Step):
         mine = next((d for d in devices if d["SerialNumber"] == result["serial"]), None)
         if mine is None:
             raise StepNotConfirmed("AWS does not list the device for this user yet. Try again in a few seconds.")
-        return [("MFA device", mine["SerialNumber"]), ("Enabled", f"{mine['EnableDate']:%Y-%m-%d %H:%M} UTC"), ("Devices for this user", f"{len(devices)} of at most 8")]
+        return [("MFA device", mine["SerialNumber"]), ("Enabled", f"{mine['EnableDate']:%Y-%m-%d %H:%M} UTC"), ("Devices for this user", f"{len(devices)} of at most {MAX_DEVICES_PER_USER}")]
 
     def context(self, ctx):
         result = ctx.result(self.slug)
         seed = vault.unseal(ctx.run.mfa_seed_box) if result.get("serial") else None
         if not seed:
-            return {"device_ready": False}
+            return {"device_ready": False, "max_devices": MAX_DEVICES_PER_USER}
         uri = otpauth_uri(seed, result["device_name"], ctx.account_label)
-        return {"device_ready": True, "qr_svg": qr_svg(uri), "secret_groups": group_secret(seed), "device_name": result["device_name"]}
-
-
-def diagnosis_code(code: str) -> str:
-    return "".join(code.split())
+        return {
+            "device_ready": True, "qr_svg": qr_svg(uri), "secret_groups": group_secret(seed),
+            "device_name": result["device_name"], "account_label": ctx.account_label,
+            "locked_message": locked_message(wait) if (wait := seconds_locked(ctx.run, clock())) else "",
+            "max_devices": MAX_DEVICES_PER_USER,
+        }
