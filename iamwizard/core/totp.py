@@ -165,6 +165,7 @@ def _looks_like_secret(code: str, seed: str) -> bool:
     upper = code.upper()
     return (
         len(upper) >= 8
+        and not upper.isdigit()  # all digits is a mistyped code, even when they happen to be base32
         and (upper in _normalize_seed(seed) or re.fullmatch(r"[A-Z2-7=]+", upper) is not None)
     )
 

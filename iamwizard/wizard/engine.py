@@ -213,7 +213,22 @@ def submit(run: Run, slug: str, post) -> Outcome:
     if not _claim(state, allow_done=not step.irreversible):
         _wait_for_other(state)
         return Outcome(redirect=True)
+    _refresh_after_claim(ctx, state)
+    if is_frozen(ctx, slug):  # a later irreversible step finished while this request was on its way
+        _release(state, previous_status)
+        return Outcome(redirect=True, notice="That step is already done and can no longer change.")
     return _execute_claimed(step, ctx, state, action, form, data, previous_status)
+
+
+def _refresh_after_claim(ctx: StepContext, state: StepState):
+    """What this request read before its claim may be stale: another request may have run this
+    step (or an attempt of it that failed half-way) in between. The claim holder works from the
+    database's truth, so it sees the device, progress markers or answers the other one left."""
+    state.refresh_from_db()
+    ctx.run.refresh_from_db()
+    states = {s.step: s for s in ctx.run.steps.all()}
+    states[state.step] = state
+    ctx.states = states
 
 
 def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> Outcome:
@@ -291,6 +306,8 @@ def reconcile(ctx: StepContext) -> str | None:
     """Check a resumed run against what AWS really holds. The first done step whose resource
     vanished, and every step after it, become not done again, with a note saying why.
     Returns that note, or None when everything is still there (or AWS can't be asked now)."""
+    if ctx.result("finish").get("deleted"):
+        return None  # the user deleted it on purpose
     steps = [s for s in STEPS if ctx.status(s.slug) == StepState.DONE]
     for step in steps:
         try:

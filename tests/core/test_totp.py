@@ -274,3 +274,11 @@ def test_non_ascii_digits_are_not_a_code():
     result = diagnose("١٢٣٤٥٦", code(N))  # Arabic-Indic digits
     assert (result.kind, result.field) == ("not_six_digits", "code1")
     assert "no letters or symbols" in result.message
+
+
+def test_long_digit_input_is_a_mistyped_code_not_the_secret_key():
+    from iamwizard.core.totp import diagnose_codes
+
+    seed = "JBSWY3DPEHPK3PXP"
+    result = diagnose_codes(seed, "23456723", "123456", now=1_700_000_000)
+    assert result.kind == "not_six_digits" and "secret key" not in result.message and "8" in result.message

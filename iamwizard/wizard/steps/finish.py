@@ -1,9 +1,24 @@
 """Step 6, finish: everything read back from AWS, the root user's state and what to do next."""
+from dataclasses import asdict
+
+from django import forms
+
 from iamwizard.aws.gateway import AwsError
 
-from .base import PlannedCall, Step
-from .forms import ConfirmForm
+from ..cleanup import cleanup_run
+from .base import PlannedCall, Step, StepInputError
+from .forms import ConfirmForm, StepForm
 from .permissions import policy_name
+
+
+class DeleteUserForm(StepForm):
+    confirm_name = forms.CharField(label="Type the user name to confirm", max_length=200)
+
+    def clean_confirm_name(self):
+        typed = self.cleaned_data["confirm_name"].strip()
+        if typed != self.ctx.user_name:
+            raise forms.ValidationError(f"Type {self.ctx.user_name} exactly, to be sure you mean this user.")
+        return typed
 
 
 class Finish(Step):
@@ -22,7 +37,9 @@ class Finish(Step):
     )
 
     def forms(self, ctx):
-        return {"refresh": ConfirmForm}
+        if ctx.result(self.slug).get("deleted"):
+            return {}
+        return {"refresh": ConfirmForm, "delete": DeleteUserForm}
 
     def planned_calls(self, ctx):
         user = ctx.user_name
@@ -36,6 +53,22 @@ class Finish(Step):
         ]
 
     def execute(self, ctx, action, data):
+        if action == "delete":
+            return self._delete(ctx)
+        return self._read_back(ctx)
+
+    def _delete(self, ctx):
+        """Delete this user: everything attached first, in AWS's required order, then the user."""
+        report = cleanup_run(ctx)
+        lines = [asdict(line) for line in report.lines]
+        if not report.ok:
+            ctx.states[self.slug].result = {**ctx.result(self.slug), "cleanup": lines}
+            ctx.states[self.slug].save(update_fields=["result"])
+            failed = next(line for line in report.lines if not line.ok)
+            raise StepInputError(None, f"Not everything could be deleted ({failed.resource}: {failed.detail}). Nothing is hidden: see the report below, then try again.")
+        return {"deleted": True, "cleanup": lines}
+
+    def _read_back(self, ctx):
         user = ctx.user_name
         summary = {"user_arn": ctx.iam("GetUser", UserName=user)["User"]["Arn"]}
         try:
@@ -55,6 +88,14 @@ class Finish(Step):
         return {"summary": summary}
 
     def verify(self, ctx, result):
+        if result.get("deleted"):
+            try:
+                ctx.iam("GetUser", UserName=ctx.user_name)
+            except AwsError as exc:
+                if exc.code == "NoSuchEntity":
+                    return [("User", f"{ctx.user_name} no longer exists in AWS")]
+                raise
+            raise StepInputError(None, f"AWS still shows {ctx.user_name}. Try deleting again in a few seconds.")
         s = result["summary"]
         return [
             ("User", s["user_arn"]),
