@@ -1,33 +1,15 @@
 """Fixtures shared by every test folder: a real sandbox server process and a boto3 view into it."""
-import os
-import re
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import boto3
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.sandbox.sandbox_support import start_sandbox
+
 
 
 def start_sandbox_process(data_dir):
-    """Start `manage.py sandbox --port 0` and return (process, endpoint)."""
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "sandbox", "--port", "0", "--data-dir", str(data_dir)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        match = re.search(r"listening on (http://\S+)", line)
-        if match:
-            return proc, match.group(1)
-        if proc.poll() is not None:
-            break
-    proc.kill()
-    raise RuntimeError("the sandbox did not start")
+    """Start `manage.py sandbox --port 0`, the command the README documents; return (process, endpoint)."""
+    return start_sandbox(data_dir, command=("manage.py", "sandbox"))
 
 
 @pytest.fixture(scope="session")
@@ -52,3 +34,13 @@ def account_iam(sandbox_endpoint):
         )
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters (their own cache) start empty in every test: the suite starts far more
+    runs from 127.0.0.1 than a real network would in ten minutes."""
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()
+    yield

@@ -14,11 +14,12 @@ ADMIN = {"aws_access_key_id": "AKIASANDBOXADMIN0000", "aws_secret_access_key": "
 REGION = "us-east-1"
 
 
-def start_sandbox(data_dir, timeout=60):
-    """Start `python -m iamwizard.sandbox --port 0 --data-dir D`; return (process, endpoint)."""
+def start_sandbox(data_dir, timeout=60, command=("-m", "iamwizard.sandbox")):
+    """Start `python -m iamwizard.sandbox --port 0 --data-dir D` (or another `command` that
+    prints "Sandbox listening on URL", such as `manage.py sandbox`); return (process, endpoint)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "iamwizard.sandbox", "--port", "0", "--data-dir", str(data_dir)],
+        [sys.executable, *command, "--port", "0", "--data-dir", str(data_dir)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     deadline = time.monotonic() + timeout
