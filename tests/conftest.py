@@ -1,10 +1,8 @@
 """Fixtures shared by every test folder: a real sandbox server process and a boto3 view into it."""
-
 import boto3
 import pytest
 
 from tests.sandbox.sandbox_support import start_sandbox
-
 
 
 def start_sandbox_process(data_dir):
