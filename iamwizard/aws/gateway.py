@@ -7,6 +7,8 @@ callback, and turns botocore's exceptions into an `AwsError` carrying a plain-wo
 `AwsProblem`. No Django here: the caller decides where records go.
 """
 import json
+import logging
+import re
 import threading
 import time
 import urllib.error
@@ -30,6 +32,53 @@ SANDBOX_REGION = "us-east-1"
 # role into an emulated account of its own. Not secrets: they only open the local emulator.
 SANDBOX_ADMIN = {"aws_access_key_id": "AKIASANDBOXADMIN0000", "aws_secret_access_key": "sandbox-secret-not-a-real-key"}
 ASSUMED_CREDENTIALS_TTL = 45 * 60
+# Called with every boto3 client the boundary creates. Empty in production; tests'
+# fault injection (iamwizard.aws.faults) registers its botocore event handler here.
+CLIENT_HOOKS: list = []
+
+
+def _new_client(session: boto3.Session, service: str, **kwargs):
+    client = session.client(service, **kwargs)
+    _guard_library_logs()  # creating a client may import modules with loggers of their own
+    for hook in CLIENT_HOOKS:
+        hook(client)
+    return client
+
+
+# botocore at DEBUG logs request and response bodies and signed headers: passwords, MFA codes
+# and seeds, temporary credentials. Settings keep it at WARNING, but whoever turns it up to
+# debug something must not get secrets: a message that carries a secret field is withheld.
+_SECRET_FIELD = re.compile(
+    r"(password|authenticationcode[12]|base32stringseed|qrcodepng|secretaccesskey|sessiontoken|security-token|"
+    r"privatekey|secretstring|secretbinary|servicecredentialsecret)['\"]?\s*(=|:|>)",
+    re.IGNORECASE,
+)
+_LIBRARIES = ("botocore", "boto3", "urllib3", "s3transfer")
+
+
+class _WithholdSecrets(logging.Filter):
+    def filter(self, record):
+        try:
+            text = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record is not ours to break
+            return True
+        if _SECRET_FIELD.search(text):
+            record.msg, record.args = f"[{record.name} message withheld: it carried secret values]", None
+        return True
+
+
+_WITHHOLD = _WithholdSecrets()
+
+
+def _guard_library_logs():
+    for name in _LIBRARIES:
+        logging.getLogger(name)
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger) and name.split(".")[0] in _LIBRARIES and _WITHHOLD not in logger.filters:
+            logger.addFilter(_WITHHOLD)
+
+
+_guard_library_logs()
 
 
 @dataclass(frozen=True)
@@ -76,7 +125,7 @@ _cache_lock = threading.Lock()
 
 
 def _assumed_session(base: boto3.Session, role_arn: str, endpoint_url: str | None) -> boto3.Session:
-    sts = base.client("sts", endpoint_url=endpoint_url, config=CLIENT_CONFIG, region_name=base.region_name or SANDBOX_REGION)
+    sts = _new_client(base, "sts", endpoint_url=endpoint_url, config=CLIENT_CONFIG, region_name=base.region_name or SANDBOX_REGION)
     creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="iamwizard")["Credentials"]
     return boto3.Session(
         aws_access_key_id=creds["AccessKeyId"],
@@ -107,7 +156,7 @@ def client_for(target: Target, service: str):
         client = entry.clients.get(service)
         if client is None:
             endpoint = target.endpoint_url or None
-            client = entry.session.client(service, endpoint_url=endpoint, config=CLIENT_CONFIG)
+            client = _new_client(entry.session, service, endpoint_url=endpoint, config=CLIENT_CONFIG)
             entry.clients[service] = client
         return client
 
@@ -145,7 +194,7 @@ class Gateway:
         if self._session is None:
             return client_for(self.target, service)
         if service not in self._own_clients:
-            self._own_clients[service] = self._session.client(service, endpoint_url=self.target.endpoint_url or None, config=CLIENT_CONFIG)
+            self._own_clients[service] = _new_client(self._session, service, endpoint_url=self.target.endpoint_url or None, config=CLIENT_CONFIG)
         return self._own_clients[service]
 
     def call(self, service: str, operation: str, **params) -> dict:

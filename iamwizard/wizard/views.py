@@ -1,4 +1,6 @@
 """Thin views: render a step, hand a posted form to the engine, follow its outcome."""
+import re
+
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -6,16 +8,28 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from iamwizard.aws.gateway import AwsError
 
-from . import engine, operator_policy, policy_catalog, vault
+from . import engine, operator_policy, policy_catalog, ratelimit, vault
 from .models import AwsCall, Run, StepState
 from .steps import BY_SLUG
 from .steps.sign_in_details import sign_in_csv as build_sign_in_csv
 
 
+RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
 def _run_or_404(run_id) -> Run:
-    if len(run_id) > 40:
+    # Run ids are url-safe base64: anything else (NUL, which PostgreSQL refuses outright, overlong
+    # or odd characters) is no run, and never reaches the database.
+    if not RUN_ID.fullmatch(run_id):
         raise Http404("No such run")
     return get_object_or_404(Run, pk=run_id)
+
+
+def _limited(request, name, ident, message):
+    """A 429 page when `ident` went over the `name` rate limit, else None."""
+    limit, window = ratelimit.limit_for(name)
+    wait = ratelimit.hit(name, ident, limit, window)
+    return ratelimit.too_many(request, wait, message) if wait else None
 
 
 def _step_url(run, slug):
@@ -26,6 +40,9 @@ def _step_url(run, slug):
 def home(request):
     """The front door: what the wizard does, and a button that starts a new run."""
     if request.method == "POST":
+        refused = _limited(request, "run-start", ratelimit.client_ip(request), "Many new runs were started from your network just now.")
+        if refused:
+            return refused
         run = engine.start_run()
         return redirect(_step_url(run, "connect"))
     return render(request, "wizard/home.html")
@@ -53,6 +70,9 @@ def step_page(request, run_id, slug):
     request.no_store = True  # pages may show a one-time secret: never cache them
     bound, problem, status = {}, None, 200
     if request.method == "POST":
+        refused = _limited(request, "run-post", run.id, "This run received very many submits in a short time.")
+        if refused:
+            return refused
         outcome = engine.submit(run, slug, request.POST)
         if outcome.redirect:
             run.refresh_from_db()
@@ -127,6 +147,9 @@ def sign_in_csv(request, run_id):
     ctx = engine.context_for(run, "sign-in-details")
     if not engine.can_visit(ctx, "sign-in-details"):
         raise Http404("Not available")
+    refused = _limited(request, "run-post", run.id, "This run received very many submits in a short time.")
+    if refused:
+        return refused
     password = vault.unseal(run.password_box)
     if password is None:
         return redirect(_step_url(run, "sign-in-details"))

@@ -110,15 +110,33 @@ class SignIn(Step):
 
     def _change(self, ctx, data):
         account = ctx.result(self.slug).get("account") or ctx.run.account_id
-        session = self._sign_in(ctx, account, ctx.user_name, data["old_password"])
+        changed = {"reset_required": False, "changed": True}
+        try:
+            session = self._sign_in(ctx, account, ctx.user_name, data["old_password"])
+        except StepInputError:
+            if self._already_changed(ctx, account, data["new_password"]):
+                return changed
+            raise
         as_user = user_gateway(ctx.gateway.target.endpoint_url, session, recorder=ctx.gateway.recorder)
         try:
             as_user.iam("ChangePassword", OldPassword=data["old_password"], NewPassword=data["new_password"])
         except AwsError as exc:
+            if exc.code == "InvalidUserType" and self._already_changed(ctx, account, data["new_password"]):
+                return changed
             if exc.code in ("PasswordPolicyViolation", "InvalidUserType"):
                 raise StepInputError("new_password" if exc.code == "PasswordPolicyViolation" else "old_password", exc.problem.message) from None
             raise
-        return {"reset_required": False, "changed": True}
+        return changed
+
+    def _already_changed(self, ctx, account, new_password) -> bool:
+        """An earlier ChangePassword may have gone through with its answer lost (a timeout, and
+        botocore's retry then met the old password no longer valid): if the new password signs
+        in with no reset pending, the change happened, and asking again would lock the person out."""
+        try:
+            session = sandbox_console_signin(ctx.gateway.target.endpoint_url, account, ctx.user_name, new_password)
+        except SignInRejected:
+            return False
+        return session.get("AccountId") == ctx.run.account_id and not session.get("PasswordResetRequired")
 
     def verify(self, ctx, result):
         user = ctx.user_name
