@@ -1,4 +1,5 @@
 import re
+import unicodedata
 from datetime import timedelta
 
 from django import forms
@@ -75,7 +76,9 @@ class JoinForm(forms.Form):
         return typed
 
     def clean_display_name(self):
-        name = " ".join(self.cleaned_data["display_name"].split())
+        # Control and format characters (NUL, bidi overrides...) are junk on a dashboard: drop them.
+        kept = "".join(ch for ch in self.cleaned_data["display_name"] if ch.isspace() or unicodedata.category(ch)[0] != "C")
+        name = " ".join(kept.split())
         if not name:
             raise forms.ValidationError("Type your name.")
         return name

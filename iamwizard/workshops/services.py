@@ -65,6 +65,9 @@ def join_workshop(typed_code: str, display_name: str, client: str, now=None) -> 
     refusal = workshop.refusal(now)
     if refusal:
         raise JoinRefused(refusal, None)
+    if workshop.participants.count() >= settings.WORKSHOP_MAX_PARTICIPANTS:
+        # Each participant is a new emulated account (or IAM user): a leaked code must not mint them without end.
+        raise JoinRefused(f"This workshop is full ({settings.WORKSHOP_MAX_PARTICIPANTS} participants). Ask your trainer.", None)
     run = engine.start_run(target=workshop.target, role_arn=workshop.role_arn)
     return Participant.objects.create(workshop=workshop, run=run, display_name=display_name)
 

@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from iamwizard.wizard.views import RUN_ID
+
 from . import otp, progress, services
 from .charts import bar_chart
 from .forms import JoinForm, TokenForm, WorkshopForm
@@ -198,7 +200,7 @@ def join(request):
 
 def welcome(request, run_id):
     """After joining: the workshop, the prefix rule, and the resume link (the run id is the only key)."""
-    if len(run_id) > 40:
+    if not RUN_ID.fullmatch(run_id):
         raise Http404("No such participant")
     participant = get_object_or_404(Participant.objects.select_related("workshop", "run"), run_id=run_id)
     request.no_store = True

@@ -1,0 +1,36 @@
+"""gunicorn settings for IAM wizard with several workers.
+
+    gunicorn -c deploy/gunicorn.conf.py iamwizard.wsgi
+
+Every worker is a separate process: nothing a participant does may live only in one
+worker's memory. Runs and steps are in PostgreSQL (DATABASE_URL), rate limits in Redis
+(REDIS_URL), and every worker talks to the one standalone sandbox (IAMWIZARD_SANDBOX_URL,
+started by `manage.py sandbox`), so a request can land on any worker. deploy/run.sh starts
+all of it. Each setting can be overridden from the environment, as below.
+"""
+import multiprocessing
+import os
+
+bind = os.environ.get("IAMWIZARD_BIND", "127.0.0.1:8000")
+# Three workers by default (enough for a classroom of 200 on 2 cores); WEB_CONCURRENCY overrides.
+workers = int(os.environ.get("WEB_CONCURRENCY", min(3, multiprocessing.cpu_count() * 2 + 1)))
+# Threads: a step waits on the sandbox or AWS for most of its time; threads keep the CPU busy meanwhile.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# A step makes a few AWS calls; botocore's standard retries may take a while on a throttled real account.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
+graceful_timeout = 30
+keepalive = 5
+# Each worker imports the app itself (no preload): no database connection is shared across a fork.
+preload_app = False
+# The access log names the worker (pid) that served each request; X-Request-Tag, when a client
+# sends one, lets a test or a benchmark see which worker answered which of its requests.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+access_log_format = '%(h)s pid=%(p)s tag=%({x-request-tag}i)s "%(r)s" %(s)s %(b)s %(M)sms'
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+# Behind a TLS-terminating proxy on the same host: trust its X-Forwarded-* headers from loopback only.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+proc_name = "iamwizard"
+# gunicorn's control socket (gunicornc) lives in the data folder: two deployments on one host never share it.
+control_socket = os.path.join(os.environ.get("IAMWIZARD_DATA_DIR", "data"), "gunicorn.ctl")

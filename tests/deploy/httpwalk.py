@@ -1,0 +1,152 @@
+"""A participant walking the whole wizard over HTTP, as a browser without JavaScript would.
+
+Used by the several-workers test (tests/deploy) and by scripts/bench_enrolment.py. Plain
+http.client, one new connection per request (so consecutive requests may land on different
+gunicorn workers), a cookie jar that ignores the Secure flag (the server sits behind a
+TLS-terminating proxy that this client plays: it sends X-Forwarded-Proto: https), the CSRF
+token from its cookie, and a tag header (X-Request-Tag) that deploy/gunicorn.conf.py logs
+with the worker's pid.
+"""
+import html
+import http.client
+import http.cookies
+import re
+import time
+import urllib.parse
+
+import pyotp
+
+PASSWORD_RE = re.compile(r'id="signin-password" class="secret">([^<]+)<')
+SECRET_RE = re.compile(r'id="secret-key" class="secret">([^<]+)<')
+
+
+class WalkError(AssertionError):
+    pass
+
+
+class Participant:
+    def __init__(self, base, tag="walk", source_ip=None, behind_tls_proxy=True, timeout=120, think=None, on_page=None):
+        parsed = urllib.parse.urlsplit(base)
+        self.host, self.port = parsed.hostname, parsed.port
+        self.scheme = "https" if behind_tls_proxy else "http"
+        self.origin = f"{self.scheme}://{self.host}:{self.port}"
+        self.behind_tls_proxy = behind_tls_proxy
+        self.source_ip = source_ip
+        self.timeout = timeout
+        self.cookies = {}
+        self.tag = tag
+        self.seq = 0
+        self.timings = []  # (method, path, status, seconds)
+        self.run_path = None
+        self.account_id = None
+        self.think = think  # callable returning seconds to pause between pages (a person reading), or None
+        self.on_page = on_page  # callable(label, path) after each page the walk reaches, or None
+
+    def _reached(self, label, path):
+        if self.on_page:
+            self.on_page(label, path)
+        if self.think:
+            time.sleep(self.think())
+
+    # -- HTTP ------------------------------------------------------------------------------
+    def request(self, method, path, fields=None):
+        self.seq += 1
+        headers = {"Host": f"{self.host}:{self.port}", "X-Request-Tag": f"{self.tag}:{self.seq}",
+                   "Accept": "text/html", "Connection": "close", "User-Agent": "iamwizard-httpwalk"}
+        if self.behind_tls_proxy:
+            headers["X-Forwarded-Proto"] = "https"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if method == "POST":
+            data = {"csrfmiddlewaretoken": self.cookies.get("csrftoken", ""), **(fields or {})}
+            body = urllib.parse.urlencode(data, doseq=True).encode()
+            headers.update({"Content-Type": "application/x-www-form-urlencoded", "Origin": self.origin, "Referer": self.origin + path})
+        source = (self.source_ip, 0) if self.source_ip else None
+        started = time.perf_counter()
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout, source_address=source)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            text = response.read().decode("utf-8", "replace")
+        finally:
+            conn.close()
+        self.timings.append((method, path, response.status, time.perf_counter() - started))
+        for value in response.headers.get_all("Set-Cookie") or []:
+            jar = http.cookies.SimpleCookie()
+            jar.load(value)
+            for name, morsel in jar.items():
+                self.cookies[name] = morsel.value
+        return response.status, response.headers.get("Location"), text
+
+    def get(self, path, expect=200):
+        status, location, text = self.request("GET", path)
+        if status != expect:
+            raise WalkError(f"GET {path}: HTTP {status} {text[:300]!r}")
+        return text
+
+    def post(self, path, fields):
+        """POST, expect a redirect (a valid form), follow it like a browser; returns (path, page)."""
+        status, location, text = self.request("POST", path, fields)
+        if status != 302:
+            errors = re.findall(r'class="(?:field-error|error-summary)"[^>]*>(.*?)</div>', text, re.S)[:3]
+            raise WalkError(f"POST {path}: HTTP {status} {errors or text[:300]!r}")
+        target = urllib.parse.urlsplit(location).path
+        return target, self.get(target)
+
+    def step(self, slug):
+        return f"{self.run_path}{slug}/"
+
+    # -- the wizard ------------------------------------------------------------------------
+    def enrol(self, user_name="pat", new_password="Walked-by-HTTP-42"):
+        """The whole wizard, home page to an enabled MFA device and the finish page."""
+        self.get("/")
+        self._reached("home", "/")
+        target, page = self.post("/", {})
+        self.run_path = target.rsplit("/", 2)[0] + "/"  # /run/<id>/
+        self._reached("connect", self.step("connect"))
+        target, page = self.post(self.step("connect"), {"action": "connect"})
+        _expect(page, "Confirmed by AWS", "connect")
+        self.account_id = re.search(r"<dt>Account</dt><dd>(\d{12})</dd>", page).group(1)
+        self._reached("connect: confirmed", self.step("connect"))
+        self.get(self.step("user-details"))
+        self._reached("user details", self.step("user-details"))
+        self.post(self.step("user-details"), {"action": "save", "user_name": user_name, "console_access": "on",
+                                              "password_type": "autogenerated", "must_reset": "on"})
+        self._reached("permissions", self.step("permissions"))
+        self.post(self.step("permissions"), {"action": "save", "mode": "group", "group_name": "Admins",
+                                             "policies": "arn:aws:iam::aws:policy/AdministratorAccess"})
+        self._reached("review", self.step("review"))
+        _, page = self.post(self.step("review"), {"action": "create", "tags": ""})
+        _expect(page, f":user/{user_name}", "review")
+        self._reached("review: created", self.step("review"))
+        page = self.get(self.step("sign-in-details"))
+        password = html.unescape(PASSWORD_RE.search(page).group(1))
+        self._reached("sign-in details", self.step("sign-in-details"))
+        self.post(self.step("sign-in-details"), {"action": "continue"})
+        self._reached("sign-in", self.step("sign-in"))
+        self.post(self.step("sign-in"), {"action": "signin", "account": self.account_id, "user_name": user_name, "password": password})
+        self._reached("sign-in: change password", self.step("sign-in"))
+        _, page = self.post(self.step("sign-in"), {"action": "change", "old_password": password,
+                                                   "new_password": new_password, "new_password2": new_password})
+        _expect(page, "Confirmed by AWS", "sign-in")
+        self._reached("sign-in: done", self.step("sign-in"))
+        self.get(self.step("mfa"))
+        self._reached("mfa: device name", self.step("mfa"))
+        _, page = self.post(self.step("mfa"), {"action": "create_device", "device_name": user_name})
+        seed = SECRET_RE.search(page).group(1).replace(" ", "")
+        self._reached("mfa: QR code", self.step("mfa"))
+        totp = pyotp.TOTP(seed)
+        now = time.time()
+        _, page = self.post(self.step("mfa"), {"action": "enable", "code1": totp.at(now - 30), "code2": totp.at(now)})
+        _expect(page, "MFA is on for this user", "mfa")
+        self._reached("mfa: enabled", self.step("mfa"))
+        page = self.get(self.step("finish"))
+        _expect(page, "Done: your IAM user is ready", "finish")
+        self._reached("finish", self.step("finish"))
+        return self.run_path.strip("/").split("/")[-1]
+
+
+def _expect(page, text, where):
+    if text not in page:
+        raise WalkError(f"{where}: page lacks {text!r}")

@@ -1,0 +1,170 @@
+"""deploy/run.sh as documented: the standalone sandbox and gunicorn with 3 workers, on PostgreSQL
+and Redis, production settings (plain HTTP on loopback, this client playing the TLS proxy).
+
+Two participants enrol at once over HTTP, and the access log (which names the worker pid of
+each tagged request) proves that requests of one run landed on different workers and still
+saw the same run, and the same emulated account in the one sandbox. Wrong join codes sent to
+different workers are counted together in Redis.
+"""
+import collections
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.deploy.httpwalk import Participant
+
+ROOT = Path(__file__).resolve().parents[2]
+PG = os.environ.get("IAMWIZARD_TEST_PG", "postgres://postgres@127.0.0.1:5432")
+REDIS = os.environ.get("IAMWIZARD_TEST_REDIS", "redis://127.0.0.1:6379/13")  # a Redis db of its own, flushed
+LOG_LINE = re.compile(r"pid=<?(\d+)>? tag=(\S+) \"(\w+) (\S+) [^\"]*\" (\d{3})")
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _services_or_skip():
+    import psycopg
+    import redis
+
+    try:
+        psycopg.connect(f"{PG}/postgres", connect_timeout=3).close()
+        redis.Redis.from_url(REDIS, socket_timeout=3).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means the service is not there
+        pytest.skip(f"PostgreSQL and Redis are needed on loopback: {exc}")
+
+
+@pytest.fixture
+def deployment(tmp_path):
+    _services_or_skip()
+    import psycopg
+    import redis
+
+    name = f"iamwizard_deploy_{os.getpid()}_{secrets.token_hex(3)}"
+    redis.Redis.from_url(REDIS).flushdb()
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IAMWIZARD_", "DJANGO_"))}
+    env.update({
+        "IAMWIZARD_ENV": "production", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0", "DATABASE_URL": f"{PG}/{name}", "REDIS_URL": REDIS,
+        "IAMWIZARD_DATA_DIR": str(tmp_path), "IAMWIZARD_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "3",
+        "SANDBOX_PORT": "0", "PYTHON": str(ROOT / ".venv/bin/python") if (ROOT / ".venv/bin/python").exists() else "python3",
+    })
+    log_path = tmp_path / "run.log"
+    proc = subprocess.Popen(["bash", "deploy/run.sh"], cwd=ROOT, env=env, stdout=open(log_path, "wb"),
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            log = log_path.read_text(errors="replace")
+            if log.count("Booting worker with pid") >= 3 and "Listening at" in log:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    pass
+            assert proc.poll() is None, log
+            time.sleep(0.3)
+        else:
+            raise AssertionError("deploy/run.sh did not start:\n" + log_path.read_text(errors="replace"))
+        sandbox = re.search(r"sandbox listening on (http://\S+)", log).group(1)
+        workers = set(re.findall(r"Booting worker with pid: (\d+)", log))
+        yield {"base": f"http://127.0.0.1:{port}", "sandbox": sandbox, "workers": workers, "log": log_path, "db": name}
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        redis.Redis.from_url(REDIS).flushdb()
+
+
+def _served_by(log_path):
+    """tag -> (pid, method, path, status), from gunicorn's access log."""
+    served = {}
+    for match in LOG_LINE.finditer(log_path.read_text(errors="replace")):
+        pid, tag, method, path, status = match.groups()
+        served[tag] = (pid, method, path, int(status))
+    return served
+
+
+def _admin_iam(endpoint, account_id):
+    from iamwizard.sandbox import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY
+
+    sts = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id=SANDBOX_ACCESS_KEY, aws_secret_access_key=SANDBOX_SECRET_KEY)
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/test", RoleSessionName="tests")["Credentials"]
+    return boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=creds["AccessKeyId"],
+                        aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+
+
+def test_three_workers_share_runs_accounts_and_rate_limits(deployment):
+    import psycopg
+
+    base = deployment["base"]
+    people = [Participant(base, tag=f"p{i}") for i in range(3)]
+    errors = []
+
+    def walk(person, user_name):
+        try:
+            person.enrol(user_name=user_name)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(f"{person.tag}: {exc!r}")
+
+    threads = [threading.Thread(target=walk, args=(p, f"user{i}")) for i, p in enumerate(people)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert not errors, errors
+    time.sleep(0.5)  # let gunicorn flush the access log
+    served = _served_by(deployment["log"])
+
+    switches = 0
+    for person in people:
+        pids = [served[f"{person.tag}:{n}"][0] for n in range(1, person.seq + 1)]
+        assert set(pids) <= deployment["workers"]
+        # The run was created on one worker and carried on by others: every request saw the same run.
+        assert len(set(pids)) >= 2, f"{person.tag}: every request landed on worker {pids[0]}"
+        switches += sum(1 for a, b in zip(pids, pids[1:]) if a != b)
+    assert switches >= 6, switches
+    assert len({served[t][0] for t in served if t.startswith("p")}) == 3, "not all three workers served the walk"
+
+    # The same emulated accounts, in the one standalone sandbox: each user with its MFA device.
+    accounts = {p.account_id for p in people}
+    assert len(accounts) == 3
+    for i, person in enumerate(people):
+        iam = _admin_iam(deployment["sandbox"], person.account_id)
+        assert [d["SerialNumber"] for d in iam.list_mfa_devices(UserName=f"user{i}")["MFADevices"]] == [
+            f"arn:aws:iam::{person.account_id}:mfa/user{i}"]
+
+    # And in PostgreSQL: every step of every run done, every AWS call recorded.
+    with psycopg.connect(f"{PG}/{deployment['db']}") as conn:
+        runs = [p.run_path.strip("/").split("/")[-1] for p in people]
+        states = conn.execute("SELECT status, count(*) FROM wizard_stepstate WHERE run_id = ANY(%s) GROUP BY status", (runs,)).fetchall()
+        assert dict(states).keys() == {"done"}, states
+        calls = conn.execute("SELECT count(*) FROM wizard_awscall WHERE run_id = ANY(%s)", (runs,)).fetchone()[0]
+        assert calls >= 3 * 10
+
+    # Rate limits are counted in Redis, whichever worker answers: the 11th wrong join code is refused.
+    prober = Participant(base, tag="join")
+    prober.get("/join/")
+    statuses = [prober.request("POST", "/join/", {"code": "ZZZZ-ZZZZ", "display_name": "Mallory"})[0] for _ in range(11)]
+    assert statuses[:10] == [400] * 10 and statuses[10] == 429, statuses
+    time.sleep(0.5)
+    served = _served_by(deployment["log"])
+    join_pids = collections.Counter(served[f"join:{n}"][0] for n in range(2, prober.seq + 1))
+    assert len(join_pids) >= 2, join_pids  # counted together although different workers answered
