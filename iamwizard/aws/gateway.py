@@ -37,8 +37,25 @@ ASSUMED_CREDENTIALS_TTL = 45 * 60
 CLIENT_HOOKS: list = []
 
 
-def _new_client(session: boto3.Session, service: str, **kwargs):
-    client = session.client(service, **kwargs)
+# One boto3 session for the whole process: it caches the parsed service models, so a new
+# client costs a few milliseconds instead of the ~100 ms a fresh session pays to load them.
+# Clients get their credentials explicitly (an assumed role, the sandbox's) or, for real
+# accounts without a role, from this session's standard credential chain.
+_base_session: boto3.Session | None = None
+_session_lock = threading.Lock()  # creating clients from one session is not thread-safe
+
+
+def _new_client(service: str, *, endpoint_url=None, region_name=None, credentials=None):
+    global _base_session
+    keys = {}
+    if credentials:
+        keys = {"aws_access_key_id": credentials["AccessKeyId"], "aws_secret_access_key": credentials["SecretAccessKey"],
+                "aws_session_token": credentials.get("SessionToken")}
+    with _session_lock:
+        if _base_session is None:
+            _base_session = boto3.Session()
+        region = region_name or _base_session.region_name or SANDBOX_REGION
+        client = _base_session.client(service, endpoint_url=endpoint_url, region_name=region, config=CLIENT_CONFIG, **keys)
     _guard_library_logs()  # creating a client may import modules with loggers of their own
     for hook in CLIENT_HOOKS:
         hook(client)
@@ -115,55 +132,58 @@ class AwsError(Exception):
 
 @dataclass
 class _CachedClients:
-    session: boto3.Session
+    credentials: dict | None  # None: the base session's own credential chain
     expires_at: float
     clients: dict = field(default_factory=dict)
 
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
+SANDBOX_ADMIN_CREDENTIALS = {"AccessKeyId": SANDBOX_ADMIN["aws_access_key_id"], "SecretAccessKey": SANDBOX_ADMIN["aws_secret_access_key"]}
 
 
-def _assumed_session(base: boto3.Session, role_arn: str, endpoint_url: str | None) -> boto3.Session:
-    sts = _new_client(base, "sts", endpoint_url=endpoint_url, config=CLIENT_CONFIG, region_name=base.region_name or SANDBOX_REGION)
-    creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="iamwizard")["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=base.region_name or SANDBOX_REGION,
-    )
+def _assume(role_arn: str, endpoint_url: str | None, credentials: dict | None) -> dict:
+    sts = _new_client("sts", endpoint_url=endpoint_url, region_name=SANDBOX_REGION if endpoint_url else None, credentials=credentials)
+    return sts.assume_role(RoleArn=role_arn, RoleSessionName="iamwizard")["Credentials"]
 
 
-def _session_for(target: Target) -> boto3.Session:
+def _credentials_for(target: Target) -> dict | None:
     if target.kind == "sandbox":
-        base = boto3.Session(region_name=SANDBOX_REGION, **SANDBOX_ADMIN)
-        return _assumed_session(base, f"arn:aws:iam::{target.account_id}:role/iamwizard", target.endpoint_url)
-    base = boto3.Session()  # the standard chain: environment, AWS_PROFILE, instance role...
+        return _assume(f"arn:aws:iam::{target.account_id}:role/iamwizard", target.endpoint_url, SANDBOX_ADMIN_CREDENTIALS)
     if target.role_arn:
-        return _assumed_session(base, target.role_arn, None)
-    return base
+        return _assume(target.role_arn, None, None)
+    return None  # the standard chain: environment, AWS_PROFILE, instance role...
 
 
 def client_for(target: Target, service: str):
-    """A cached boto3 client for the target (clients are thread-safe; sessions are not shared)."""
+    """A cached boto3 client for the target (boto3 clients are thread-safe)."""
     now = time.monotonic()
     with _cache_lock:
         entry = _cache.get(target)
-        if entry is None or entry.expires_at < now:
-            entry = _CachedClients(_session_for(target), now + ASSUMED_CREDENTIALS_TTL)
-            _cache[target] = entry
+    if entry is None or entry.expires_at < now:
+        # Outside the lock: an AssumeRole for one run must not hold up every other run.
+        fresh = _CachedClients(_credentials_for(target), now + ASSUMED_CREDENTIALS_TTL)
+        with _cache_lock:
+            entry = _cache.get(target)
+            if entry is None or entry.expires_at < now:
+                entry = _cache[target] = fresh
+    with _cache_lock:
         client = entry.clients.get(service)
-        if client is None:
-            endpoint = target.endpoint_url or None
-            client = _new_client(entry.session, service, endpoint_url=endpoint, config=CLIENT_CONFIG)
-            entry.clients[service] = client
-        return client
+    if client is None:
+        client = _new_client(service, endpoint_url=target.endpoint_url or None,
+                             region_name=SANDBOX_REGION if target.kind == "sandbox" else None, credentials=entry.credentials)
+        with _cache_lock:
+            client = entry.clients.setdefault(service, client)
+    return client
 
 
 def forget_clients():
+    """Drop cached clients and the base session (its credential chain is read again next time)."""
+    global _base_session
     with _cache_lock:
         _cache.clear()
+    with _session_lock:
+        _base_session = None
 
 
 def _problem_from(exc: Exception, operation: str, service: str) -> AwsProblem:
@@ -184,17 +204,18 @@ def _problem_from(exc: Exception, operation: str, service: str) -> AwsProblem:
 class Gateway:
     """Makes AWS calls for one target and reports each one to `recorder(CallRecord)`."""
 
-    def __init__(self, target: Target, recorder=None, session: boto3.Session | None = None):
+    def __init__(self, target: Target, recorder=None, credentials: dict | None = None):
         self.target = target
         self.recorder = recorder
-        self._session = session  # an explicit session (e.g. a signed-in IAM user's) bypasses the cache
+        self._credentials = credentials  # explicit ones (a signed-in IAM user's) bypass the cache
         self._own_clients = {}
 
     def _client(self, service):
-        if self._session is None:
+        if self._credentials is None:
             return client_for(self.target, service)
         if service not in self._own_clients:
-            self._own_clients[service] = _new_client(self._session, service, endpoint_url=self.target.endpoint_url or None, config=CLIENT_CONFIG)
+            self._own_clients[service] = _new_client(service, endpoint_url=self.target.endpoint_url or None,
+                                                     region_name=SANDBOX_REGION, credentials=self._credentials)
         return self._own_clients[service]
 
     def call(self, service: str, operation: str, **params) -> dict:
@@ -240,10 +261,4 @@ def sandbox_console_signin(endpoint_url: str, account: str, user_name: str, pass
 
 def user_gateway(endpoint_url: str, credentials: dict, recorder=None) -> Gateway:
     """A gateway acting as an IAM user with the temporary credentials from a practice sign-in."""
-    session = boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials.get("SessionToken"),
-        region_name=SANDBOX_REGION,
-    )
-    return Gateway(Target("sandbox", credentials.get("AccountId", ""), endpoint_url), recorder, session=session)
+    return Gateway(Target("sandbox", credentials.get("AccountId", ""), endpoint_url), recorder, credentials=credentials)
