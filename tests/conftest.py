@@ -1,4 +1,6 @@
 """Fixtures shared by every test folder: a real sandbox server process and a boto3 view into it."""
+from pathlib import Path
+
 import boto3
 import pytest
 
@@ -42,3 +44,29 @@ def _fresh_rate_limits():
 
     caches["ratelimit"].clear()
     yield
+
+
+# Browser tests (tests/browser, tests/a11y): Debian's Chromium driven by Playwright for Python.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed (apt-get install chromium); `python3 dev.py test` installs it when run as root.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()

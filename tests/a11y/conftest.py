@@ -1,38 +1,12 @@
 """Accessibility tests: axe-core (bundled in the PyPI package axe-playwright-python, nothing is
 downloaded at run time) and keyboard-only walks, in Debian's Chromium driven by Playwright."""
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 # axe impact levels that fail a page; "moderate" and "minor" are reported, not failed.
 FAILING_IMPACTS = ("serious", "critical")
 
 
-# Module scope, not session: tests/browser has a session-scoped Playwright of its own, and two
-# sync Playwright instances cannot be alive at once in one process.
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed (apt-get install chromium); `python3 dev.py test` installs it when run as root.")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
-
-
+# The `browser` and `page` fixtures come from tests/conftest.py (one Playwright per session).
 @pytest.fixture(autouse=True)
 def _use_sandbox(settings, sandbox_endpoint):
     settings.IAMWIZARD_SANDBOX_URL = sandbox_endpoint
