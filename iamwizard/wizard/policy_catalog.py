@@ -70,7 +70,9 @@ def search(ctx, query: str, limit: int = 20) -> list:
 def lookup(ctx, name_or_arn: str) -> PolicyEntry | None:
     """The policy with this exact ARN or name (ignoring case), if the account can use it."""
     wanted = name_or_arn.strip().lower()
-    for entry in catalog(ctx):
+    # An AWS managed policy's ARN says so: no need to list the account's own policies for it.
+    aws_only = wanted.startswith("arn:aws:iam::aws:policy/")
+    for entry in catalog(ctx, include_local=not aws_only):
         if entry.arn.lower() == wanted or entry.name.lower() == wanted:
             return entry
     return None
