@@ -39,3 +39,16 @@ def test_summary_is_read_back_from_aws(client):
     summary = Run.objects.get(pk=walker.run_id).steps.get(step="finish").result["summary"]
     assert summary["groups"] == ["Olgas"] and summary["console_access"] is True
     assert summary["mfa_devices"] == [f"arn:aws:iam::{walker.run.account_id}:mfa/pete"]
+
+
+def test_arrival_asks_aws_only_what_no_step_read_back_and_refresh_asks_everything(client):
+    from iamwizard.wizard.models import AwsCall
+
+    walker = finished(client, "quinn")
+    arrival = list(AwsCall.objects.filter(run_id=walker.run_id, step="finish").values_list("operation", flat=True))
+    assert arrival == ["GetAccountSummary"]
+    walker.post("finish", {"action": "refresh"})
+    after = list(AwsCall.objects.filter(run_id=walker.run_id, step="finish").values_list("operation", flat=True))
+    assert after[1:] == ["GetUser", "GetLoginProfile", "ListGroupsForUser", "ListAttachedUserPolicies", "ListMFADevices", "GetAccountSummary"]
+    summary = Run.objects.get(pk=walker.run_id).steps.get(step="finish").result["summary"]
+    assert summary["read_at_finish"] is True and summary["groups"] == ["Olgas"]

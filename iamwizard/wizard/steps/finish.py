@@ -29,8 +29,8 @@ class Finish(Step):
     template = "wizard/steps/finish.html"
     auto_execute = True
     why = (
-        "Everything below was just read back from AWS, not remembered by the wizard: it is what the "
-        "account really holds now.",
+        "Everything below came from AWS, not from the wizard's memory: each step read back what it had "
+        "made, and the root user's state was read just now. Read AWS again asks every question afresh.",
         "From now on, use this IAM user for everyday work and keep the root user for the few tasks only it "
         "can do, such as changing the account's e-mail or closing it. Give the root user MFA too: the same "
         "steps, from the root user's Security credentials page.",
@@ -44,18 +44,35 @@ class Finish(Step):
     def planned_calls(self, ctx):
         user = ctx.user_name
         return [
-            PlannedCall("iam", "GetUser", {"UserName": user}),
+            PlannedCall("iam", "GetAccountSummary", note="Does the root user have MFA, or access keys? (On arrival, only this call.)"),
+            PlannedCall("iam", "GetUser", {"UserName": user}, "Read AWS again: the user..."),
             PlannedCall("iam", "GetLoginProfile", {"UserName": user}),
             PlannedCall("iam", "ListGroupsForUser", {"UserName": user}),
             PlannedCall("iam", "ListAttachedUserPolicies", {"UserName": user}),
-            PlannedCall("iam", "ListMFADevices", {"UserName": user}),
-            PlannedCall("iam", "GetAccountSummary", note="Does the root user have MFA, or access keys?"),
+            PlannedCall("iam", "ListMFADevices", {"UserName": user}, "...and its MFA devices."),
         ]
 
     def execute(self, ctx, action, data):
         if action == "delete":
             return self._delete(ctx)
-        return self._read_back(ctx)
+        if action == "refresh":
+            return self._read_back(ctx)
+        return self._summary_from_steps(ctx) or self._read_back(ctx)
+
+    def _summary_from_steps(self, ctx):
+        """On arrival: what the steps read back from AWS moments ago (review: user, password,
+        groups, policies; MFA: devices) plus the one new read, the root user's state. Asking AWS
+        the same questions again seconds later would prove nothing more. None if a step's
+        read-back is missing (an older run): then everything is read afresh."""
+        created, devices = ctx.result("review").get("read_back"), ctx.result("mfa").get("read_back")
+        if not created or not devices:
+            return None
+        summary = {**created, **devices, "password_reset_required": False, "read_at_finish": False}
+        return {"summary": {**summary, **self._root_state(ctx)}}
+
+    def _root_state(self, ctx):
+        account = ctx.iam("GetAccountSummary")["SummaryMap"]
+        return {"root_mfa": bool(account.get("AccountMFAEnabled")), "root_access_keys": bool(account.get("AccountAccessKeysPresent"))}
 
     def _delete(self, ctx):
         """Delete this user: everything attached first, in AWS's required order, then the user."""
@@ -82,10 +99,8 @@ class Finish(Step):
         summary["groups"] = [g["GroupName"] for g in ctx.iam("ListGroupsForUser", UserName=user)["Groups"]]
         summary["policies"] = [policy_name(p["PolicyArn"]) for p in ctx.iam("ListAttachedUserPolicies", UserName=user)["AttachedPolicies"]]
         summary["mfa_devices"] = [d["SerialNumber"] for d in ctx.iam("ListMFADevices", UserName=user)["MFADevices"]]
-        account = ctx.iam("GetAccountSummary")["SummaryMap"]
-        summary["root_mfa"] = bool(account.get("AccountMFAEnabled"))
-        summary["root_access_keys"] = bool(account.get("AccountAccessKeysPresent"))
-        return {"summary": summary}
+        summary["read_at_finish"] = True
+        return {"summary": {**summary, **self._root_state(ctx)}}
 
     def verify(self, ctx, result):
         if result.get("deleted"):

@@ -246,6 +246,7 @@ class Mfa(Step):
         mine = next((d for d in devices if d["SerialNumber"] == result["serial"]), None)
         if mine is None:
             raise StepNotConfirmed("AWS does not list the device for this user yet. Try again in a few seconds.")
+        result["read_back"] = {"mfa_devices": [d["SerialNumber"] for d in devices]}
         return [("MFA device", mine["SerialNumber"]), ("Enabled", f"{mine['EnableDate']:%Y-%m-%d %H:%M} UTC"), ("Devices for this user", f"{len(devices)} of at most {MAX_DEVICES_PER_USER}")]
 
     def context(self, ctx):

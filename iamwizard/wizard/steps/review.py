@@ -178,6 +178,7 @@ class Review(Step):
                 profile = ctx.iam("GetLoginProfile", UserName=user)["LoginProfile"]
                 facts.append(("Console password", f"set{' — must be changed at first sign-in' if details.get('must_reset') else ''} (created {profile['CreateDate']:%Y-%m-%d %H:%M} UTC)"))
             wanted_groups, wanted_policies = expected_grants(ctx)
+            groups = []  # a brand-new user is in no group the wizard did not add it to
             if wanted_groups:
                 groups = [g["GroupName"] for g in ctx.iam("ListGroupsForUser", UserName=user)["Groups"]]
                 missing_groups = set(wanted_groups) - set(groups)
@@ -194,6 +195,9 @@ class Review(Step):
             if exc.code == "NoSuchEntity":
                 raise StepNotConfirmed(f"AWS does not show the user {user} (or its password) yet: {exc.problem.aws_message}") from None
             raise
+        # What AWS just showed, kept for the summary at the end (so it need not ask again).
+        result["read_back"] = {"user_arn": aws_user["Arn"], "console_access": bool(details.get("console_access")),
+                               "groups": groups, "policies": [policy_name(a) for a in attached]}
         return facts
 
     def context(self, ctx):
