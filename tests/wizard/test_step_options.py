@@ -96,3 +96,16 @@ def test_sign_in_csv_has_the_console_columns_and_the_password_goes_after_continu
     walker.post("sign-in-details", {"action": "continue"})
     assert "Correct-Horse-42" not in walker.get("sign-in-details").content.decode()
     assert client.post(f"/run/{walker.run_id}/sign-in-details/csv").status_code == 302
+
+
+def test_a_group_someone_else_made_meanwhile_gets_none_of_our_policies(client, account_iam):
+    walker = Walker(client)
+    details(walker, "rita")
+    walker.post("permissions", {"action": "save", "mode": "group", "group_name": "Admins", "policies": [AWS + "AdministratorAccess"]})
+    iam = account_iam(Run.objects.get(pk=walker.run_id).account_id)
+    iam.create_group(GroupName="Admins")  # between the permissions check and Create user
+    iam.attach_group_policy(GroupName="Admins", PolicyArn=AWS + "ReadOnlyAccess")
+    page = walker.post("review", {"action": "create", "tags": ""}, expect=400).content.decode()
+    assert "Someone else created a group named Admins meanwhile" in page
+    attached = [p["PolicyName"] for p in iam.list_attached_group_policies(GroupName="Admins")["AttachedPolicies"]]
+    assert attached == ["ReadOnlyAccess"] and iam.get_group(GroupName="Admins")["Users"] == []

@@ -7,7 +7,7 @@ from iamwizard.core.names import group_name_problem, same_name_ignoring_case
 from .. import policy_catalog
 from ..cleanup import list_all
 from .base import PlannedCall, Step
-from .user_details import existing_user_names
+from .user_details import existing_user_names, recent_listing
 from .forms import StepForm
 
 AWS_POLICY = "arn:aws:iam::aws:policy/"
@@ -34,7 +34,7 @@ def policy_name(arn: str) -> str:
 
 
 def existing_group_names(ctx):
-    return [g["GroupName"] for g in list_all(ctx.iam, "ListGroups", "Groups")]
+    return recent_listing(ctx, "ListGroups", "Groups", "GroupName")
 
 
 

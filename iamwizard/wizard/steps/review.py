@@ -145,6 +145,11 @@ class Review(Step):
             state.save(update_fields=["result"])
         return {"progress": progress, "user_name": ctx.user_name}
 
+    def _unused_group(self, ctx, group_name) -> bool:
+        members = ctx.iam("GetGroup", GroupName=group_name).get("Users", [])
+        attached = ctx.iam("ListAttachedGroupPolicies", GroupName=group_name).get("AttachedPolicies", [])
+        return not members and not attached
+
     def vanished(self, ctx):
         try:
             ctx.iam("GetUser", UserName=ctx.user_name)
@@ -162,6 +167,10 @@ class Review(Step):
                 raise
             if operation == "CreateUser" and not user_belongs_to_run(ctx.iam, params["UserName"], ctx.run):
                 raise StepInputError(None, f"Someone else created a user named {params['UserName']} meanwhile. Go back to User details and choose another name.") from None
+            if operation == "CreateGroup" and not self._unused_group(ctx, params["GroupName"]):
+                # Groups carry no tags: an empty group is ours from an interrupted attempt; one
+                # with members or policies is someone else's, and must not get our policies.
+                raise StepInputError(None, f"Someone else created a group named {params['GroupName']} meanwhile. Go back to Permissions and choose it as an existing group, or another name.") from None
             # Otherwise an earlier, interrupted attempt of this run already made it: keep it.
 
     def verify(self, ctx, result):

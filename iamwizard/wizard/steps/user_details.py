@@ -1,5 +1,6 @@
 """Step 1, user details: the user name, console access and the first password."""
 from django import forms
+from django.core.cache import cache
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.core.names import same_name_ignoring_case, user_name_problem
@@ -16,8 +17,24 @@ from .forms import StepForm
 USER_NAME_RULES = []
 
 
+LISTING_SECONDS = 120
+
+
+def recent_listing(ctx, operation, key, field):
+    """Names from an IAM list call, reused within one run for a couple of minutes: the user-details
+    check lists the users and the permissions page shows them again; the permissions page lists the
+    groups and its form checks the chosen one. Whatever changes meanwhile, the creating calls still
+    meet AWS's own uniqueness rules (EntityAlreadyExists), which the review step handles."""
+    cache_key = f"listing:{ctx.run.id}:{operation}"
+    names = cache.get(cache_key)
+    if names is None:
+        names = [item[field] for item in list_all(ctx.iam, operation, key)]
+        cache.set(cache_key, names, LISTING_SECONDS)
+    return names
+
+
 def existing_user_names(ctx):
-    return [u["UserName"] for u in list_all(ctx.iam, "ListUsers", "Users")]
+    return recent_listing(ctx, "ListUsers", "Users", "UserName")
 
 
 RULE_KINDS = [("At least", "min"), ("At most", "max"), ("Include an upper", "upper"), ("Include a lower", "lower"),
