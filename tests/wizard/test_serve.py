@@ -2,7 +2,6 @@
 that loses nobody's work, because the sandbox keeps its state in the data folder."""
 import http.cookiejar
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -11,7 +10,6 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
