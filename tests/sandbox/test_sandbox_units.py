@@ -22,7 +22,7 @@ def test_default_policy(password, ok):
 
 
 def test_custom_policy():
-    policy = passwords.PasswordPolicy(minimum_length=10, require_symbols=True, require_numbers=True)
+    policy = passwords.PasswordPolicy.from_aws({"MinimumPasswordLength": 10, "RequireSymbols": True, "RequireNumbers": True})
     assert passwords.violations("abcdefghi1!", policy) == []
     assert len(passwords.violations("abc", policy)) == 3
 
