@@ -11,6 +11,8 @@ from urllib.parse import unquote
 from moto.core.exceptions import ServiceException
 from moto.core.utils import utcnow
 
+from iamwizard.core.totp import otpauth_uri
+
 from . import accounts, mfa, passwords, rules
 from .awsxml import STS_NS, IAMError, blob, element, result
 
@@ -338,7 +340,7 @@ def create_virtual_mfa_device(request):
     name = request.param("VirtualMFADeviceName")
     _check_name(name, rules.MFA_DEVICE_NAME)
     device = _moto_call(request.backend.create_virtual_mfa_device, name, request.param("Path"))
-    uri = mfa.otpauth_uri(name, accounts.account_label(request.account_id), device.base32_string_seed)
+    uri = otpauth_uri(device.base32_string_seed, name, accounts.account_label(request.account_id))
     device.qr_code_png = mfa.qr_png(uri)
     inner = ("<VirtualMFADevice>" + element("SerialNumber", device.serial_number)
              + blob("Base32StringSeed", device.base32_string_seed.encode("ascii"))

@@ -2,11 +2,8 @@
 import struct
 import time
 import zlib
-from urllib.parse import quote
-
 import pyotp
 
-ISSUER = "Amazon Web Services"
 # AWS accepts a code pair a little out of step with the server's clock.
 DRIFT_WINDOWS = 2
 
@@ -28,11 +25,6 @@ def consecutive_codes_valid(seed, code1, code2, now=None, drift=DRIFT_WINDOWS):
         if totp.at(counter * 30) == code1 and totp.at((counter + 1) * 30) == code2:
             return True
     return False
-
-
-def otpauth_uri(device_name, account_label, seed):
-    label = quote(f"{ISSUER}:{device_name}@{account_label}", safe=":@")
-    return f"otpauth://totp/{label}?secret={seed}&issuer={quote(ISSUER)}"
 
 
 def _png_chunk(kind, data):

@@ -46,6 +46,8 @@ def test_consecutive_codes():
 
 
 def test_otpauth_uri_and_png():
-    uri = mfa.otpauth_uri("bob", "my-alias", "ABCDEF")
+    from iamwizard.core.totp import otpauth_uri
+
+    uri = otpauth_uri("ABCDEF", "bob", "my-alias")  # the sandbox encodes the same link the wizard shows
     assert uri == "otpauth://totp/Amazon%20Web%20Services:bob@my-alias?secret=ABCDEF&issuer=Amazon%20Web%20Services"
     assert mfa.qr_png(uri).startswith(b"\x89PNG\r\n\x1a\n")
