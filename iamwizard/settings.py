@@ -143,6 +143,8 @@ WORKSHOP_JOIN_THROTTLE = (10, 600)
 TRAINER_LOGIN_THROTTLE = (10, 600)
 WORKSHOP_STUCK_MINUTES = 10
 WORKSHOP_MAX_PARTICIPANTS = int(os.environ.get("WORKSHOP_MAX_PARTICIPANTS", "300"))
+# One "Clean up workshop" request works this long, then reports who is left (press again to go on).
+WORKSHOP_CLEANUP_SECONDS = int(os.environ.get("WORKSHOP_CLEANUP_SECONDS", "20"))
 
 # Security headers; production adds the HTTPS-only parts.
 X_FRAME_OPTIONS = "DENY"

@@ -1,5 +1,6 @@
 """What workshops do: create, join, reset a participant, close, clean up. Views only call these."""
 import logging
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -137,9 +138,29 @@ def reset_participant(participant: Participant, by) -> CleanupRecord:
     return _record(participant.workshop, by, f"Reset of {participant.display_name}", [section])
 
 
+def needs_cleanup(participant: Participant) -> bool:
+    """Not cleaned yet, or the run moved on after the last cleanup (participants may go on working)."""
+    return participant.cleaned_at is None or participant.run.updated_at > participant.cleaned_at
+
+
 def cleanup_workshop(workshop: Workshop, by) -> CleanupRecord:
-    """Close the workshop (nobody joins after cleanup), then clean up every participant's run."""
+    """Close the workshop (nobody joins after cleanup), then clean up every participant's run that
+    needs it, for at most WORKSHOP_CLEANUP_SECONDS per request (a room on real AWS takes minutes):
+    the report names who was not reached, and pressing the button again goes on from there."""
     close_workshop(workshop)
-    participants = workshop.participants.select_related("run", "workshop")
-    sections = [cleanup_participant(p) for p in participants]
+    pending = [p for p in workshop.participants.select_related("run", "workshop") if needs_cleanup(p)]
+    deadline = time.monotonic() + settings.WORKSHOP_CLEANUP_SECONDS
+    sections = []
+    for index, participant in enumerate(pending):
+        if index and time.monotonic() > deadline:
+            left = pending[index:]
+            sections.append({
+                "participant": f"{len(left)} participant(s) not reached yet", "user": "", "ok": False, "lines": [],
+                "note": "This pass stopped at its time limit: press Clean up workshop again to continue with "
+                        + ", ".join(p.display_name for p in left[:10]) + (" and more." if len(left) > 10 else "."),
+            })
+            break
+        sections.append(cleanup_participant(participant))
+    if not pending:
+        sections.append({"participant": "everyone", "user": "", "ok": True, "lines": [], "note": "Nothing left to clean up."})
     return _record(workshop, by, "Whole workshop", sections)

@@ -170,3 +170,22 @@ def test_failed_reset_leaves_the_run_alone(trainer_client, trainer, account_iam)
     assert "NOT reset" in trainer_client.get(response["Location"]).content.decode()
     assert Run.objects.get(pk=walker.run_id).current_step != "connect"
     assert user_names(account_iam(walker.run.account_id)) == ["ws-bob"]
+
+
+def test_a_large_cleanup_goes_on_in_passes_and_says_who_is_left(trainer_client, trainer, account_iam, settings):
+    settings.WORKSHOP_CLEANUP_SECONDS = 0  # each pass handles one participant, then reports the rest
+    workshop = make_workshop(trainer[0], user_prefix="ws-")
+    walkers = [ParticipantWalker(workshop, name).to_created(f"ws-{name.lower()}") for name in ("Ann", "Ben", "Cy")]
+    url = f"/trainer/workshops/{workshop.pk}/cleanup/"
+
+    trainer_client.post(url)
+    first = workshop.cleanups.order_by("pk").last()
+    assert not first.ok and "2 participant(s) not reached yet" in [s["participant"] for s in first.sections]
+    assert "press Clean up workshop again" in trainer_client.get(f"/trainer/workshops/{workshop.pk}/cleanups/{first.pk}/").content.decode()
+    trainer_client.post(url)
+    trainer_client.post(url)
+    for walker in walkers:
+        assert user_names(account_iam(walker.run.account_id)) == []
+    trainer_client.post(url)
+    last = workshop.cleanups.order_by("pk").last()
+    assert last.ok and last.sections[0]["note"] == "Nothing left to clean up."
