@@ -7,7 +7,7 @@ conditional UPDATE; whoever loses waits for the winner and then shows its outcom
 AWS calls happen outside any database transaction, so a slow AWS never holds a lock.
 """
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -111,8 +111,6 @@ class Outcome:
     form: object = None
     action: str = ""
     problem: AwsProblem | None = None
-    notice: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 def load_states(run: Run) -> dict:
@@ -202,7 +200,7 @@ def submit(run: Run, slug: str, post) -> Outcome:
     step = BY_SLUG[slug]
     ctx = context_for(run, slug)
     if is_frozen(ctx, slug):
-        return Outcome(redirect=True, notice="That step is already done and can no longer change.")
+        return Outcome(redirect=True)  # the page then says the step is done and frozen
     action = pick_action(step, ctx, post)
     form = bind_form(step, ctx, action, post)
     if form is not None and not form.is_valid():
@@ -216,7 +214,7 @@ def submit(run: Run, slug: str, post) -> Outcome:
     _refresh_after_claim(ctx, state)
     if is_frozen(ctx, slug):  # a later irreversible step finished while this request was on its way
         _release(state, previous_status)
-        return Outcome(redirect=True, notice="That step is already done and can no longer change.")
+        return Outcome(redirect=True)  # the page then says the step is done and frozen
     return _execute_claimed(step, ctx, state, action, form, data, previous_status)
 
 

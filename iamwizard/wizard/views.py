@@ -96,11 +96,11 @@ def _page_context(ctx, step, bound, problem):
     if not frozen and not (state.status == StepState.DONE and step.irreversible):
         for action in step.forms(ctx):
             forms[action] = bound.get(action) or engine.bind_form(step, ctx, action)
-    nav = []
-    applicable = {s.slug for s in engine.applicable_steps(ctx)}
-    for s in engine.STEPS:
-        if s.slug in applicable:
-            nav.append({"slug": s.slug, "title": s.nav_title, "status": ctx.status(s.slug), "current": s.slug == step.slug, "reachable": engine.can_visit(ctx, s.slug)})
+    nav, reachable = [], True  # a step is reachable once every step before it is done (engine.can_visit)
+    for s in engine.applicable_steps(ctx):
+        status = ctx.status(s.slug)
+        nav.append({"slug": s.slug, "title": s.nav_title, "status": status, "current": s.slug == step.slug, "reachable": reachable})
+        reachable = reachable and status in (StepState.DONE, StepState.SKIPPED)
     return {
         "run": ctx.run,
         "step": step,
@@ -112,7 +112,7 @@ def _page_context(ctx, step, bound, problem):
         "planned": step.planned_calls(ctx) if ctx.status("connect") == StepState.DONE or step.slug == "connect" else [],
         "calls": AwsCall.objects.filter(run=ctx.run, step=step.slug).order_by("at", "id")[:40],
         "next_step": engine.first_open_step(ctx) if state.status == StepState.DONE else None,
-        "resume_url": ctx.run and reverse("wizard:resume", args=[ctx.run.id]),
+        "resume_url": reverse("wizard:resume", args=[ctx.run.id]),
         **step.context(ctx),
     }
 
