@@ -7,6 +7,7 @@ conditional UPDATE; whoever loses waits for the winner and then shows its outcom
 AWS calls happen outside any database transaction, so a slow AWS never holds a lock.
 """
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -50,6 +51,7 @@ class StepContext:
         self.states = states
         self._gateway = None
         self.query = {}  # the page's GET parameters (e.g. a policy search), when rendering
+        self._held_calls = None  # AwsCall rows waiting to be written together (see holding_calls)
 
     @property
     def gateway(self) -> Gateway:
@@ -61,10 +63,29 @@ class StepContext:
         return self.gateway.iam(operation, **params)
 
     def _record(self, rec):
-        AwsCall.objects.create(
+        call = AwsCall(
             run=self.run, step=self.slug, service=rec.service, operation=rec.operation, parameters=rec.parameters,
             ok=rec.ok, error_code=rec.error_code, request_id=rec.request_id[:100], milliseconds=rec.milliseconds,
         )
+        if self._held_calls is None:
+            call.save()
+        else:
+            self._held_calls.append(call)
+
+    @contextmanager
+    def holding_calls(self):
+        """Write the AWS calls made inside this block in one INSERT when it ends, however it ends
+        (a step makes up to ten calls; one row each would be ten round trips to the database)."""
+        if self._held_calls is not None:
+            yield
+            return
+        self._held_calls = []
+        try:
+            yield
+        finally:
+            held, self._held_calls = self._held_calls, None
+            if held:
+                AwsCall.objects.bulk_create(held)
 
     def save_answers(self, answers: dict):
         """Store this step's (non-secret) answers on the run."""
@@ -105,7 +126,8 @@ class StepContext:
 
 @dataclass
 class Outcome:
-    """What the view does after a submit: follow `redirect`, or re-render `form` with its errors."""
+    """What the view does after a submit: follow `redirect`, or re-render `form` with its errors.
+    Either way the submitted context's run and states are what the database now holds."""
 
     redirect: bool = False
     form: object = None
@@ -195,10 +217,11 @@ def pick_action(step, ctx, post) -> str:
     return actions[0] if actions else ""
 
 
-def submit(run: Run, slug: str, post) -> Outcome:
-    """Validate the posted form, then execute the step once, record the outcome and advance."""
+def submit(run: Run, slug: str, post, ctx: StepContext | None = None) -> Outcome:
+    """Validate the posted form, then execute the step once, record the outcome and advance.
+    `ctx` is the run's context when the caller has just loaded it (saves reading it again)."""
     step = BY_SLUG[slug]
-    ctx = context_for(run, slug)
+    ctx = ctx if ctx is not None else context_for(run, slug)
     if is_frozen(ctx, slug):
         return Outcome(redirect=True)  # the page then says the step is done and frozen
     action = pick_action(step, ctx, post)
@@ -210,31 +233,34 @@ def submit(run: Run, slug: str, post) -> Outcome:
     previous_status = state.status
     if not _claim(state, allow_done=not step.irreversible):
         _wait_for_other(state)
+        _reload(ctx)
         return Outcome(redirect=True)
-    _refresh_after_claim(ctx, state)
+    state = _reload(ctx)
     if is_frozen(ctx, slug):  # a later irreversible step finished while this request was on its way
         _release(state, previous_status)
         return Outcome(redirect=True)  # the page then says the step is done and frozen
     return _execute_claimed(step, ctx, state, action, form, data, previous_status)
 
 
-def _refresh_after_claim(ctx: StepContext, state: StepState):
-    """What this request read before its claim may be stale: another request may have run this
-    step (or an attempt of it that failed half-way) in between. The claim holder works from the
-    database's truth, so it sees the device, progress markers or answers the other one left."""
-    state.refresh_from_db()
+def _reload(ctx: StepContext) -> StepState:
+    """Read the run and its states again; returns the context's own step state.
+
+    After a claim, what this request read before may be stale: another request may have run
+    this step (or an attempt of it that failed half-way) in between. The claim holder works
+    from the database's truth, so it sees the device, progress markers or answers the other
+    one left."""
     ctx.run.refresh_from_db()
-    states = {s.step: s for s in ctx.run.steps.all()}
-    states[state.step] = state
-    ctx.states = states
+    ctx.states = {s.step: s for s in ctx.run.steps.all()}
+    return ctx.states[ctx.slug]
 
 
 def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> Outcome:
     try:
-        result = step.execute(ctx, action, data) or {}
-        merged = {**state.result, **result}
-        if step.completes(action, merged):
-            merged["verified"] = step.verify(ctx, merged)
+        with ctx.holding_calls():
+            result = step.execute(ctx, action, data) or {}
+            merged = {**state.result, **result}
+            if step.completes(action, merged):
+                merged["verified"] = step.verify(ctx, merged)
     except StepInputError as exc:
         _release(state, previous_status)
         if form is not None:

@@ -73,18 +73,14 @@ def step_page(request, run_id, slug):
         refused = _limited(request, "run-post", run.id, "This run received very many submits in a short time.")
         if refused:
             return refused
-        outcome = engine.submit(run, slug, request.POST)
+        outcome = engine.submit(run, slug, request.POST, ctx)
         if outcome.redirect:
-            run.refresh_from_db()
-            ctx = engine.context_for(run, slug)
             state = ctx.states[slug]
             target = slug if state.status != StepState.DONE or step.show_result else engine.first_open_step(ctx).slug
             return redirect(_step_url(run, target))
         bound[outcome.action] = outcome.form
         problem = outcome.problem
         status = 400 if outcome.problem is None else 200
-        run.refresh_from_db()
-        ctx = engine.context_for(run, slug)
     ctx.query = request.GET
     return render(request, "wizard/step.html", _page_context(ctx, step, bound, problem), status=status)
 
