@@ -56,13 +56,18 @@ def _dark_runs(row: list[bool]):
             x += 1
 
 
+# Any of the 8 mask patterns makes a valid code that every reader decodes; letting the library
+# try all 8 and score them costs 8 renderings (most of the time of drawing the code).
+QR_MASK = 0
+
+
 def qr_svg(data: str) -> str:
     """An inline SVG QR code of `data`, with no style attributes (the CSP forbids them).
 
     The 4-module quiet zone is included and only a viewBox is set, so CSS decides
     the size; black on an explicit white background scans in dark mode too.
     """
-    code = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=QR_MASK)
     code.add_data(data)
     code.make(fit=True)
     matrix = code.get_matrix()

@@ -4,6 +4,8 @@ import time
 import zlib
 import pyotp
 
+from iamwizard.core.totp import QR_MASK
+
 # AWS accepts a code pair a little out of step with the server's clock.
 DRIFT_WINDOWS = 2
 
@@ -54,7 +56,7 @@ def qr_png(text):
     """The QR code of `text` as PNG bytes (no pillow needed)."""
     import qrcode
 
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, mask_pattern=QR_MASK)
     qr.add_data(text)
     qr.make(fit=True)
     return matrix_to_png(qr.get_matrix())

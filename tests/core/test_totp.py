@@ -6,6 +6,7 @@ import pytest
 import qrcode
 
 from iamwizard.core.totp import (
+    QR_MASK,
     CodeDiagnosis,
     clean_code,
     diagnose_codes,
@@ -73,7 +74,8 @@ def _matrix_from_svg(svg: str) -> list[list[bool]]:
 
 
 def _reference_matrix(data: str) -> list[list[bool]]:
-    qr = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    # The library's own drawing with the same (fixed) mask; any mask decodes to the same data.
+    qr = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=QR_MASK)
     qr.add_data(data)
     qr.make(fit=True)
     return qr.get_matrix()
