@@ -69,7 +69,7 @@ class Request:
             environ["wsgi.input"] = io.BytesIO(body)
         else:
             environ["wsgi.input"] = io.BytesIO(self.body)
-        return self._forward(environ)
+        return self._forward(environ, self.service)
 
     def caller_access_key(self):
         return self.backend.access_keys.get(self.access_key) if self.access_key else None
@@ -115,12 +115,18 @@ def _parse(environ, body):
 
 
 class SandboxMiddleware:
-    def __init__(self, app, store=None, lock=None):
+    """`app` answers everything; `service_app(name)`, when given, makes the app of one service
+    (moto's create_backend_app), used for IAM and STS without asking `app` to work out, from
+    the host and headers, which service a request is for (a scan of moto's ~200 services)."""
+
+    def __init__(self, app, store=None, lock=None, service_app=None):
         self.app = app
         self.store = store
         self.lock = lock or threading.RLock()
+        self._service_apps = {name: service_app(name) for name in ("iam", "sts")} if service_app else {}
 
-    def _forward(self, environ):
+    def _forward(self, environ, service=None):
+        app = self._service_apps.get(service, self.app)
         captured = {}
 
         def start_response(status, headers, exc_info=None):
@@ -128,7 +134,7 @@ class SandboxMiddleware:
             captured["headers"] = headers
             return lambda data: captured.setdefault("written", []).append(data)
 
-        result = self.app(environ, start_response)
+        result = app(environ, start_response)
         try:
             chunks = captured.get("written", []) + list(result)
         finally:

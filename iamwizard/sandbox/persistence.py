@@ -5,13 +5,13 @@ assumed-role access keys keep their identity) into
 `<data_dir>/sandbox-state/<account id>.pickle`. Shared AWS managed policies are
 pickled as (arn, attachment count) references, so a file holds only what the
 participant created. Writes happen on a background thread shortly after a
-mutating request (debounced) and synchronously on `flush()` (clean stop).
+mutating request (debounced by half a second, so the calls of one wizard step are written
+together) and synchronously on `flush()` (clean stop).
 """
 import io
 import logging
 import os
 import pickle
-import tempfile
 import threading
 
 from moto.iam.models import IAMBackend, iam_backends
@@ -57,7 +57,7 @@ def _install(state):
 class Store:
     """Saves dirty accounts to `data_dir`; `lock` must guard every change to moto's state."""
 
-    def __init__(self, data_dir, lock, delay=0.05):
+    def __init__(self, data_dir, lock, delay=0.5):
         self.directory = os.path.join(os.fspath(data_dir), STATE_DIR_NAME)
         os.makedirs(self.directory, exist_ok=True)
         self.lock = lock
@@ -126,9 +126,10 @@ class Store:
                 self._write(account_id, data)
 
     def _write(self, account_id, data):
-        fd, temp = tempfile.mkstemp(prefix=f".{account_id}.", suffix=".tmp", dir=self.directory)
+        # One writer at a time (flush holds _write_lock), so a fixed temporary name is enough.
+        temp = os.path.join(self.directory, f".{account_id}.tmp")
         try:
-            with os.fdopen(fd, "wb") as handle:
+            with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
                 handle.write(data)
             os.replace(temp, self.path(account_id))
         except BaseException:

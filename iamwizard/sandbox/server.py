@@ -44,7 +44,8 @@ def make_app(data_dir=None):
     """moto's server app behind the sandbox middleware; state persists in data_dir when given."""
     accounts.install()
     store = _store_for(data_dir) if data_dir else None
-    app = SandboxMiddleware(DomainDispatcherApplication(create_backend_app), store=store, lock=_state_lock)
+    app = SandboxMiddleware(DomainDispatcherApplication(create_backend_app), store=store, lock=_state_lock,
+                            service_app=create_backend_app)
     return app
 
 
