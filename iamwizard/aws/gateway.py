@@ -142,8 +142,17 @@ _cache_lock = threading.Lock()
 SANDBOX_ADMIN_CREDENTIALS = {"AccessKeyId": SANDBOX_ADMIN["aws_access_key_id"], "SecretAccessKey": SANDBOX_ADMIN["aws_secret_access_key"]}
 
 
+_assumers: dict = {}  # (endpoint, admin?) -> the STS client that assumes roles there
+
+
 def _assume(role_arn: str, endpoint_url: str | None, credentials: dict | None) -> dict:
-    sts = _new_client("sts", endpoint_url=endpoint_url, region_name=SANDBOX_REGION if endpoint_url else None, credentials=credentials)
+    key = (endpoint_url, credentials is not None)
+    with _cache_lock:
+        sts = _assumers.get(key)
+    if sts is None:
+        sts = _new_client("sts", endpoint_url=endpoint_url, region_name=SANDBOX_REGION if endpoint_url else None, credentials=credentials)
+        with _cache_lock:
+            sts = _assumers.setdefault(key, sts)
     return sts.assume_role(RoleArn=role_arn, RoleSessionName="iamwizard")["Credentials"]
 
 
@@ -182,6 +191,7 @@ def forget_clients():
     global _base_session
     with _cache_lock:
         _cache.clear()
+        _assumers.clear()
     with _session_lock:
         _base_session = None
 

@@ -30,13 +30,14 @@ def hit(name: str, ident: str, limit: int, window: int) -> int:
     cache = caches[CACHE]
     count_key, start_key = _keys(name, ident)
     now = time.time()
-    cache.add(start_key, now, window)
-    cache.add(count_key, 0, window)
     try:
-        count = cache.incr(count_key)
-    except ValueError:  # the window ended between add and incr
-        cache.set(count_key, 1, window)
-        count = 1
+        count = cache.incr(count_key)  # the usual case: a window is open
+    except ValueError:  # none is: this hit opens one (unless another request just did)
+        if cache.add(count_key, 1, window):
+            cache.set(start_key, now, window)
+            count = 1
+        else:
+            count = cache.incr(count_key)
     if count <= limit:
         return 0
     started = cache.get(start_key) or now
