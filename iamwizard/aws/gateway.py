@@ -14,12 +14,15 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import boto3
 import botocore.exceptions
 from botocore import xform_name
 from botocore.config import Config
+from botocore.credentials import Credentials
 
 from iamwizard.core.errors import AwsProblem, explain
 from iamwizard.core.redact import redact
@@ -130,33 +133,74 @@ class AwsError(Exception):
         return self.problem.code
 
 
+# Calls that act with explicit credentials (a run's assumed role, a signed-in user's session)
+# share one client per service and endpoint: the credentials travel with the call, through
+# botocore's per-request signing credentials, instead of living in a client of their own
+# (a new client costs a few milliseconds of CPU; a classroom makes hundreds).
+_call_credentials: ContextVar = ContextVar("iamwizard_call_credentials", default=None)
+# A shared client's own keys, never used to sign: every call through one carries its own.
+_NOT_FOR_SIGNING = {"AccessKeyId": "AKIAUNUSEDUNUSED0000", "SecretAccessKey": "every-call-carries-its-own-credentials"}
+
+
+def _sign_with_call_credentials(request, **_):
+    credentials = _call_credentials.get()
+    if credentials is not None:
+        request.context.setdefault("signing", {})["request_credentials"] = credentials
+
+
+def _as_botocore(credentials: dict) -> Credentials:
+    return Credentials(credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials.get("SessionToken"))
+
+
 @dataclass
-class _CachedClients:
-    credentials: dict | None  # None: the base session's own credential chain
+class _TargetSession:
+    credentials: Credentials | None  # None: the base session's own credential chain
     expires_at: float
-    clients: dict = field(default_factory=dict)
+    clients: dict = field(default_factory=dict)  # only for the credential chain
 
 
-_cache: dict = {}
+_sessions: dict = {}  # Target -> _TargetSession
+_shared: dict = {}  # (service, endpoint, region) -> client signing with each call's credentials
 _cache_lock = threading.Lock()
 SANDBOX_ADMIN_CREDENTIALS = {"AccessKeyId": SANDBOX_ADMIN["aws_access_key_id"], "SecretAccessKey": SANDBOX_ADMIN["aws_secret_access_key"]}
 
 
-_assumers: dict = {}  # (endpoint, admin?) -> the STS client that assumes roles there
+def _region_for(endpoint_url):
+    return SANDBOX_REGION if endpoint_url else None
 
 
-def _assume(role_arn: str, endpoint_url: str | None, credentials: dict | None) -> dict:
-    key = (endpoint_url, credentials is not None)
+def shared_client(service: str, endpoint_url: str | None):
+    """The process's client for `service` at `endpoint_url`; call it inside `acting_as(...)`."""
+    key = (service, endpoint_url)
     with _cache_lock:
-        sts = _assumers.get(key)
-    if sts is None:
-        sts = _new_client("sts", endpoint_url=endpoint_url, region_name=SANDBOX_REGION if endpoint_url else None, credentials=credentials)
+        client = _shared.get(key)
+    if client is None:
+        client = _new_client(service, endpoint_url=endpoint_url, region_name=_region_for(endpoint_url), credentials=_NOT_FOR_SIGNING)
+        client.meta.events.register("before-sign", _sign_with_call_credentials)
         with _cache_lock:
-            sts = _assumers.setdefault(key, sts)
-    return sts.assume_role(RoleArn=role_arn, RoleSessionName="iamwizard")["Credentials"]
+            client = _shared.setdefault(key, client)
+    return client
 
 
-def _credentials_for(target: Target) -> dict | None:
+@contextmanager
+def acting_as(credentials: Credentials | None):
+    token = _call_credentials.set(credentials)
+    try:
+        yield
+    finally:
+        _call_credentials.reset(token)
+
+
+def _assume(role_arn: str, endpoint_url: str | None, credentials: dict | None) -> Credentials:
+    if credentials is None:  # a real account: assume from the base session's credential chain
+        sts = _chain_client("sts", None)
+        return _as_botocore(sts.assume_role(RoleArn=role_arn, RoleSessionName="iamwizard")["Credentials"])
+    with acting_as(_as_botocore(credentials)):
+        answer = shared_client("sts", endpoint_url).assume_role(RoleArn=role_arn, RoleSessionName="iamwizard")
+    return _as_botocore(answer["Credentials"])
+
+
+def _credentials_for(target: Target) -> Credentials | None:
     if target.kind == "sandbox":
         return _assume(f"arn:aws:iam::{target.account_id}:role/iamwizard", target.endpoint_url, SANDBOX_ADMIN_CREDENTIALS)
     if target.role_arn:
@@ -164,34 +208,43 @@ def _credentials_for(target: Target) -> dict | None:
     return None  # the standard chain: environment, AWS_PROFILE, instance role...
 
 
-def client_for(target: Target, service: str):
-    """A cached boto3 client for the target (boto3 clients are thread-safe)."""
+_chain_clients: dict = {}
+
+
+def _chain_client(service: str, endpoint_url: str | None):
+    """A client signing with the base session's credential chain (real account, no role)."""
+    key = (service, endpoint_url)
+    with _cache_lock:
+        client = _chain_clients.get(key)
+    if client is None:
+        client = _new_client(service, endpoint_url=endpoint_url, region_name=_region_for(endpoint_url))
+        with _cache_lock:
+            client = _chain_clients.setdefault(key, client)
+    return client
+
+
+def session_for(target: Target) -> _TargetSession:
+    """The target's credentials, assumed once per process and kept until shortly before they expire."""
     now = time.monotonic()
     with _cache_lock:
-        entry = _cache.get(target)
+        entry = _sessions.get(target)
     if entry is None or entry.expires_at < now:
         # Outside the lock: an AssumeRole for one run must not hold up every other run.
-        fresh = _CachedClients(_credentials_for(target), now + ASSUMED_CREDENTIALS_TTL)
+        fresh = _TargetSession(_credentials_for(target), now + ASSUMED_CREDENTIALS_TTL)
         with _cache_lock:
-            entry = _cache.get(target)
+            entry = _sessions.get(target)
             if entry is None or entry.expires_at < now:
-                entry = _cache[target] = fresh
-    with _cache_lock:
-        client = entry.clients.get(service)
-    if client is None:
-        client = _new_client(service, endpoint_url=target.endpoint_url or None,
-                             region_name=SANDBOX_REGION if target.kind == "sandbox" else None, credentials=entry.credentials)
-        with _cache_lock:
-            client = entry.clients.setdefault(service, client)
-    return client
+                entry = _sessions[target] = fresh
+    return entry
 
 
 def forget_clients():
     """Drop cached clients and the base session (its credential chain is read again next time)."""
     global _base_session
     with _cache_lock:
-        _cache.clear()
-        _assumers.clear()
+        _sessions.clear()
+        _shared.clear()
+        _chain_clients.clear()
     with _session_lock:
         _base_session = None
 
@@ -217,23 +270,24 @@ class Gateway:
     def __init__(self, target: Target, recorder=None, credentials: dict | None = None):
         self.target = target
         self.recorder = recorder
-        self._credentials = credentials  # explicit ones (a signed-in IAM user's) bypass the cache
-        self._own_clients = {}
+        # Explicit credentials (a signed-in IAM user's) instead of the target's assumed role.
+        self._credentials = _as_botocore(credentials) if credentials else None
 
     def _client(self, service):
-        if self._credentials is None:
-            return client_for(self.target, service)
-        if service not in self._own_clients:
-            self._own_clients[service] = _new_client(service, endpoint_url=self.target.endpoint_url or None,
-                                                     region_name=SANDBOX_REGION, credentials=self._credentials)
-        return self._own_clients[service]
+        """The client for `service` and the credentials to sign with (None: the client's own)."""
+        endpoint = self.target.endpoint_url or None
+        credentials = self._credentials or session_for(self.target).credentials
+        if credentials is None:
+            return _chain_client(service, endpoint), None
+        return shared_client(service, endpoint), credentials
 
     def call(self, service: str, operation: str, **params) -> dict:
         started = time.perf_counter()
         record = CallRecord(service=service, operation=operation, parameters=redact(params), ok=True)
         try:
-            client = self._client(service)
-            response = getattr(client, xform_name(operation))(**params)
+            client, credentials = self._client(service)
+            with acting_as(credentials):
+                response = getattr(client, xform_name(operation))(**params)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             problem = _problem_from(exc, operation, service)
             record.ok, record.error_code = False, problem.code
