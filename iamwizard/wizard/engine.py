@@ -144,6 +144,29 @@ def load_states(run: Run) -> dict:
     return states
 
 
+def _states_with_run(run_id: str) -> tuple:
+    """(run, states) in one query, every state pointing at the one run object; (None, {}) when
+    the run has no state rows (or does not exist)."""
+    rows = list(StepState.objects.select_related("run").filter(run_id=run_id))
+    if not rows:
+        return None, {}
+    run = rows[0].run
+    for row in rows:
+        row.run = run
+    return run, {row.step: row for row in rows}
+
+
+def load_context(run_id: str, slug: str) -> StepContext | None:
+    """The run's context for `slug`, or None when there is no such run."""
+    run, states = _states_with_run(run_id)
+    if run is None or len(states) < len(STEPS):  # a run from before a step was added
+        run = run or Run.objects.filter(pk=run_id).first()
+        if run is None:
+            return None
+        states = load_states(run)
+    return StepContext(run, slug, states)
+
+
 def context_for(run: Run, slug: str, states=None) -> StepContext:
     return StepContext(run, slug, states if states is not None else load_states(run))
 
@@ -249,8 +272,12 @@ def _reload(ctx: StepContext) -> StepState:
     this step (or an attempt of it that failed half-way) in between. The claim holder works
     from the database's truth, so it sees the device, progress markers or answers the other
     one left."""
-    ctx.run.refresh_from_db()
-    ctx.states = {s.step: s for s in ctx.run.steps.all()}
+    run, ctx.states = _states_with_run(ctx.run.pk)
+    # The context's run object stays the one the caller holds, with the database's values.
+    for name in [f.attname for f in Run._meta.concrete_fields]:
+        setattr(ctx.run, name, getattr(run, name))
+    for state in ctx.states.values():
+        state.run = ctx.run
     return ctx.states[ctx.slug]
 
 

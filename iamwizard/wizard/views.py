@@ -2,14 +2,14 @@
 import re
 
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from iamwizard.aws.gateway import AwsError
 
 from . import engine, operator_policy, policy_catalog, ratelimit, vault
-from .models import AwsCall, Run, StepState
+from .models import AwsCall, StepState
 from .steps import BY_SLUG
 from .steps.sign_in_details import sign_in_csv as build_sign_in_csv
 
@@ -17,12 +17,13 @@ from .steps.sign_in_details import sign_in_csv as build_sign_in_csv
 RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
-def _run_or_404(run_id) -> Run:
+def _context_or_404(run_id, slug) -> engine.StepContext:
     # Run ids are url-safe base64: anything else (NUL, which PostgreSQL refuses outright, overlong
     # or odd characters) is no run, and never reaches the database.
-    if not RUN_ID.fullmatch(run_id):
+    ctx = engine.load_context(run_id, slug) if RUN_ID.fullmatch(run_id) else None
+    if ctx is None:
         raise Http404("No such run")
-    return get_object_or_404(Run, pk=run_id)
+    return ctx
 
 
 def _limited(request, name, ident, message):
@@ -51,8 +52,8 @@ def home(request):
 @require_http_methods(["GET"])
 def resume(request, run_id):
     """The resume link: carry on where the run stopped, from any browser."""
-    run = _run_or_404(run_id)
-    ctx = engine.context_for(run, "")
+    ctx = _context_or_404(run_id, "")
+    run = ctx.run
     engine.reconcile(ctx)
     return redirect(_step_url(run, engine.first_open_step(ctx).slug))
 
@@ -60,11 +61,11 @@ def resume(request, run_id):
 @require_http_methods(["GET", "POST"])
 def step_page(request, run_id, slug):
     """One wizard step: why it matters, what it will call, the form, and what AWS confirmed."""
-    run = _run_or_404(run_id)
     step = BY_SLUG.get(slug)
     if step is None:
         raise Http404("No such step")
-    ctx = engine.context_for(run, slug)
+    ctx = _context_or_404(run_id, slug)
+    run = ctx.run
     if not engine.can_visit(ctx, slug):
         return redirect(_step_url(run, engine.first_open_step(ctx).slug))
     request.no_store = True  # pages may show a one-time secret: never cache them
@@ -116,8 +117,7 @@ def _page_context(ctx, step, bound, problem):
 @require_http_methods(["GET"])
 def policy_search(request, run_id):
     """Results while typing in the policy search (the page also works without it, by submitting)."""
-    run = _run_or_404(run_id)
-    ctx = engine.context_for(run, "permissions")
+    ctx = _context_or_404(run_id, "permissions")
     if not engine.can_visit(ctx, "permissions"):
         raise Http404("Not available")
     query = request.GET.get("q", "").strip()[:100]
@@ -139,8 +139,8 @@ def operator_policy_json(request):
 @require_POST
 def sign_in_csv(request, run_id):
     """Download .csv file: the console's columns, available only while the password still exists."""
-    run = _run_or_404(run_id)
-    ctx = engine.context_for(run, "sign-in-details")
+    ctx = _context_or_404(run_id, "sign-in-details")
+    run = ctx.run
     if not engine.can_visit(ctx, "sign-in-details"):
         raise Http404("Not available")
     refused = _limited(request, "run-post", run.id, "This run received very many submits in a short time.")

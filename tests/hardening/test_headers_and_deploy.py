@@ -85,7 +85,7 @@ def test_a_crash_shows_the_plain_500_page_with_headers_and_no_details(client, mo
     def boom(*args, **kwargs):
         raise RuntimeError("secret-internal-detail-xyz")
 
-    monkeypatch.setattr(engine, "context_for", boom)
+    monkeypatch.setattr(engine, "load_context", boom)
     crashing = Client(raise_request_exception=False)
     response = crashing.get(f"/run/{run.id}/connect/")
     assert response.status_code == 500
