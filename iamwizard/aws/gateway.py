@@ -24,16 +24,15 @@ from botocore import xform_name
 from botocore.config import Config
 from botocore.credentials import Credentials
 
+from iamwizard.core import sandbox_admin
 from iamwizard.core.errors import AwsProblem, explain
 from iamwizard.core.redact import redact
 
 # Standard retry mode retries Throttling and 5xx with backoff; LimitExceeded and
 # friends are not retried (botocore's choice, and AWS's advice).
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=20)
-SANDBOX_REGION = "us-east-1"
-# The sandbox's administrator credentials in its default account; each run then assumes a
-# role into an emulated account of its own. Not secrets: they only open the local emulator.
-SANDBOX_ADMIN = {"aws_access_key_id": "AKIASANDBOXADMIN0000", "aws_secret_access_key": "sandbox-secret-not-a-real-key"}
+SANDBOX_REGION = sandbox_admin.REGION
+SANDBOX_ADMIN = {"aws_access_key_id": sandbox_admin.ACCESS_KEY_ID, "aws_secret_access_key": sandbox_admin.SECRET_ACCESS_KEY}
 ASSUMED_CREDENTIALS_TTL = 45 * 60
 # Called with every boto3 client the boundary creates. Empty in production; tests'
 # fault injection (iamwizard.aws.faults) registers its botocore event handler here.

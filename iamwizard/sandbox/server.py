@@ -11,13 +11,13 @@ import atexit  # noqa: E402
 from moto.server import DomainDispatcherApplication, create_backend_app  # noqa: E402
 from werkzeug.serving import make_server as werkzeug_make_server  # noqa: E402
 
+from iamwizard.core import sandbox_admin  # noqa: E402
+
 from . import accounts  # noqa: E402
 from .middleware import SandboxMiddleware  # noqa: E402
 from .persistence import Store  # noqa: E402
 
-SANDBOX_ACCESS_KEY = "AKIASANDBOXADMIN0000"
-SANDBOX_SECRET_KEY = "sandbox-secret-not-a-real-key"
-SANDBOX_REGION = "us-east-1"
+SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, SANDBOX_REGION = sandbox_admin.ACCESS_KEY_ID, sandbox_admin.SECRET_ACCESS_KEY, sandbox_admin.REGION
 
 _lock = threading.Lock()
 _embedded = None  # (server, thread, endpoint)

@@ -1,8 +1,9 @@
 """A participant walking the whole wizard over HTTP, as a browser without JavaScript would.
 
 Used by the several-workers test (tests/deploy) and by scripts/bench_enrolment.py. Plain
-http.client, one new connection per request (so consecutive requests may land on different
-gunicorn workers), a cookie jar that ignores the Secure flag (the server sits behind a
+http.client, by default one new connection per request (so consecutive requests may land on
+different gunicorn workers), or one kept-alive connection as a browser keeps (keep_alive=True),
+a cookie jar that ignores the Secure flag (the server sits behind a
 TLS-terminating proxy that this client plays: it sends X-Forwarded-Proto: https), the CSRF
 token from its cookie, and a tag header (X-Request-Tag) that deploy/gunicorn.conf.py logs
 with the worker's pid.
@@ -25,7 +26,7 @@ class WalkError(AssertionError):
 
 
 class Participant:
-    def __init__(self, base, tag="walk", source_ip=None, behind_tls_proxy=True, timeout=120, think=None, on_page=None):
+    def __init__(self, base, tag="walk", source_ip=None, behind_tls_proxy=True, timeout=120, think=None, on_page=None, keep_alive=False):
         parsed = urllib.parse.urlsplit(base)
         self.host, self.port = parsed.hostname, parsed.port
         self.scheme = "https" if behind_tls_proxy else "http"
@@ -41,6 +42,8 @@ class Participant:
         self.account_id = None
         self.think = think  # callable returning seconds to pause between pages (a person reading), or None
         self.on_page = on_page  # callable(label, path) after each page the walk reaches, or None
+        self.keep_alive = keep_alive
+        self._conn = None
 
     def _reached(self, label, path):
         if self.on_page:
@@ -64,13 +67,23 @@ class Participant:
             headers.update({"Content-Type": "application/x-www-form-urlencoded", "Origin": self.origin, "Referer": self.origin + path})
         source = (self.source_ip, 0) if self.source_ip else None
         started = time.perf_counter()
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout, source_address=source)
+        if self.keep_alive:
+            headers["Connection"] = "keep-alive"
+            if self._conn is None:
+                self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout, source_address=source)
+            conn = self._conn
+        else:
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout, source_address=source)
         try:
             conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
             text = response.read().decode("utf-8", "replace")
+        except (http.client.HTTPException, OSError):
+            self.close()
+            raise
         finally:
-            conn.close()
+            if not self.keep_alive:
+                conn.close()
         self.timings.append((method, path, response.status, time.perf_counter() - started))
         for value in response.headers.get_all("Set-Cookie") or []:
             jar = http.cookies.SimpleCookie()
@@ -78,6 +91,11 @@ class Participant:
             for name, morsel in jar.items():
                 self.cookies[name] = morsel.value
         return response.status, response.headers.get("Location"), text
+
+    def close(self):
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def get(self, path, expect=200):
         status, location, text = self.request("GET", path)
