@@ -12,11 +12,14 @@ import multiprocessing
 import os
 
 bind = os.environ.get("IAMWIZARD_BIND", "127.0.0.1:8000")
-# Three workers by default (enough for a classroom of 200 on 2 cores); WEB_CONCURRENCY overrides.
-workers = int(os.environ.get("WEB_CONCURRENCY", min(3, multiprocessing.cpu_count() * 2 + 1)))
+# One worker per core, at least two; WEB_CONCURRENCY overrides. A gthread worker runs Python on
+# one core at a time, so more workers than cores only add copies of per-process caches (and of
+# each run's AssumeRole): on 2 cores, 2 workers x 8 threads held 200 participants with a lower
+# p95 than 3 x 4 (scripts/bench_enrolment.py).
+workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
 # Threads: a step waits on the sandbox or AWS for most of its time; threads keep the CPU busy meanwhile.
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+threads = int(os.environ.get("GUNICORN_THREADS", 8))
 # A step makes a few AWS calls; botocore's standard retries may take a while on a throttled real account.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 graceful_timeout = 30

@@ -5,7 +5,7 @@ them to bench-results/enrolment.json.
     .venv/bin/python scripts/bench_enrolment.py              # 200 participants at once
     .venv/bin/python scripts/bench_enrolment.py -n 20        # a quick run
 
-It starts deploy/run.sh (the standalone sandbox and gunicorn with 3 workers, production settings,
+It starts deploy/run.sh (the standalone sandbox and gunicorn with its default workers, production settings,
 on a fresh PostgreSQL database and a Redis db of its own; loopback only), then measures:
 
 1. one enrolment over HTTP (home page to an enabled MFA device, on one kept-alive connection as a
@@ -350,7 +350,7 @@ def page_weight(dep):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", "--participants", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 1), help="gunicorn workers (deploy/gunicorn.conf.py's default)")
     parser.add_argument("--rounds", type=int, default=5, help="single enrolments timed against boto3")
     parser.add_argument("--think", default="2-6", help="seconds a participant pauses on each page, min-max (0 for none)")
     parser.add_argument("--ramp", type=float, default=10, help="participants start within this many seconds")
@@ -363,7 +363,7 @@ def main():
     data_dir.mkdir(parents=True, exist_ok=True)
 
     dep = Deployment(args.workers, data_dir)
-    results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "load_average_at_start": os.getloadavg()}, "workers": args.workers,
+    results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "load_average_at_start": os.getloadavg()}, "workers": args.workers, "threads_per_worker": int(os.environ.get("GUNICORN_THREADS", 8)),
                "server": "gunicorn gthread (deploy/gunicorn.conf.py), PostgreSQL, Redis, standalone sandbox; loopback"}
     try:
         print(f"deployment up at {dep.base} (sandbox {dep.sandbox})", flush=True)

@@ -84,7 +84,9 @@ class StepContext:
             yield
         finally:
             held, self._held_calls = self._held_calls, None
-            if held:
+            if len(held) == 1:
+                held[0].save()  # one INSERT; bulk_create would wrap it in a transaction
+            elif held:
                 AwsCall.objects.bulk_create(held)
 
     def save_answers(self, answers: dict):
