@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import boto3
 import botocore.exceptions
@@ -155,11 +155,11 @@ def _as_botocore(credentials: dict) -> Credentials:
 class _TargetSession:
     credentials: Credentials | None  # None: the base session's own credential chain
     expires_at: float
-    clients: dict = field(default_factory=dict)  # only for the credential chain
 
 
 _sessions: dict = {}  # Target -> _TargetSession
-_shared: dict = {}  # (service, endpoint, region) -> client signing with each call's credentials
+_shared: dict = {}  # (service, endpoint) -> client signing with each call's credentials
+_chain_clients: dict = {}  # (service, endpoint) -> client signing with the base session's chain
 _cache_lock = threading.Lock()
 SANDBOX_ADMIN_CREDENTIALS = {"AccessKeyId": SANDBOX_ADMIN["aws_access_key_id"], "SecretAccessKey": SANDBOX_ADMIN["aws_secret_access_key"]}
 
@@ -205,9 +205,6 @@ def _credentials_for(target: Target) -> Credentials | None:
     if target.role_arn:
         return _assume(target.role_arn, None, None)
     return None  # the standard chain: environment, AWS_PROFILE, instance role...
-
-
-_chain_clients: dict = {}
 
 
 def _chain_client(service: str, endpoint_url: str | None):

@@ -260,15 +260,16 @@ def submit(run: Run, slug: str, post, ctx: StepContext | None = None) -> Outcome
         _wait_for_other(state)
         _reload(ctx)
         return Outcome(redirect=True)
-    state = _reload(ctx)
+    _reload(ctx)
+    state = ctx.states[slug]
     if is_frozen(ctx, slug):  # a later irreversible step finished while this request was on its way
         _release(state, previous_status)
         return Outcome(redirect=True)  # the page then says the step is done and frozen
     return _execute_claimed(step, ctx, state, action, form, data, previous_status)
 
 
-def _reload(ctx: StepContext) -> StepState:
-    """Read the run and its states again; returns the context's own step state.
+def _reload(ctx: StepContext):
+    """Read the run and its states again.
 
     After a claim, what this request read before may be stale: another request may have run
     this step (or an attempt of it that failed half-way) in between. The claim holder works
@@ -280,7 +281,6 @@ def _reload(ctx: StepContext) -> StepState:
         setattr(ctx.run, name, getattr(run, name))
     for state in ctx.states.values():
         state.run = ctx.run
-    return ctx.states[ctx.slug]
 
 
 def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> Outcome:
