@@ -8,6 +8,7 @@ import time
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 from django.contrib.auth import get_user_model
 
 from iamwizard.wizard.models import Run
@@ -36,7 +37,7 @@ def test_every_wizard_page_including_error_states(live_server, page, audit, acco
     page.locator("#id_custom_password").fill("short")
     audit(page, "user details: live password rules")
     page.get_by_role("button", name="Continue").click()
-    assert page.locator(".field-error").first.is_visible()
+    expect(page.locator(".field-error").first).to_be_visible()
     audit(page, "user details: field errors")
 
     page.get_by_label("User name").fill("erin")
@@ -46,7 +47,7 @@ def test_every_wizard_page_including_error_states(live_server, page, audit, acco
     page.get_by_label("Add user to group").check()
     page.get_by_label("Group name").fill("not a valid group name!")
     page.get_by_role("button", name="Continue").click()
-    assert page.locator(".field-error, .error-summary").first.is_visible()
+    expect(page.locator(".field-error, .error-summary").first).to_be_visible()
     audit(page, "permissions: field errors")
     page.get_by_label("Search all AWS managed").fill("ReadOnly")
     page.locator("#policy-results .choice").first.wait_for()
@@ -66,10 +67,10 @@ def test_every_wizard_page_including_error_states(live_server, page, audit, acco
     if faults:
         with faults.inject("CreateUser", "access-denied"):
             page.get_by_role("button", name="Create user").click()
-        assert page.get_by_text("AWS said no.").is_visible() or page.get_by_text("did not finish").first.is_visible()
+        expect(page.get_by_text("AWS said no.").or_(page.get_by_text("did not finish")).first).to_be_visible()
         audit(page, "review: AWS error")
     page.get_by_role("button", name="Create user").click()
-    assert page.get_by_role("heading", name="Confirmed by AWS").is_visible()
+    expect(page.get_by_role("heading", name="Confirmed by AWS")).to_be_visible()
     audit(page, "review: created")
     page.get_by_role("link", name="Next: Sign-in details").click()
     audit(page, "sign-in details")
@@ -106,7 +107,7 @@ def test_every_wizard_page_including_error_states(live_server, page, audit, acco
     audit(page, "mfa: device name error")
     page.get_by_label("Device name").fill("erin")
     page.get_by_role("button", name="Continue").click()
-    assert page.locator(".qr-code svg").is_visible()
+    expect(page.locator(".qr-code svg")).to_be_visible()
     audit(page, "mfa: QR code")
     page.get_by_text("Show secret key").click()
     seed = page.locator("#secret-key").inner_text().replace(" ", "")
@@ -116,16 +117,16 @@ def test_every_wizard_page_including_error_states(live_server, page, audit, acco
     page.get_by_label("MFA code 1").fill(totp.at(now))
     page.get_by_label("MFA code 2").fill(totp.at(now))
     page.get_by_role("button", name="Add MFA").click()
-    assert page.locator(".field-error, .error-summary").first.is_visible()
+    expect(page.locator(".field-error, .error-summary").first).to_be_visible()
     audit(page, "mfa: codes refused")
     now = time.time()
     page.get_by_label("MFA code 1").fill(totp.at(now - 30))
     page.get_by_label("MFA code 2").fill(totp.at(now))
     page.get_by_role("button", name="Add MFA").click()
-    assert page.get_by_text("MFA is on for this user.").is_visible()
+    expect(page.get_by_text("MFA is on for this user.")).to_be_visible()
     audit(page, "mfa: enabled")
     page.get_by_role("link", name="Next: Done").click()
-    assert page.get_by_role("heading", name="Done: your IAM user is ready").is_visible()
+    expect(page.get_by_role("heading", name="Done: your IAM user is ready")).to_be_visible()
     audit(page, "finish")
 
     # A phone-sized screen: the reflowed layout of the step that packs the most.
@@ -156,7 +157,7 @@ def test_workshop_pages(live_server, page, browser, audit):
     page.get_by_label("Username").fill("trina")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    assert page.locator(".qr-code svg").is_visible()
+    expect(page.locator(".qr-code svg")).to_be_visible()
     audit(page, "trainer OTP enrolment (QR)")
     page.get_by_text("Can't scan? Show the secret key").click()
     seed = page.locator("#secret-key").inner_text().replace(" ", "")
@@ -168,7 +169,7 @@ def test_workshop_pages(live_server, page, browser, audit):
     seed = page.locator("#secret-key").inner_text().replace(" ", "")
     page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(seed).now())
     page.get_by_role("button", name="Confirm and continue").click()
-    assert page.get_by_role("heading", name="Your workshops").is_visible(), page.locator("main").inner_text()
+    expect(page.get_by_role("heading", name="Your workshops")).to_be_visible()
     audit(page, "trainer home (no workshops)")
     page.get_by_role("link", name="New workshop").first.click()
     audit(page, "new workshop")

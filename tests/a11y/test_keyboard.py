@@ -4,6 +4,7 @@ import time
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from iamwizard.wizard.models import Run
 
@@ -64,7 +65,7 @@ def test_whole_wizard_with_the_keyboard_alone(live_server, page, account_iam):
 
     kb.activate("form button.primary")  # Start
     kb.activate("form.step-form button.primary")  # Connect
-    assert page.locator("#verified-h").is_visible()
+    expect(page.locator("#verified-h")).to_be_visible()
     kb.activate("p.next a")  # Next: User details
 
     kb.type_into("#id_user_name", "kim")
@@ -81,9 +82,9 @@ def test_whole_wizard_with_the_keyboard_alone(live_server, page, account_iam):
     kb.tab_to("#id_group_name", backwards=True)
     kb.activate("form.step-form button.primary")  # Continue
 
-    assert page.get_by_text("aws iam create-user --user-name kim").first.is_visible()
+    expect(page.get_by_text("aws iam create-user --user-name kim").first).to_be_visible()
     kb.activate("button[value=create]")  # Create user
-    assert page.locator("#verified-h").is_visible(), page.locator("main").inner_text()[:1500]
+    expect(page.locator("#verified-h")).to_be_visible()
     kb.activate("p.next a")  # Next: Sign-in details
 
     password = page.locator("#signin-password").inner_text()
@@ -98,12 +99,12 @@ def test_whole_wizard_with_the_keyboard_alone(live_server, page, account_iam):
     kb.type_into("#id_new_password", "Keyboard-only-Pass-42")
     kb.type_into("#id_new_password2", "Keyboard-only-Pass-42")
     kb.activate("form.step-form button.primary")  # Confirm password change
-    assert page.locator("#verified-h").is_visible(), page.locator("main").inner_text()[:1500]
+    expect(page.locator("#verified-h")).to_be_visible()
     kb.activate("p.next a")  # Next: MFA
 
     assert page.locator("#id_device_name").input_value() == "kim"
     kb.activate("form.step-form button.primary")  # Continue: create the device
-    assert page.locator(".qr-code svg").is_visible()
+    expect(page.locator(".qr-code svg")).to_be_visible()
     kb.tab_to("details.secret-key summary")
     page.keyboard.press("Enter")  # Show secret key
     seed = page.locator("#secret-key").inner_text().replace(" ", "")
@@ -112,9 +113,9 @@ def test_whole_wizard_with_the_keyboard_alone(live_server, page, account_iam):
     kb.type_into("#id_code1", totp.at(now - 30))
     kb.type_into("#id_code2", totp.at(now))
     kb.activate("#mfa-codes button.primary")  # Add MFA
-    assert page.get_by_text("MFA is on for this user.").is_visible(), page.locator("main").inner_text()[:1500]
+    expect(page.get_by_text("MFA is on for this user.")).to_be_visible()
     kb.activate("p.next a")  # Next: Done
-    assert page.get_by_role("heading", name="Done: your IAM user is ready").is_visible()
+    expect(page.get_by_role("heading", name="Done: your IAM user is ready")).to_be_visible()
 
     devices = account_iam(run.account_id).list_mfa_devices(UserName="kim")["MFADevices"]
     assert [d["SerialNumber"] for d in devices] == [f"arn:aws:iam::{run.account_id}:mfa/kim"]

@@ -7,6 +7,7 @@ import time
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from iamwizard.wizard.models import AwsCall, Run
 from tests.wizard.walk import Walker
@@ -34,7 +35,7 @@ def test_enrol_authenticator_with_codes_from_the_secret_key(page, mfa_url, accou
     assert page.get_by_label("Device name").input_value() == "erin"
     page.get_by_role("button", name="Continue").click()
 
-    assert page.get_by_role("img", name="QR code for your authenticator app").is_visible()
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
     seed = _read_secret(page)
     totp = pyotp.TOTP(seed)
     now = time.time()
@@ -42,9 +43,9 @@ def test_enrol_authenticator_with_codes_from_the_secret_key(page, mfa_url, accou
     page.get_by_label("MFA code 2").fill(totp.at(now))
     page.get_by_role("button", name="Add MFA").click()
 
-    assert page.get_by_text("MFA is on for this user.").is_visible()
-    assert page.get_by_text("AWS allows up to 8 MFA devices per user").is_visible()
-    assert page.get_by_role("heading", name="Confirmed by AWS").is_visible()
+    expect(page.get_by_text("MFA is on for this user.")).to_be_visible()
+    expect(page.get_by_text("AWS allows up to 8 MFA devices per user")).to_be_visible()
+    expect(page.get_by_role("heading", name="Confirmed by AWS")).to_be_visible()
     assert seed not in page.content()
     run = Run.objects.get(pk=walker.run_id)
     assert bytes(run.mfa_seed_box) == b""
@@ -92,6 +93,6 @@ def test_mfa_step_fits_a_phone_screen(browser, mfa_url):
         assert 200 <= widths["qr"] and widths["qrRight"] <= 375, widths
         assert widths["secretRight"] <= 375 and widths["code1Right"] <= 375 and widths["button"] <= 375, widths
         assert widths["code1"] >= 120, widths  # big enough to tap and read six digits
-        assert page.get_by_text("A phone can't scan its own screen").is_visible()
+        expect(page.get_by_text("A phone can't scan its own screen")).to_be_visible()
     finally:
         context.close()

@@ -3,6 +3,7 @@ import time
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from iamwizard.wizard.models import Run
 
@@ -25,9 +26,9 @@ def test_newcomer_clicks_through_to_an_enabled_mfa_device(live_server, page, acc
     page.get_by_label("Administrator — AdministratorAccess", exact=False).check()
     page.get_by_role("button", name="Continue").click()
 
-    assert page.get_by_text("aws iam create-user --user-name erin").first.is_visible()
+    expect(page.get_by_text("aws iam create-user --user-name erin").first).to_be_visible()
     page.get_by_role("button", name="Create user").click()
-    assert page.get_by_role("heading", name="Confirmed by AWS").is_visible()
+    expect(page.get_by_role("heading", name="Confirmed by AWS")).to_be_visible()
     page.screenshot(path="/tmp/shot-review.png", full_page=True)
     page.get_by_role("link", name="Next: Sign-in details").click()
 
@@ -49,7 +50,7 @@ def test_newcomer_clicks_through_to_an_enabled_mfa_device(live_server, page, acc
 
     assert page.get_by_label("Device name").input_value() == "erin"
     page.get_by_role("button", name="Continue").click()
-    assert page.locator(".qr-code svg").is_visible()
+    expect(page.locator(".qr-code svg")).to_be_visible()
     page.get_by_text("Show secret key").click()
     page.screenshot(path="/tmp/shot-mfa.png", full_page=True)
     seed = page.locator("#secret-key").inner_text().replace(" ", "")
@@ -60,7 +61,7 @@ def test_newcomer_clicks_through_to_an_enabled_mfa_device(live_server, page, acc
     page.get_by_role("button", name="Add MFA").click()
 
     page.get_by_role("link", name="Next: Done").click()
-    assert page.get_by_role("heading", name="Done: your IAM user is ready").is_visible()
+    expect(page.get_by_role("heading", name="Done: your IAM user is ready")).to_be_visible()
     body = page.content()
     assert password not in body and seed not in body
 

@@ -5,6 +5,7 @@ import time
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 from django.contrib.auth import get_user_model
 
 from iamwizard.wizard.models import StepState
@@ -25,13 +26,13 @@ def test_trainer_watches_a_participant_progress_live(live_server, page, browser)
     page.get_by_label("Username").fill("trina")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("heading", name="Set up your authenticator app").is_visible()
-    assert page.locator(".qr-code svg").is_visible()
+    expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
+    expect(page.locator(".qr-code svg")).to_be_visible()
     page.get_by_text("Can't scan? Show the secret key").click()
     seed = page.locator("#secret-key").inner_text().replace(" ", "")
     page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(seed).now())
     page.get_by_role("button", name="Confirm and continue").click()
-    assert page.get_by_role("heading", name="Your workshops").is_visible()
+    expect(page.get_by_role("heading", name="Your workshops")).to_be_visible()
 
     # Create a workshop.
     page.get_by_role("link", name="New workshop").first.click()
@@ -39,7 +40,7 @@ def test_trainer_watches_a_participant_progress_live(live_server, page, browser)
     page.get_by_label("Sandbox (emulated AWS)").check()
     page.get_by_label("User-name prefix").fill("fri-")
     page.get_by_role("button", name="Create workshop").click()
-    assert page.get_by_role("heading", name="Friday IAM").is_visible()
+    expect(page.get_by_role("heading", name="Friday IAM")).to_be_visible()
     code = page.locator("#join-code").inner_text()
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
     page.get_by_text("Nobody has joined yet").wait_for()
@@ -53,7 +54,7 @@ def test_trainer_watches_a_participant_progress_live(live_server, page, browser)
     participant.get_by_label("Join code").fill(code.lower().replace("-", ""))
     participant.get_by_label("Your name").fill("Ada")
     participant.get_by_role("button", name="Join").click()
-    assert participant.get_by_role("heading", name="Welcome, Ada").is_visible()
+    expect(participant.get_by_role("heading", name="Welcome, Ada")).to_be_visible()
     assert "/run/" in participant.locator("#resume-link").inner_text()
     participant.get_by_role("link", name="Start the wizard").click()
 
@@ -65,7 +66,7 @@ def test_trainer_watches_a_participant_progress_live(live_server, page, browser)
     participant.get_by_role("link", name="Next: User details").click()
     participant.get_by_label("User name").fill("ada")
     participant.get_by_role("button", name="Continue").click()
-    assert participant.get_by_text("must start with “fri-”").is_visible()
+    expect(participant.get_by_text("must start with “fri-”")).to_be_visible()
     participant.get_by_label("User name").fill("fri-ada")
     participant.get_by_role("button", name="Continue").click()
 
@@ -77,7 +78,7 @@ def test_trainer_watches_a_participant_progress_live(live_server, page, browser)
     StepState.objects.filter(run=run, step="permissions").update(status=StepState.FAILED, error_code="AccessDenied", error_message="Not allowed.")
     page.locator("tr.stuck", has_text="Ada").wait_for()
     assert "⚠ Stuck: last attempt failed" in row.inner_text() and "AccessDenied" in row.inner_text()
-    assert page.get_by_text("1 stuck").is_visible()
+    expect(page.get_by_text("1 stuck")).to_be_visible()
     assert page.evaluate("window.notReloaded") is True
     page.screenshot(path="/tmp/shot-workshop-dashboard.png", full_page=True)
     assert console_errors == []  # no CSP violations, no failed polls
@@ -102,5 +103,5 @@ def test_dashboard_works_with_javascript_off(live_server, browser):
     page.get_by_label("Title").fill("No JS")
     page.get_by_label("Sandbox (emulated AWS)").check()
     page.get_by_role("button", name="Create workshop").click()
-    assert page.get_by_text("refresh to update it").is_visible()
+    expect(page.get_by_text("refresh to update it")).to_be_visible()
     context.close()
