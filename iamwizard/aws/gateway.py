@@ -158,8 +158,9 @@ class _TargetSession:
 
 
 _sessions: dict = {}  # Target -> _TargetSession
-_shared: dict = {}  # (service, endpoint) -> client signing with each call's credentials
-_chain_clients: dict = {}  # (service, endpoint) -> client signing with the base session's chain
+# (service, endpoint, per_call) -> the process's client: signing with each call's credentials
+# (per_call) or with the base session's credential chain (a real account without a role).
+_clients: dict = {}
 _cache_lock = threading.Lock()
 SANDBOX_ADMIN_CREDENTIALS = {"AccessKeyId": SANDBOX_ADMIN["aws_access_key_id"], "SecretAccessKey": SANDBOX_ADMIN["aws_secret_access_key"]}
 
@@ -168,17 +169,28 @@ def _region_for(endpoint_url):
     return SANDBOX_REGION if endpoint_url else None
 
 
+def _process_client(service: str, endpoint_url: str | None, per_call: bool):
+    key = (service, endpoint_url, per_call)
+    with _cache_lock:
+        client = _clients.get(key)
+    if client is None:
+        client = _new_client(service, endpoint_url=endpoint_url, region_name=_region_for(endpoint_url),
+                             credentials=_NOT_FOR_SIGNING if per_call else None)
+        if per_call:
+            client.meta.events.register("before-sign", _sign_with_call_credentials)
+        with _cache_lock:
+            client = _clients.setdefault(key, client)
+    return client
+
+
 def shared_client(service: str, endpoint_url: str | None):
     """The process's client for `service` at `endpoint_url`; call it inside `acting_as(...)`."""
-    key = (service, endpoint_url)
-    with _cache_lock:
-        client = _shared.get(key)
-    if client is None:
-        client = _new_client(service, endpoint_url=endpoint_url, region_name=_region_for(endpoint_url), credentials=_NOT_FOR_SIGNING)
-        client.meta.events.register("before-sign", _sign_with_call_credentials)
-        with _cache_lock:
-            client = _shared.setdefault(key, client)
-    return client
+    return _process_client(service, endpoint_url, per_call=True)
+
+
+def _chain_client(service: str, endpoint_url: str | None):
+    """A client signing with the base session's credential chain (real account, no role)."""
+    return _process_client(service, endpoint_url, per_call=False)
 
 
 @contextmanager
@@ -207,18 +219,6 @@ def _credentials_for(target: Target) -> Credentials | None:
     return None  # the standard chain: environment, AWS_PROFILE, instance role...
 
 
-def _chain_client(service: str, endpoint_url: str | None):
-    """A client signing with the base session's credential chain (real account, no role)."""
-    key = (service, endpoint_url)
-    with _cache_lock:
-        client = _chain_clients.get(key)
-    if client is None:
-        client = _new_client(service, endpoint_url=endpoint_url, region_name=_region_for(endpoint_url))
-        with _cache_lock:
-            client = _chain_clients.setdefault(key, client)
-    return client
-
-
 def session_for(target: Target) -> _TargetSession:
     """The target's credentials, assumed once per process and kept until shortly before they expire."""
     now = time.monotonic()
@@ -239,8 +239,7 @@ def forget_clients():
     global _base_session
     with _cache_lock:
         _sessions.clear()
-        _shared.clear()
-        _chain_clients.clear()
+        _clients.clear()
     with _session_lock:
         _base_session = None
 
