@@ -4,12 +4,21 @@ AWS managed policies are the same in every account, so they are listed once per 
 cached (about 1,500 of them, ~15 paged calls); customer managed ones belong to the account
 and are listed fresh, but only when a search needs them.
 """
+import threading
+import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
 
 AWS_CACHE_SECONDS = 6 * 3600
 LOCAL_CACHE_SECONDS = 30
+# Each process also keeps the AWS managed list it last read from the cache, with an index by
+# ARN and name, for this long: reading 1,500 entries from the shared cache costs about a
+# millisecond, and the permissions step looks policies up on every submit.
+PROCESS_COPY_SECONDS = 300
+PROCESS_COPIES_KEPT = 8
+_process_copies: dict = {}  # cache key -> (expires at, entries, entry by lower-cased ARN and name)
+_process_copies_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -39,22 +48,41 @@ def _cache_key(ctx, scope):
     return f"policies:{target.kind}:{where}:{account}:{scope}"
 
 
-def catalog(ctx, include_local=True) -> list:
-    """Every choosable policy, AWS managed first."""
+def _aws_managed(ctx) -> tuple:
+    """(entries, index) of the AWS managed policies, from this process's copy when it is fresh."""
     key = _cache_key(ctx, "AWS")
-    aws = cache.get(key)
-    if aws is None:
-        aws = _list_policies(ctx, "AWS")
-        cache.set(key, aws, AWS_CACHE_SECONDS)
-    entries = [PolicyEntry(name, arn, True) for name, arn in aws]
-    if include_local:
-        key = _cache_key(ctx, "Local")
-        local = cache.get(key)
-        if local is None:
-            local = _list_policies(ctx, "Local")
-            cache.set(key, local, LOCAL_CACHE_SECONDS)
-        entries += [PolicyEntry(name, arn, False) for name, arn in local]
-    return entries
+    with _process_copies_lock:
+        copy = _process_copies.get(key)
+    if copy is None or copy[0] < time.monotonic():
+        aws = cache.get(key)
+        if aws is None:
+            aws = _list_policies(ctx, "AWS")
+            cache.set(key, aws, AWS_CACHE_SECONDS)
+        entries = tuple(PolicyEntry(name, arn, True) for name, arn in aws)
+        index = {}
+        for entry in entries:
+            index.setdefault(entry.arn.lower(), entry)
+            index.setdefault(entry.name.lower(), entry)
+        copy = (time.monotonic() + PROCESS_COPY_SECONDS, entries, index)
+        with _process_copies_lock:
+            if len(_process_copies) >= PROCESS_COPIES_KEPT:  # real accounts each have a list of their own
+                _process_copies.clear()
+            _process_copies[key] = copy
+    return copy[1], copy[2]
+
+
+def _customer_managed(ctx) -> list:
+    key = _cache_key(ctx, "Local")
+    local = cache.get(key)
+    if local is None:
+        local = _list_policies(ctx, "Local")
+        cache.set(key, local, LOCAL_CACHE_SECONDS)
+    return [PolicyEntry(name, arn, False) for name, arn in local]
+
+
+def catalog(ctx) -> list:
+    """Every choosable policy, AWS managed first."""
+    return [*_aws_managed(ctx)[0], *_customer_managed(ctx)]
 
 
 def search(ctx, query: str, limit: int = 20) -> list:
@@ -71,8 +99,10 @@ def lookup(ctx, name_or_arn: str) -> PolicyEntry | None:
     """The policy with this exact ARN or name (ignoring case), if the account can use it."""
     wanted = name_or_arn.strip().lower()
     # An AWS managed policy's ARN says so: no need to list the account's own policies for it.
-    aws_only = wanted.startswith("arn:aws:iam::aws:policy/")
-    for entry in catalog(ctx, include_local=not aws_only):
+    found = _aws_managed(ctx)[1].get(wanted)
+    if found or wanted.startswith("arn:aws:iam::aws:policy/"):
+        return found
+    for entry in _customer_managed(ctx):
         if entry.arn.lower() == wanted or entry.name.lower() == wanted:
             return entry
     return None
