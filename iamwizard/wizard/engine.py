@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -440,6 +440,7 @@ def start_run(target=None, role_arn="") -> Run:
     from .models import new_sandbox_account_id
 
     target = target or settings.IAMWIZARD_TARGET
-    run = Run.objects.create(target=target, role_arn=role_arn, account_id=new_sandbox_account_id() if target == "sandbox" else "")
-    load_states(run)
+    with transaction.atomic():
+        run = Run.objects.create(target=target, role_arn=role_arn, account_id=new_sandbox_account_id() if target == "sandbox" else "")
+        StepState.objects.bulk_create([StepState(run=run, step=step.slug) for step in STEPS])
     return run
