@@ -37,3 +37,11 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 proc_name = "iamwizard"
 # gunicorn's control socket (gunicornc) lives in the data folder: two deployments on one host never share it.
 control_socket = os.path.join(os.environ.get("IAMWIZARD_DATA_DIR", "data"), "gunicorn.ctl")
+
+
+def post_worker_init(worker):
+    """Warm the worker up (templates, URL resolver, boto3 models) before it accepts requests,
+    so that the first participants it serves do not wait for that."""
+    from iamwizard.wizard.warmup import warm_up
+
+    worker.log.info("worker %s warmed up: %s", worker.pid, warm_up())

@@ -114,7 +114,7 @@ class Deployment:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             text = self.log.read_text(errors="replace")
-            if text.count("Booting worker") >= workers and "Listening at" in text:
+            if text.count("warmed up:") >= workers and "Listening at" in text:
                 try:
                     socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                     break

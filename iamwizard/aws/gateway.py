@@ -234,6 +234,14 @@ def session_for(target: Target) -> _TargetSession:
     return entry
 
 
+def warm_up(endpoint_url: str | None) -> list:
+    """Create the process's IAM and STS clients for `endpoint_url` (None: real AWS) ahead of
+    the first call, which then does not wait for boto3 to load their service models."""
+    for service in ("sts", "iam"):
+        shared_client(service, endpoint_url)
+    return ["sts", "iam"]
+
+
 def forget_clients():
     """Drop cached clients and the base session (its credential chain is read again next time)."""
     global _base_session

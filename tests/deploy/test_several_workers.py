@@ -69,7 +69,8 @@ def deployment(tmp_path):
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             log = log_path.read_text(errors="replace")
-            if log.count("Booting worker with pid") >= 3 and "Listening at" in log:
+            # Each worker logs once warmed up (deploy/gunicorn.conf.py's post_worker_init).
+            if len(re.findall(r"worker \d+ warmed up: .*'aws_clients': \['sts', 'iam'\]", log)) >= 3 and "Listening at" in log:
                 try:
                     socket.create_connection(("127.0.0.1", port), timeout=1).close()
                     break

@@ -1,0 +1,42 @@
+"""Warm a fresh web worker up before it takes its first request.
+
+A new worker otherwise makes its first participants wait: it compiles every template, builds
+the URL resolver and loads boto3's service models (the IAM model alone is a large JSON file)
+while they watch. Together that took about a second on the first enrolment. gunicorn calls
+`warm_up()` once per worker (deploy/gunicorn.conf.py, post_worker_init).
+"""
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import get_template
+from django.urls import reverse
+
+from iamwizard.aws import gateway
+
+from .steps import STEPS
+
+
+def _template_names():
+    names = {"base.html", "wizard/step.html", "wizard/home.html", "wizard/_form.html", "wizard/_field.html", "429.html"}
+    for step in STEPS:
+        names.update(n for n in (step.template, step.extra_template) if n)
+    return sorted(names)
+
+
+def warm_up() -> dict:
+    """Compile the wizard's templates, resolve its URLs once and create the AWS clients its
+    target needs (no AWS call is made). Returns what it did, with the milliseconds it took."""
+    started = time.perf_counter()
+    templates = _template_names()
+    for name in templates:
+        get_template(name)
+    reverse("wizard:home")
+    endpoint = None
+    if settings.IAMWIZARD_TARGET == "sandbox" and settings.IAMWIZARD_SANDBOX_URL:
+        endpoint = settings.IAMWIZARD_SANDBOX_URL.rstrip("/")
+    if settings.IAMWIZARD_TARGET == "sandbox" and not endpoint:
+        services = []  # the embedded sandbox starts with the first run, not in every worker
+    else:
+        services = gateway.warm_up(endpoint)
+    return {"templates": len(templates), "aws_clients": services, "milliseconds": round((time.perf_counter() - started) * 1000)}
