@@ -11,6 +11,8 @@ def main(argv=None):
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--data-dir", default=None, help="directory where the sandbox state persists")
+    parser.add_argument("--latency-ms", type=int, default=0, choices=range(0, 10001), metavar="0-10000",
+                        help="add this many milliseconds to every answer, as AWS takes (default 0)")
     args = parser.parse_args(argv)
 
     def stop(signum, frame):
@@ -22,7 +24,7 @@ def main(argv=None):
         print(f"Sandbox listening on {endpoint}", flush=True)
 
     try:
-        serve_forever(args.host, args.port, args.data_dir, on_ready=ready)
+        serve_forever(args.host, args.port, args.data_dir, on_ready=ready, latency_ms=args.latency_ms)
     except KeyboardInterrupt:
         pass
     return 0

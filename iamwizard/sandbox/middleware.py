@@ -7,8 +7,10 @@ one lock (moto's models are not thread safe) and mark their account dirty for
 persistence.
 """
 import io
+import json
 import re
 import threading
+import time
 from urllib.parse import parse_qs, urlencode
 
 from . import accounts, awsxml, iam_handlers, signin
@@ -119,11 +121,19 @@ class SandboxMiddleware:
     (moto's create_backend_app), used for IAM and STS without asking `app` to work out, from
     the host and headers, which service a request is for (a scan of moto's ~200 services)."""
 
-    def __init__(self, app, store=None, lock=None, service_app=None):
+    def __init__(self, app, store=None, lock=None, service_app=None, latency_ms=0):
         self.app = app
         self.store = store
         self.lock = lock or threading.RLock()
         self._service_apps = {name: service_app(name) for name in ("iam", "sts")} if service_app else {}
+        # Added to every IAM, STS and console sign-in answer, outside the lock (requests overlap,
+        # as they do on AWS): the emulator answers in a millisecond or two, AWS in tens of them.
+        # 0 unless asked for (`manage.py sandbox --latency-ms`, or POST /_sandbox/latency).
+        self.latency_ms = latency_ms
+
+    def _wait_like_aws(self):
+        if self.latency_ms:
+            time.sleep(self.latency_ms / 1000)
 
     def _forward(self, environ, service=None):
         app = self._service_apps.get(service, self.app)
@@ -154,6 +164,7 @@ class SandboxMiddleware:
 
         body = _read_body(environ)
         params = _parse(environ, body)
+        self._wait_like_aws()
         with self.lock:
             request = Request(environ, body, params, service, match.group(1), match.group(2), self._forward)
             handlers = iam_handlers.IAM if service == "iam" else iam_handlers.STS
@@ -181,10 +192,25 @@ class SandboxMiddleware:
                                        "application/json")(environ, start_response)
             body = _read_body(environ)
             params = _parse(dict(environ, CONTENT_TYPE=environ.get("CONTENT_TYPE") or "application/x-www-form-urlencoded"), body)
+            self._wait_like_aws()
             with self.lock:
                 response, account_id = signin.console_signin(params)
                 if account_id and self.store is not None:
                     self.store.mark_dirty(account_id)
             return response(environ, start_response)
+        if path.rstrip("/") == "/_sandbox/latency":
+            return self._latency_route(environ, start_response)
         return awsxml.Response(404, '{"Code": "NotFound", "Message": "Unknown sandbox route."}',
                                "application/json")(environ, start_response)
+
+    def _latency_route(self, environ, start_response):
+        """GET: the added latency; POST ms=N (0 to 10000): set it. For benchmarks and demos of
+        how the wizard behaves at AWS's speed; the sandbox listens on loopback only."""
+        if environ.get("REQUEST_METHOD") == "POST":
+            body = _read_body(environ)
+            value = _parse(dict(environ, CONTENT_TYPE="application/x-www-form-urlencoded"), body).get("ms", "")
+            if not (value.isdigit() and int(value) <= 10000):
+                return awsxml.Response(400, '{"Code": "ValidationError", "Message": "ms must be a whole number from 0 to 10000."}',
+                                       "application/json")(environ, start_response)
+            self.latency_ms = int(value)
+        return awsxml.Response(200, json.dumps({"latency_ms": self.latency_ms}), "application/json")(environ, start_response)

@@ -40,12 +40,13 @@ def _store_for(data_dir):
         return store
 
 
-def make_app(data_dir=None):
-    """moto's server app behind the sandbox middleware; state persists in data_dir when given."""
+def make_app(data_dir=None, latency_ms=0):
+    """moto's server app behind the sandbox middleware; state persists in data_dir when given.
+    `latency_ms` is added to every answer (AWS takes tens of milliseconds; 0: as fast as it can)."""
     accounts.install()
     store = _store_for(data_dir) if data_dir else None
     app = SandboxMiddleware(DomainDispatcherApplication(create_backend_app), store=store, lock=_state_lock,
-                            service_app=create_backend_app)
+                            service_app=create_backend_app, latency_ms=latency_ms)
     return app
 
 
@@ -58,9 +59,9 @@ def flush():
 atexit.register(flush)
 
 
-def make_server(host="127.0.0.1", port=0, data_dir=None):
+def make_server(host="127.0.0.1", port=0, data_dir=None, latency_ms=0):
     """A threaded WSGI server for the sandbox; port 0 picks a free port."""
-    app = make_app(data_dir)
+    app = make_app(data_dir, latency_ms)
     server = werkzeug_make_server(host, port, app, threaded=True)
     server.sandbox_store = app.store
     return server
@@ -96,8 +97,8 @@ def stop_embedded():
             _embedded = None
 
 
-def serve_forever(host="127.0.0.1", port=0, data_dir=None, on_ready=print):
-    server = make_server(host, port, data_dir)
+def serve_forever(host="127.0.0.1", port=0, data_dir=None, on_ready=print, latency_ms=0):
+    server = make_server(host, port, data_dir, latency_ms)
     on_ready(_endpoint(server))
     try:
         server.serve_forever()

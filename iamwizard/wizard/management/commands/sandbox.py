@@ -14,8 +14,11 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=5000, help="0 picks a free port")
         parser.add_argument("--data-dir", default=str(settings.DATA_DIR / "sandbox"))
+        parser.add_argument("--latency-ms", type=int, default=0, choices=range(0, 10001), metavar="0-10000",
+                            help="add this many milliseconds to every answer, as AWS takes (default 0); "
+                                 "also settable while running: POST ms=N to /_sandbox/latency")
 
-    def handle(self, host, port, data_dir, **options):
+    def handle(self, host, port, data_dir, latency_ms, **options):
         from iamwizard.sandbox import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, serve_forever
 
         def ready(endpoint):
@@ -23,4 +26,4 @@ class Command(BaseCommand):
             self.stdout.write(f"  AWS CLI: AWS_ACCESS_KEY_ID={SANDBOX_ACCESS_KEY} AWS_SECRET_ACCESS_KEY={SANDBOX_SECRET_KEY} aws --endpoint-url {endpoint} --region us-east-1 iam list-users")
             self.stdout.flush()
 
-        serve_forever(host, port, data_dir, on_ready=ready)
+        serve_forever(host, port, data_dir, on_ready=ready, latency_ms=latency_ms)
