@@ -34,14 +34,14 @@ class Connect(Step):
         ]
 
     def execute(self, ctx, action, data):
-        identity = ctx.gateway.call("sts", "GetCallerIdentity")
-        aliases = ctx.iam("ListAccountAliases").get("AccountAliases", [])
-        try:
-            policy = PasswordPolicy.from_aws(ctx.iam("GetAccountPasswordPolicy")["PasswordPolicy"])
-        except AwsError as exc:
-            if exc.code != "NoSuchEntity":
-                raise
-            policy = PasswordPolicy.from_aws(None)
+        # Three independent reads, made at once. NoSuchEntity for the password policy means the
+        # account has none of its own: AWS's default applies.
+        identity, aliases, policy = ctx.gateway.at_once(
+            ("sts", "GetCallerIdentity", {}), ("iam", "ListAccountAliases", {}), ("iam", "GetAccountPasswordPolicy", {}),
+            tolerate={"NoSuchEntity"},
+        )
+        aliases = aliases.get("AccountAliases", [])
+        policy = PasswordPolicy.from_aws(None if isinstance(policy, AwsError) else policy["PasswordPolicy"])
         account_id = identity["Account"]
         if ctx.run.account_id != account_id:
             ctx.run.account_id = account_id

@@ -176,25 +176,30 @@ class Review(Step):
     def verify(self, ctx, result):
         user = ctx.user_name
         details, boundary = ctx.answers("user-details"), ctx.answers("permissions").get("boundary")
+        wanted_groups, wanted_policies = expected_grants(ctx)
+        # The read-backs are independent of each other: made at once.
+        reads = {"GetUser": True, "GetLoginProfile": bool(details.get("console_access")),
+                 "ListGroupsForUser": bool(wanted_groups), "ListAttachedUserPolicies": True}
+        wanted_reads = [operation for operation, wanted in reads.items() if wanted]
         try:
-            aws_user = ctx.iam("GetUser", UserName=user)["User"]
+            answers = dict(zip(wanted_reads, ctx.gateway.at_once(*[("iam", op, {"UserName": user}) for op in wanted_reads])))
+            aws_user = answers["GetUser"]["User"]
             facts = [("User", aws_user["Arn"])]
             if boundary:
                 if (aws_user.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn") != boundary:
                     raise StepNotConfirmed(f"AWS does not show the permissions boundary {policy_name(boundary)} on {user} yet.")
                 facts.append(("Permissions boundary", policy_name(boundary)))
-            if details.get("console_access"):
-                profile = ctx.iam("GetLoginProfile", UserName=user)["LoginProfile"]
+            if "GetLoginProfile" in answers:
+                profile = answers["GetLoginProfile"]["LoginProfile"]
                 facts.append(("Console password", f"set{' — must be changed at first sign-in' if details.get('must_reset') else ''} (created {profile['CreateDate']:%Y-%m-%d %H:%M} UTC)"))
-            wanted_groups, wanted_policies = expected_grants(ctx)
             groups = []  # a brand-new user is in no group the wizard did not add it to
             if wanted_groups:
-                groups = [g["GroupName"] for g in ctx.iam("ListGroupsForUser", UserName=user)["Groups"]]
+                groups = [g["GroupName"] for g in answers["ListGroupsForUser"]["Groups"]]
                 missing_groups = set(wanted_groups) - set(groups)
                 if missing_groups:
                     raise StepNotConfirmed(f"AWS does not list {user} in {', '.join(sorted(missing_groups))} yet. Try again in a few seconds.")
                 facts.append(("Groups", ", ".join(groups)))
-            attached = [p["PolicyArn"] for p in ctx.iam("ListAttachedUserPolicies", UserName=user)["AttachedPolicies"]]
+            attached = [p["PolicyArn"] for p in answers["ListAttachedUserPolicies"]["AttachedPolicies"]]
             missing = set(wanted_policies) - set(attached)
             if missing:
                 raise StepNotConfirmed(f"AWS does not show {', '.join(sorted(map(policy_name, missing)))} attached yet. Try again in a few seconds.")

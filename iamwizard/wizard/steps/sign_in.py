@@ -141,8 +141,8 @@ class SignIn(Step):
     def verify(self, ctx, result):
         user = ctx.user_name
         try:
-            aws_user = ctx.iam("GetUser", UserName=user)["User"]
-            profile = ctx.iam("GetLoginProfile", UserName=user)["LoginProfile"]
+            aws_user, profile = ctx.gateway.at_once(("iam", "GetUser", {"UserName": user}), ("iam", "GetLoginProfile", {"UserName": user}))
+            aws_user, profile = aws_user["User"], profile["LoginProfile"]
         except AwsError as exc:
             if exc.code == "NoSuchEntity":
                 raise StepNotConfirmed(f"AWS has no console password for {user} any more.") from None

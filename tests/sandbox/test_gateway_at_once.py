@@ -1,0 +1,64 @@
+"""Independent read-backs go to AWS at the same time, and are recorded as if made one by one."""
+import threading
+import time
+
+import pytest
+
+from iamwizard.aws.gateway import AwsError, Gateway, Target
+from tests.sandbox.sandbox_support import new_account_id, start_sandbox, stop_sandbox
+
+LATENCY_MS = 300
+
+
+@pytest.fixture(scope="module")
+def slow_sandbox(tmp_path_factory):
+    """A sandbox answering at AWS's pace (and then some), so that overlapping calls show."""
+    proc, endpoint = start_sandbox(tmp_path_factory.mktemp("slow"), command=("manage.py", "sandbox", "--latency-ms", str(LATENCY_MS)))
+    yield endpoint
+    stop_sandbox(proc)
+
+
+def _gateway(endpoint):
+    records, threads = [], []
+
+    def recorder(record):
+        records.append(record)
+        threads.append(threading.get_ident())
+
+    gateway = Gateway(Target("sandbox", new_account_id(), endpoint), recorder=recorder)
+    gateway.call("sts", "GetCallerIdentity")  # assumes the role first, outside what is measured
+    records.clear(), threads.clear()
+    return gateway, records, threads
+
+
+def test_four_reads_at_once_take_about_one_answer_and_are_recorded_in_order(slow_sandbox):
+    gateway, records, threads = _gateway(slow_sandbox)
+    gateway.iam("CreateUser", UserName="ana")
+    records.clear(), threads.clear()
+    reads = ["GetUser", "ListGroupsForUser", "ListAttachedUserPolicies", "ListUserTags"]
+
+    started = time.monotonic()
+    answers = gateway.at_once(*[("iam", op, {"UserName": "ana"}) for op in reads])
+    elapsed = time.monotonic() - started
+
+    assert answers[0]["User"]["UserName"] == "ana" and answers[1]["Groups"] == [] and answers[3]["Tags"] == []
+    # One after another they could not take less than 4 x 300 ms.
+    assert elapsed < 4 * LATENCY_MS / 1000
+    assert [r.operation for r in records] == reads and all(r.ok for r in records)
+    assert set(threads) == {threading.get_ident()}  # the recorder runs in the caller's thread
+
+
+def test_an_error_is_raised_after_every_call_finished_and_was_recorded(slow_sandbox):
+    gateway, records, _ = _gateway(slow_sandbox)
+    with pytest.raises(AwsError) as raised:
+        gateway.at_once(("iam", "ListUsers", {}), ("iam", "GetUser", {"UserName": "nobody"}), ("iam", "GetLoginProfile", {"UserName": "nobody"}))
+    assert raised.value.operation == "GetUser" and raised.value.code == "NoSuchEntity"  # the first failure, in the order given
+    assert [(r.operation, r.ok, r.error_code) for r in records] == [
+        ("ListUsers", True, ""), ("GetUser", False, "NoSuchEntity"), ("GetLoginProfile", False, "NoSuchEntity")]
+
+
+def test_a_tolerated_error_stands_in_for_its_answer(slow_sandbox):
+    gateway, _, _ = _gateway(slow_sandbox)
+    aliases, policy = gateway.at_once(("iam", "ListAccountAliases", {}), ("iam", "GetAccountPasswordPolicy", {}), tolerate={"NoSuchEntity"})
+    assert aliases["AccountAliases"] == []
+    assert isinstance(policy, AwsError) and policy.code == "NoSuchEntity"
