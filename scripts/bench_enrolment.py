@@ -10,7 +10,8 @@ on a fresh PostgreSQL database and a Redis db of its own; loopback only), then m
 
 1. one enrolment over HTTP (home page to an enabled MFA device, on one kept-alive connection as a
    browser would) against a plain boto3 script making the same AWS calls against the same sandbox:
-   the ratio (goal <= 1.5x);
+   the ratio (goal <= 1.5x); then again with the sandbox answering as slowly as AWS does
+   (--aws-latency-ms, added to every answer for both sides);
 2. AWS calls per enrolment (AwsCall rows per run) beside the minimum the steps need (MINIMUM below,
    with reasons), naming every call beyond it (goal: none redundant);
 3. N participants walking the wizard at once (threads, each from its own loopback address like
@@ -34,6 +35,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -205,13 +208,20 @@ def boto3_enrolment(sandbox, account_id, user_name="plain", new_password="Walked
     return made
 
 
-def single(dep, rounds):
+def set_sandbox_latency(dep, ms):
+    """What the sandbox adds to every answer (POST /_sandbox/latency): both sides meet it alike."""
+    request = urllib.request.Request(f"{dep.sandbox}/_sandbox/latency", data=urllib.parse.urlencode({"ms": ms}).encode())
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.load(response)["latency_ms"] == ms
+
+
+def single(dep, rounds, label="single"):
     wizard, plain, runs = [], [], []
     for i in range(rounds):
         # One connection kept alive, as a browser keeps it (boto3 keeps its connections too).
-        person = Participant(dep.base, tag=f"single{i}", keep_alive=True)
+        person = Participant(dep.base, tag=f"{label}{i}", keep_alive=True)
         started = time.perf_counter()
-        runs.append(person.enrol(user_name=f"solo{i}"))
+        runs.append(person.enrol(user_name=f"{label}{i}"))
         wizard.append(time.perf_counter() - started)
         person.close()
         # The same calls, from boto3, in a fresh emulated account of the same sandbox.
@@ -230,6 +240,20 @@ def single(dep, rounds):
         "goal_ratio": 1.5,
         "boto3_calls": boto3_calls,
     }, runs
+
+
+def at_aws_latency(dep, latencies, rounds):
+    """The same comparison with the sandbox answering as slowly as AWS does (tens of ms per call)."""
+    results = []
+    try:
+        for ms in latencies:
+            set_sandbox_latency(dep, ms)
+            figures, _ = single(dep, rounds, label=f"lat{ms}_")
+            figures.pop("boto3_calls")
+            results.append({"latency_ms": ms, **{k: figures[k] for k in ("wizard_http_seconds", "boto3_seconds", "wizard_median_s", "boto3_median_s", "ratio")}})
+    finally:
+        set_sandbox_latency(dep, 0)
+    return results
 
 
 # -- 2. AWS calls per enrolment ------------------------------------------------------------------
@@ -352,6 +376,9 @@ def main():
     parser.add_argument("-n", "--participants", type=int, default=200)
     parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 1), help="gunicorn workers (deploy/gunicorn.conf.py's default)")
     parser.add_argument("--rounds", type=int, default=5, help="single enrolments timed against boto3")
+    parser.add_argument("--aws-latency-ms", default="10,30,60",
+                        help="also compare at these sandbox latencies, milliseconds per answer (comma-separated; empty: skip)")
+    parser.add_argument("--latency-rounds", type=int, default=3, help="enrolments timed at each latency")
     parser.add_argument("--think", default="2-6", help="seconds a participant pauses on each page, min-max (0 for none)")
     parser.add_argument("--ramp", type=float, default=10, help="participants start within this many seconds")
     parser.add_argument("--out", default=str(ROOT / "bench-results" / "enrolment.json"))
@@ -371,6 +398,10 @@ def main():
         print(json.dumps(results["single_enrolment"], indent=2), flush=True)
         results["aws_calls"] = calls(dep, runs, results["single_enrolment"].pop("boto3_calls"))
         print(json.dumps({k: v for k, v in results["aws_calls"].items() if k not in ("steady_state_sequence", "minimum_calls")}, indent=2), flush=True)
+        latencies = [int(ms) for ms in args.aws_latency_ms.split(",") if ms.strip()]
+        results["single_enrolment_at_aws_latency"] = at_aws_latency(dep, latencies, args.latency_rounds)
+        for row in results["single_enrolment_at_aws_latency"]:
+            print(f"  sandbox +{row['latency_ms']} ms per answer: wizard {row['wizard_median_s']} s, boto3 {row['boto3_median_s']} s, ratio {row['ratio']}", flush=True)
         results["page_weight"] = page_weight(dep)
         for p in results["page_weight"]["pages"]:
             print(f"  {p['page']:<28} {p['kb']:>6} KB  ({p['requests']} requests, {p['transferred_bytes']} bytes on the wire, other hosts: {len(p['other_hosts'])})")

@@ -8,7 +8,9 @@ while they watch. Together that took about a second on the first enrolment. guni
 import time
 from pathlib import Path
 
+import django.forms
 from django.conf import settings
+from django.forms.renderers import get_default_renderer
 from django.template.loader import get_template
 from django.urls import reverse
 
@@ -24,13 +26,24 @@ def _template_names():
     return sorted(names)
 
 
+def _form_template_names():
+    """Django's own templates for form widgets and labels, which the form renderer compiles."""
+    root = Path(django.forms.__file__).parent / "templates"
+    return sorted(str(path.relative_to(root)) for path in (root / "django" / "forms").rglob("*.html"))
+
+
 def warm_up() -> dict:
-    """Compile the wizard's templates, resolve its URLs once and create the AWS clients its
-    target needs (no AWS call is made). Returns what it did, with the milliseconds it took."""
+    """Compile the wizard's templates and Django's form widget templates, resolve its URLs once
+    and create the AWS clients its target needs (no AWS call is made). Returns what it did,
+    with the milliseconds it took."""
     started = time.perf_counter()
     templates = _template_names()
     for name in templates:
         get_template(name)
+    form_templates = _form_template_names()
+    renderer = get_default_renderer()
+    for name in form_templates:
+        renderer.get_template(name)
     reverse("wizard:home")
     endpoint = None
     if settings.IAMWIZARD_TARGET == "sandbox" and settings.IAMWIZARD_SANDBOX_URL:
@@ -39,4 +52,4 @@ def warm_up() -> dict:
         services = []  # the embedded sandbox starts with the first run, not in every worker
     else:
         services = gateway.warm_up(endpoint)
-    return {"templates": len(templates), "aws_clients": services, "milliseconds": round((time.perf_counter() - started) * 1000)}
+    return {"templates": len(templates), "form_templates": len(form_templates), "aws_clients": services, "milliseconds": round((time.perf_counter() - started) * 1000)}
