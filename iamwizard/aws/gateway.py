@@ -285,6 +285,15 @@ class Gateway:
             return _chain_client(service, endpoint), None
         return shared_client(service, endpoint), credentials
 
+    def _assume_once(self):
+        """Get the target's credentials (an AssumeRole, the first time) before calls run at once,
+        which would otherwise each assume the role."""
+        if self._credentials is None:
+            try:
+                session_for(self.target)
+            except Exception:  # noqa: BLE001 - each call then meets this error itself, and records it
+                pass
+
     def _attempt(self, service: str, operation: str, params: dict) -> tuple:
         """Make one call; returns (its record, the answer or the exception it met). Records nothing."""
         started = time.perf_counter()
@@ -326,6 +335,7 @@ class Gateway:
         if len(calls) == 1:
             outcomes = [self._attempt(*calls[0])]
         else:
+            self._assume_once()
             outcomes = list(_concurrent_calls().map(lambda call: self._attempt(*call), calls))
         if self.recorder:
             for record, _ in outcomes:

@@ -62,3 +62,14 @@ def test_a_tolerated_error_stands_in_for_its_answer(slow_sandbox):
     aliases, policy = gateway.at_once(("iam", "ListAccountAliases", {}), ("iam", "GetAccountPasswordPolicy", {}), tolerate={"NoSuchEntity"})
     assert aliases["AccountAliases"] == []
     assert isinstance(policy, AwsError) and policy.code == "NoSuchEntity"
+
+
+def test_calls_at_once_assume_the_role_once(sandbox_endpoint, monkeypatch):
+    from iamwizard.aws import gateway as boundary
+
+    assumed = []
+    real_assume = boundary._assume
+    monkeypatch.setattr(boundary, "_assume", lambda *args: assumed.append(args) or real_assume(*args))
+    fresh = Gateway(Target("sandbox", new_account_id(), sandbox_endpoint))
+    fresh.at_once(("sts", "GetCallerIdentity", {}), ("iam", "ListAccountAliases", {}), ("iam", "ListUsers", {}))
+    assert len(assumed) == 1
