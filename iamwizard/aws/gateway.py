@@ -159,6 +159,7 @@ class _TargetSession:
 
 
 _sessions: dict = {}  # Target -> _TargetSession
+_assume_locks: dict = {}  # Target -> the lock held while its role is being assumed
 # (service, endpoint, per_call) -> the process's client: signing with each call's credentials
 # (per_call) or with the base session's credential chain (a real account without a role).
 _clients: dict = {}
@@ -221,26 +222,32 @@ def _credentials_for(target: Target) -> Credentials | None:
 
 
 def session_for(target: Target) -> _TargetSession:
-    """The target's credentials, assumed once per process and kept until shortly before they expire."""
+    """The target's credentials, assumed once per process and kept until shortly before they expire.
+    Callers that need them at the same moment (calls made at once) wait for one AssumeRole."""
     now = time.monotonic()
     with _cache_lock:
         entry = _sessions.get(target)
-    if entry is None or entry.expires_at < now:
-        # Outside the lock: an AssumeRole for one run must not hold up every other run.
-        fresh = _TargetSession(_credentials_for(target), now + ASSUMED_CREDENTIALS_TTL)
+        if entry is not None and entry.expires_at >= now:
+            return entry
+        assuming = _assume_locks.setdefault(target, threading.Lock())
+    # Outside the cache lock: an AssumeRole for one run must not hold up every other run.
+    with assuming:
         with _cache_lock:
             entry = _sessions.get(target)
-            if entry is None or entry.expires_at < now:
-                entry = _sessions[target] = fresh
+        if entry is None or entry.expires_at < now:
+            entry = _TargetSession(_credentials_for(target), now + ASSUMED_CREDENTIALS_TTL)
+            with _cache_lock:
+                _sessions[target] = entry
     return entry
 
 
 def warm_up(endpoint_url: str | None) -> list:
     """Create the process's IAM and STS clients for `endpoint_url` (None: real AWS) ahead of
     the first call, which then does not wait for boto3 to load their service models."""
-    for service in ("sts", "iam"):
+    services = ["sts", "iam"]
+    for service in services:
         shared_client(service, endpoint_url)
-    return ["sts", "iam"]
+    return services
 
 
 def forget_clients():
@@ -248,6 +255,7 @@ def forget_clients():
     global _base_session
     with _cache_lock:
         _sessions.clear()
+        _assume_locks.clear()
         _clients.clear()
     with _session_lock:
         _base_session = None
@@ -284,15 +292,6 @@ class Gateway:
         if credentials is None:
             return _chain_client(service, endpoint), None
         return shared_client(service, endpoint), credentials
-
-    def _assume_once(self):
-        """Get the target's credentials (an AssumeRole, the first time) before calls run at once,
-        which would otherwise each assume the role."""
-        if self._credentials is None:
-            try:
-                session_for(self.target)
-            except Exception:  # noqa: BLE001 - each call then meets this error itself, and records it
-                pass
 
     def _attempt(self, service: str, operation: str, params: dict) -> tuple:
         """Make one call; returns (its record, the answer or the exception it met). Records nothing."""
@@ -335,7 +334,6 @@ class Gateway:
         if len(calls) == 1:
             outcomes = [self._attempt(*calls[0])]
         else:
-            self._assume_once()
             outcomes = list(_concurrent_calls().map(lambda call: self._attempt(*call), calls))
         if self.recorder:
             for record, _ in outcomes:

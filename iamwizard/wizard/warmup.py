@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from iamwizard.aws import gateway
 
+from .engine import sandbox_endpoint
 from .steps import STEPS
 
 
@@ -45,11 +46,10 @@ def warm_up() -> dict:
     for name in form_templates:
         renderer.get_template(name)
     reverse("wizard:home")
-    endpoint = None
-    if settings.IAMWIZARD_TARGET == "sandbox" and settings.IAMWIZARD_SANDBOX_URL:
-        endpoint = settings.IAMWIZARD_SANDBOX_URL.rstrip("/")
-    if settings.IAMWIZARD_TARGET == "sandbox" and not endpoint:
-        services = []  # the embedded sandbox starts with the first run, not in every worker
+    if settings.IAMWIZARD_TARGET != "sandbox":
+        services = gateway.warm_up(None)
+    elif settings.IAMWIZARD_SANDBOX_URL:
+        services = gateway.warm_up(sandbox_endpoint())
     else:
-        services = gateway.warm_up(endpoint)
+        services = []  # the embedded sandbox starts with the first run, not in every worker
     return {"templates": len(templates), "form_templates": len(form_templates), "aws_clients": services, "milliseconds": round((time.perf_counter() - started) * 1000)}
