@@ -29,7 +29,9 @@ preload_app = False
 # The access log names the worker (pid) that served each request; X-Request-Tag, when a client
 # sends one, lets a test or a benchmark see which worker answered which of its requests.
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
-access_log_format = '%(h)s pid=%(p)s tag=%({x-request-tag}i)s "%(r)s" %(s)s %(b)s %(M)sms'
+# The request's path only (%(U)s), never its query string or the whole request line (%(r)s): a
+# resume link carries its key in the query string (/resume/?key=...), and must never be logged.
+access_log_format = '%(h)s pid=%(p)s tag=%({x-request-tag}i)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # Behind a TLS-terminating proxy on the same host: trust its X-Forwarded-* headers from loopback only.

@@ -173,9 +173,13 @@ IAMWIZARD_SANDBOX_URL = os.environ.get("IAMWIZARD_SANDBOX_URL", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Resume links' keys are hidden from every line that reaches the console (request lines included).
+    "filters": {"hide_url_keys": {"()": "iamwizard.core.redact.HideUrlKeys"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["hide_url_keys"]}},
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
+        # runserver's request lines: through the filtered handler, not Django's own unfiltered one.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # botocore at DEBUG would print request bodies (passwords, MFA codes): keep it quiet.
         "botocore": {"level": "WARNING"},
         "werkzeug": {"level": "WARNING"},

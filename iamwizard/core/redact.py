@@ -5,6 +5,8 @@ records must never contain passwords, MFA seeds or codes, or secret keys.
 """
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any, Iterable
 
 REDACTED = "[redacted]"
@@ -62,3 +64,24 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return text
+
+
+# Resume links carry their key in the query string (`/resume/?key=...`).
+_URL_KEY = re.compile(r"([?&]key=)[^&\s\"]+")
+
+
+def redact_url(text: str) -> str:
+    """`text` (a URL or a request line) with the value of any `key=` query parameter hidden."""
+    return _URL_KEY.sub(r"\1" + REDACTED, text)
+
+
+class HideUrlKeys(logging.Filter):
+    """A logging filter for request logs (runserver's `django.server`, any handler that prints
+    request lines): resume links' keys never reach a log."""
+
+    def filter(self, record):
+        if isinstance(record.msg, str):
+            record.msg = redact_url(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_url(a) if isinstance(a, str) else a for a in record.args)
+        return True

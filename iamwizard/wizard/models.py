@@ -13,8 +13,9 @@ from iamwizard.core.cli import cli_command
 
 
 def new_run_id():
-    # 32 url-safe characters (192 bits): the run id is also the resume link, so it must not be guessable.
-    return secrets.token_urlsafe(24)
+    # 12 url-safe characters: a public reference (step URLs, logs), never enough to open the run.
+    # What opens it is the resume link's key (links.py), stored only as a hash.
+    return secrets.token_urlsafe(9)
 
 
 def new_sandbox_account_id():
@@ -22,7 +23,9 @@ def new_sandbox_account_id():
 
 
 class Run(models.Model):
-    """One newcomer's walk through the wizard, resumable from any browser with its link."""
+    """One newcomer's walk through the wizard, resumable from any browser with its link.
+
+    `id` is a public reference; the resume link's secret key is kept only as `resume_key_hash`."""
 
     TARGETS = [("sandbox", "Sandbox (emulated AWS)"), ("aws", "Real AWS account")]
 
@@ -30,6 +33,8 @@ class Run(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     target = models.CharField(max_length=16, choices=TARGETS, default="sandbox")
+    # SHA-256 of the resume link's key (links.py); a new link replaces it.
+    resume_key_hash = models.CharField(max_length=64, blank=True, db_index=True)
     # The emulated account a sandbox run acts in, or the real account once connected.
     account_id = models.CharField(max_length=12, blank=True)
     role_arn = models.CharField(max_length=2048, blank=True)
@@ -46,8 +51,8 @@ class Run(models.Model):
 
     @property
     def tag_value(self) -> str:
-        """What the run's AWS resources are tagged with: derived from the id, but not the id
-        itself, which opens the run and must not be readable by anyone who can list tags."""
+        """What the run's AWS resources are tagged with, derived from the id (runs from before
+        resume keys were opened by their id, so tags never carried the id itself)."""
         return hashlib.sha256(self.id.encode()).hexdigest()[:24]
 
 

@@ -1,4 +1,5 @@
 """Thin views: render a step, hand a posted form to the engine, follow its outcome."""
+import functools
 import re
 
 from django.http import Http404, HttpResponse, JsonResponse
@@ -8,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from iamwizard.aws.gateway import AwsError
 
-from . import engine, operator_policy, policy_catalog, ratelimit, vault
+from . import engine, links, operator_policy, policy_catalog, ratelimit, vault
 from .models import AwsCall, StepState
 from .steps import BY_SLUG
 from .steps.sign_in_details import sign_in_csv as build_sign_in_csv
@@ -17,13 +18,37 @@ from .steps.sign_in_details import sign_in_csv as build_sign_in_csv
 RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
-def _context_or_404(run_id, slug) -> engine.StepContext:
+def _bound_context(request, run_id, slug) -> engine.StepContext:
+    """The run's context for a browser that opened the run's resume link; otherwise 404 (no such
+    run) or a 403 page that says how to resume (the id alone is a public reference)."""
     # Run ids are url-safe base64: anything else (NUL, which PostgreSQL refuses outright, overlong
     # or odd characters) is no run, and never reaches the database.
     ctx = engine.load_context(run_id, slug) if RUN_ID.fullmatch(run_id) else None
     if ctx is None:
         raise Http404("No such run")
+    if not links.is_bound(request, ctx.run):
+        raise NotBound()
     return ctx
+
+
+class NotBound(Exception):
+    """This browser has not opened the run's current resume link."""
+
+
+def _not_bound_page(request):
+    request.no_store = True
+    return render(request, "wizard/not_bound.html", {"continue_run": links.latest_bound_run(request)}, status=403)
+
+
+def _with_bound_run(view):
+    """Views of one run answer NotBound with the page that says how to resume."""
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotBound:
+            return _not_bound_page(request)
+    return wrapped
 
 
 def _limited(request, name, ident, message):
@@ -37,34 +62,74 @@ def _step_url(run, slug):
     return reverse("wizard:step", args=[run.id, slug])
 
 
+def _open_step_url(ctx):
+    engine.reconcile(ctx)
+    return _step_url(ctx.run, engine.first_open_step(ctx).slug)
+
+
 @require_http_methods(["GET", "POST"])
 def home(request):
-    """The front door: what the wizard does, and a button that starts a new run."""
+    """The front door: what the wizard does, and Start, which begins a new run bound to this
+    browser. A browser that has a run is offered to continue it."""
+    continue_run = links.latest_bound_run(request)
     if request.method == "POST":
+        if continue_run is not None and links.keeps_browser(continue_run):
+            return redirect(reverse("wizard:resume", args=[continue_run.id]))  # e.g. a workshop's run
         refused = _limited(request, "run-start", ratelimit.client_ip(request), "Many new runs were started from your network just now.")
         if refused:
             return refused
         run = engine.start_run()
+        links.issue(request, run)
         return redirect(_step_url(run, "connect"))
-    return render(request, "wizard/home.html")
+    return render(request, "wizard/home.html", {
+        "continue_run": continue_run,
+        "continue_user": continue_run.answers.get("user-details", {}).get("user_name", "") if continue_run else "",
+        "start_allowed": continue_run is None or not links.keeps_browser(continue_run),
+    })
 
 
 @require_http_methods(["GET"])
+def resume_link(request):
+    """The resume link: bind the run to this browser, then carry on where it stopped, at step
+    URLs that no longer carry the key."""
+    request.no_store = True
+    run = links.run_for_key(request.GET.get("key", ""))
+    if run is None:
+        return render(request, "wizard/link_not_valid.html", status=404)
+    links.bind(request, run)
+    return redirect(reverse("wizard:resume", args=[run.id]))
+
+
+@require_http_methods(["GET"])
+@_with_bound_run
 def resume(request, run_id):
-    """The resume link: carry on where the run stopped, from any browser."""
-    ctx = _context_or_404(run_id, "")
-    run = ctx.run
-    engine.reconcile(ctx)
-    return redirect(_step_url(run, engine.first_open_step(ctx).slug))
+    """A run's own address: carry on at its first open step. A link from before resume keys
+    (the run id itself) opens the run once more here, and is replaced by a new one."""
+    legacy = links.legacy_run(run_id) if RUN_ID.fullmatch(run_id) else None
+    if legacy is not None:
+        links.issue(request, legacy)
+    return redirect(_open_step_url(_bound_context(request, run_id, "")))
+
+
+@require_POST
+@_with_bound_run
+def new_resume_link(request, run_id):
+    """Get a new resume link: shown once on the next page; the old link, and every other
+    browser that opened it, stop working."""
+    ctx = _bound_context(request, run_id, "")
+    links.issue(request, ctx.run)
+    slug = request.POST.get("step", "")
+    return redirect(_step_url(ctx.run, slug) if slug in BY_SLUG else _open_step_url(ctx))
 
 
 @require_http_methods(["GET", "POST"])
+@_with_bound_run
 def step_page(request, run_id, slug):
     """One wizard step: why it matters, what it will call, the form, and what AWS confirmed."""
     step = BY_SLUG.get(slug)
     if step is None:
         raise Http404("No such step")
-    ctx = _context_or_404(run_id, slug)
+    ctx = _bound_context(request, run_id, slug)
     run = ctx.run
     if not engine.can_visit(ctx, slug):
         return redirect(_step_url(run, engine.first_open_step(ctx).slug))
@@ -83,7 +148,9 @@ def step_page(request, run_id, slug):
         problem = outcome.problem
         status = 400 if outcome.problem is None else 200
     ctx.query = request.GET
-    return render(request, "wizard/step.html", _page_context(ctx, step, bound, problem), status=status)
+    context = _page_context(ctx, step, bound, problem)
+    context["new_resume_link"] = links.pop_new_link(request, run)
+    return render(request, "wizard/step.html", context, status=status)
 
 
 def _page_context(ctx, step, bound, problem):
@@ -109,15 +176,15 @@ def _page_context(ctx, step, bound, problem):
         "planned": step.planned_calls(ctx) if ctx.status("connect") == StepState.DONE or step.slug == "connect" else [],
         "calls": AwsCall.objects.filter(run=ctx.run, step=step.slug).order_by("at", "id")[:40],
         "next_step": engine.first_open_step(ctx) if state.status == StepState.DONE else None,
-        "resume_url": reverse("wizard:resume", args=[ctx.run.id]),
         **step.context(ctx),
     }
 
 
 @require_http_methods(["GET"])
+@_with_bound_run
 def policy_search(request, run_id):
     """Results while typing in the policy search (the page also works without it, by submitting)."""
-    ctx = _context_or_404(run_id, "permissions")
+    ctx = _bound_context(request, run_id, "permissions")
     if not engine.can_visit(ctx, "permissions"):
         raise Http404("Not available")
     query = request.GET.get("q", "").strip()[:100]
@@ -137,9 +204,10 @@ def operator_policy_json(request):
 
 
 @require_POST
+@_with_bound_run
 def sign_in_csv(request, run_id):
     """Download .csv file: the console's columns, available only while the password still exists."""
-    ctx = _context_or_404(run_id, "sign-in-details")
+    ctx = _bound_context(request, run_id, "sign-in-details")
     run = ctx.run
     if not engine.can_visit(ctx, "sign-in-details"):
         raise Http404("Not available")

@@ -16,3 +16,10 @@ def workshop_prefix_rule(ctx, name: str):
     if prefix and not has_prefix(name, prefix):
         return f"In this workshop, user names must start with “{prefix}” (for example {prefix}{name[:20] or 'alice'})."
     return None
+
+
+def is_open_workshop_run(run) -> bool:
+    """A participant's run in a workshop not yet closed: Start takes that browser back to it."""
+    from .models import Participant
+
+    return Participant.objects.filter(run_id=run.pk, workshop__closed_at__isnull=True).exists()

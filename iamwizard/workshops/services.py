@@ -52,8 +52,17 @@ class JoinRefused(Exception):
     throttled: bool = False
 
 
-def join_workshop(typed_code: str, display_name: str, client: str, now=None) -> Participant:
-    """Join by code: refuse blocked clients, count wrong codes, respect the window; start an own run."""
+def participant_of(run) -> Participant | None:
+    """The participant whose run this is, or None (also for no run)."""
+    if run is None:
+        return None
+    return Participant.objects.select_related("workshop", "run").filter(run=run).first()
+
+
+def join_workshop(typed_code: str, display_name: str, client: str, now=None, returning: Participant | None = None) -> tuple:
+    """Join by code: refuse blocked clients, count wrong codes, respect the window; start an own run.
+    `returning` is the participant this browser already is, if any: joining the same workshop again
+    under the same name gives them back. Returns (participant, whether they joined just now)."""
     throttle = join_throttle()
     blocked = throttle.blocked_until(client)
     if blocked:
@@ -63,6 +72,8 @@ def join_workshop(typed_code: str, display_name: str, client: str, now=None) -> 
     if workshop is None:
         throttle.failure(client)
         raise JoinRefused("No workshop has that code. Check it with your trainer: codes look like ABCD-EF23.")
+    if returning is not None and returning.workshop_id == workshop.pk and returning.display_name.casefold() == display_name.casefold():
+        return returning, False
     refusal = workshop.refusal(now)
     if refusal:
         raise JoinRefused(refusal, None)
@@ -70,7 +81,7 @@ def join_workshop(typed_code: str, display_name: str, client: str, now=None) -> 
         # Each participant is a new emulated account (or IAM user): a leaked code must not mint them without end.
         raise JoinRefused(f"This workshop is full ({settings.WORKSHOP_MAX_PARTICIPANTS} participants). Ask your trainer.", None)
     run = engine.start_run(target=workshop.target, role_arn=workshop.role_arn)
-    return Participant.objects.create(workshop=workshop, run=run, display_name=display_name)
+    return Participant.objects.create(workshop=workshop, run=run, display_name=display_name), True
 
 
 # --- trainer actions ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from . import views
 app_name = "workshops"
 urlpatterns = [
     path("join/", views.join, name="join"),
-    path("join/welcome/<str:run_id>/", views.welcome, name="welcome"),
+    path("join/welcome/", views.welcome, name="welcome"),
     path("trainer/login/", views.login, name="login"),
     path("trainer/otp/", views.otp_step, name="otp"),
     path("trainer/logout/", views.logout, name="logout"),

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from iamwizard.wizard.views import RUN_ID
+from iamwizard.wizard import links
 
 from . import otp, progress, services
 from .charts import bar_chart
@@ -182,29 +182,41 @@ def summary(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def join(request):
+    """Join with the trainer's code and a name. The run is bound to this browser; joining again
+    from it with the same code and name returns the same participant."""
     form = JoinForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                participant = services.join_workshop(form.cleaned_data["code"], form.cleaned_data["display_name"], client_ip(request))
+                participant, joined_now = services.join_workshop(
+                    form.cleaned_data["code"], form.cleaned_data["display_name"], client_ip(request),
+                    returning=services.participant_of(links.latest_bound_run(request)),
+                )
             except services.JoinRefused as refused:
                 form.add_error(refused.field, refused.message)
                 status = 429 if refused.throttled else 400
             else:
-                return redirect("workshops:welcome", run_id=participant.run_id)
+                if joined_now:
+                    links.issue(request, participant.run)
+                request.session[WELCOMED] = participant.run_id
+                return redirect("workshops:welcome")
         else:
             status = 400
     return render(request, "workshops/join.html", {"form": form}, status=status)
 
 
-def welcome(request, run_id):
-    """After joining: the workshop, the prefix rule, and the resume link (the run id is the only key)."""
-    if not RUN_ID.fullmatch(run_id):
-        raise Http404("No such participant")
-    participant = get_object_or_404(Participant.objects.select_related("workshop", "run"), run_id=run_id)
+WELCOMED = "workshops_welcomed_run"
+
+
+def welcome(request):
+    """After joining: the workshop, the prefix rule, and the resume link, shown once."""
+    run = links.latest_bound_run(request)
+    participant = services.participant_of(run) if run and run.pk == request.session.get(WELCOMED) else None
+    if participant is None:
+        return redirect("workshops:join")
     request.no_store = True
     return render(request, "workshops/welcome.html", {
-        "participant": participant, "workshop": participant.workshop, "run": participant.run,
-        "resume_url": request.build_absolute_uri(reverse("wizard:resume", args=[run_id])),
+        "participant": participant, "workshop": participant.workshop, "run": run,
+        "new_resume_link": links.pop_new_link(request, run),
     })

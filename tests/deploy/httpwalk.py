@@ -19,6 +19,7 @@ import pyotp
 
 PASSWORD_RE = re.compile(r'id="signin-password" class="secret">([^<]+)<')
 SECRET_RE = re.compile(r'id="secret-key" class="secret">([^<]+)<')
+RESUME_LINK_RE = re.compile(r'id="resume-link">([^<]+)<')
 
 
 class WalkError(AssertionError):
@@ -39,6 +40,7 @@ class Participant:
         self.seq = 0
         self.timings = []  # (method, path, status, seconds)
         self.run_path = None
+        self.resume_link = None  # shown once, on the first step's page
         self.account_id = None
         self.think = think  # callable returning seconds to pause between pages (a person reading), or None
         self.on_page = on_page  # callable(label, path) after each page the walk reaches, or None
@@ -112,6 +114,18 @@ class Participant:
         target = urllib.parse.urlsplit(location).path
         return target, self.get(target)
 
+    def open_resume_link(self, link):
+        """Open a resume link in this browser, as from an e-mail; returns the step page it leads to."""
+        parsed = urllib.parse.urlsplit(link)
+        status, location, _ = self.request("GET", f"{parsed.path}?{parsed.query}")
+        if status != 302:
+            raise WalkError(f"resume link: HTTP {status}")
+        status, location, _ = self.request("GET", urllib.parse.urlsplit(location).path)
+        if status != 302:
+            raise WalkError(f"run page: HTTP {status}")
+        self.run_path = urllib.parse.urlsplit(location).path.rsplit("/", 2)[0] + "/"
+        return self.get(urllib.parse.urlsplit(location).path)
+
     def step(self, slug):
         return f"{self.run_path}{slug}/"
 
@@ -122,6 +136,7 @@ class Participant:
         self._reached("home", "/")
         target, page = self.post("/", {})
         self.run_path = target.rsplit("/", 2)[0] + "/"  # /run/<id>/
+        self.resume_link = html.unescape(RESUME_LINK_RE.search(page).group(1))
         self._reached("connect", self.step("connect"))
         target, page = self.post(self.step("connect"), {"action": "connect"})
         _expect(page, "Confirmed by AWS", "connect")

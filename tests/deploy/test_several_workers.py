@@ -15,6 +15,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -179,3 +180,48 @@ def test_three_workers_share_runs_accounts_and_rate_limits(deployment):
     served = _served_by(deployment["log"])
     join_pids = collections.Counter(served[f"join{i}:1"][0] for i in range(1, 11))
     assert len(join_pids) >= 2, join_pids  # counted together although different workers answered
+
+
+def test_resume_link_is_in_no_log_no_column_and_no_later_url(deployment):
+    """A whole run with access logging on, then the run opened on a second device with its link:
+    the link's key is in no log line, no database column, and no URL but the link itself."""
+    import base64
+
+    import psycopg
+
+    base = deployment["base"]
+    owner = Participant(base, tag="owner")
+    run_id = owner.enrol(user_name="keyholder")
+    key = urllib.parse.parse_qs(urllib.parse.urlsplit(owner.resume_link).query)["key"][0]
+    assert len(key) >= 32 and run_id not in owner.resume_link
+
+    second_device = Participant(base, tag="device2")
+    page = second_device.open_resume_link(owner.resume_link)
+    assert "Done" in page and second_device.run_path == owner.run_path
+    stranger = Participant(base, tag="stranger")  # has the public reference only, e.g. from a log line
+    status, _, page = stranger.request("GET", owner.step("finish"))
+    assert status == 403 and "Open your resume link" in page
+    assert stranger.request("GET", f"/run/{run_id}/")[0] == 403
+
+    time.sleep(0.5)  # let gunicorn flush the access log
+    log = deployment["log"].read_text(errors="replace")
+    assert "GET /resume/ " in log and f"/run/{run_id}/finish/" in log  # the requests were logged...
+    assert key not in log  # ...without the key
+    visited = [path for who in (owner, second_device, stranger) for _, path, _, _ in who.timings]
+    assert [path for path in visited if key in path] == [f"/resume/?key={key}"]
+
+    with psycopg.connect(f"{PG}/{deployment['db']}") as conn:
+        tables = [row[0] for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+        hits = []
+        for table in tables:
+            for row in conn.execute(f'SELECT * FROM "{table}"'):
+                for value in row:
+                    text = bytes(value).decode("latin-1") if isinstance(value, (bytes, memoryview)) else str(value)
+                    decoded = ""
+                    try:
+                        decoded = base64.b64decode(text + "==", validate=False).decode("latin-1")
+                    except ValueError:
+                        pass
+                    if key in text or key in decoded:
+                        hits.append(table)
+        assert tables and not hits, hits

@@ -14,9 +14,12 @@ AWS = "arn:aws:iam::aws:policy/"
 def test_resume_link_continues_in_another_browser(client):
     walker = Walker(client)
     walker.start()
+    assert walker.resume_link.startswith("http://testserver/resume/?key=")
     walker.post("connect", {"action": "connect"})
     other = Client()  # no cookies shared: only the link
-    response = other.get(f"/run/{walker.run_id}/")
+    response = other.get(walker.resume_link)
+    assert response.status_code == 302 and response["Location"] == f"/run/{walker.run_id}/"
+    response = other.get(response["Location"])
     assert response.status_code == 302 and response["Location"].endswith("/user-details/")
     assert other.get(response["Location"]).status_code == 200
 

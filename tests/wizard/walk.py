@@ -13,10 +13,13 @@ class Walker:
         self.run = None
 
     def start(self):
+        """Start a run in this client's browser; the connect page shows its resume link once."""
         response = self.client.post("/")
         assert response.status_code == 302, response
         self.run_id = response["Location"].split("/")[2]
         self.run = Run.objects.get(pk=self.run_id)
+        self.first_page = self.client.get(response["Location"])
+        self.resume_link = resume_link_in(self.first_page.content.decode())
         return response
 
     def url(self, slug):
@@ -61,6 +64,12 @@ class Walker:
         totp = pyotp.TOTP(seed)
         now = at or time.time()
         return self.post("mfa", {"action": "enable", "code1": totp.at(now - 30), "code2": totp.at(now)}, expect=expect)
+
+
+def resume_link_in(page: str) -> str | None:
+    """The resume link a page shows (once, right after it was made), or None."""
+    found = re.search(r'id="resume-link">([^<]+)<', page)
+    return html.unescape(found.group(1)) if found else None
 
 
 def _errors(response):

@@ -34,7 +34,8 @@ def make_workshop(owner, **fields):
 
 
 def join(client, workshop, name="Alice", code=None):
-    """Join as a participant through the join page; returns the run id (the resume key)."""
+    """Join as a participant through the join page, in `client`'s browser; returns the run id
+    (a public reference: the browser is bound to the run through its session)."""
     response = client.post("/join/", {"code": code or workshop.join_code_display.lower(), "display_name": name})
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return response["Location"].rstrip("/").split("/")[-1]
+    assert response.status_code == 302 and response["Location"] == "/join/welcome/", response.content.decode()[:2000]
+    return client.session["workshops_welcomed_run"]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from iamwizard.workshops import codes
 from iamwizard.workshops.models import Participant
 from iamwizard.wizard.models import Run
-from tests.wizard.walk import Walker
+from tests.wizard.walk import Walker, resume_link_in
 from tests.workshops.helpers import join, make_workshop
 
 pytestmark = pytest.mark.django_db
@@ -30,10 +30,17 @@ def test_participant_joins_and_gets_an_own_run_and_resume_link(client, workshop)
     participant = Participant.objects.get(run_id=run_id)
     assert participant.display_name == "Ada Lovelace" and participant.workshop == workshop
     assert participant.run.target == "sandbox" and len(participant.run.account_id) == 12
-    page = client.get(f"/join/welcome/{run_id}/").content.decode()
-    assert f"http://testserver/run/{run_id}/" in page and "ws-" in page
-    # The resume link works from another device (a fresh client with no cookies).
+    page = client.get("/join/welcome/").content.decode()
+    link = resume_link_in(page)
+    assert link.startswith("http://testserver/resume/?key=") and run_id not in link and "ws-" in page
+    # Shown once: the welcome page again has no link, and the browser needs none.
+    again = client.get("/join/welcome/").content.decode()
+    assert "/resume/?key=" not in again and "Save your resume link" not in again
+    assert client.get(f"/run/{run_id}/")["Location"] == f"/run/{run_id}/connect/"
+    # The resume link works from another device (a fresh client with no cookies); the id alone does not.
     other_device = Client()
+    assert other_device.get(f"/run/{run_id}/").status_code == 403
+    assert other_device.get(link)["Location"] == f"/run/{run_id}/"
     assert other_device.get(f"/run/{run_id}/")["Location"] == f"/run/{run_id}/connect/"
 
     second = join(Client(), workshop, "Grace")
