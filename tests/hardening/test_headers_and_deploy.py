@@ -148,14 +148,14 @@ def test_starting_runs_is_limited_per_client_ip(settings):
 
 def test_submits_are_limited_per_run(client, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "run-post": (3, 600)}
-    run = engine.start_run()
+    run = Run.objects.get(pk=client.post("/")["Location"].split("/")[2])
     statuses = [client.post(f"/run/{run.id}/connect/", {"action": "connect"}).status_code for _ in range(3)]
     assert statuses == [302, 302, 302]
     calls = run.aws_calls.count()
     assert client.post(f"/run/{run.id}/connect/", {"action": "connect"}).status_code == 429
     assert run.aws_calls.count() == calls  # refused before any AWS call
-    other = engine.start_run()
-    assert client.post(f"/run/{other.id}/connect/", {"action": "connect"}).status_code == 302
+    other = client.post("/")["Location"].split("/")[2]
+    assert client.post(f"/run/{other}/connect/", {"action": "connect"}).status_code == 302
 
 
 REDIS_URL = os.environ.get("IAMWIZARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

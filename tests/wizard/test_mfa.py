@@ -194,8 +194,7 @@ def test_wrong_code_and_leaving_keep_the_same_device_and_qr_code(walker, clock, 
 
     # Leave (another page, the resume link, a fresh browser) and come back.
     walker.get("connect")
-    walker.client.cookies.clear()
-    page = walker.client.get(f"/run/{walker.run_id}/", follow=True).content.decode()
+    page = walker.open_in_fresh_browser().content.decode()
     assert shown_secret(page) == shown_secret(first_page)
     assert re.search(r"<svg.*?</svg>", page, re.S).group(0) == re.search(r"<svg.*?</svg>", first_page, re.S).group(0)
 
@@ -212,8 +211,7 @@ def test_wrong_code_and_leaving_keep_the_same_device_and_qr_code(walker, clock, 
 
 def test_resume_link_comes_back_to_the_same_qr_code(walker):
     seed = walker.create_device("alice")
-    walker.client.cookies.clear()
-    response = walker.client.get(f"/run/{walker.run_id}/", follow=True)
+    response = walker.open_in_fresh_browser()
     assert response.redirect_chain[-1][0].endswith("/mfa/")
     assert shown_secret(response.content.decode()).replace(" ", "") == seed
 

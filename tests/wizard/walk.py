@@ -22,6 +22,11 @@ class Walker:
         self.resume_link = resume_link_in(self.first_page.content.decode())
         return response
 
+    def open_in_fresh_browser(self):
+        """Forget this browser's cookies, then open the run's resume link (following redirects)."""
+        self.client.cookies.clear()
+        return self.client.get(self.resume_link, follow=True)
+
     def url(self, slug):
         return f"/run/{self.run_id}/{slug}/"
 
