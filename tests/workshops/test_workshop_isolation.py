@@ -15,12 +15,15 @@ def test_participants_cannot_reach_each_other_or_trainer_pages(workshop):
     bob_participant = Participant.objects.get(run_id=bob_run)
 
     # Nothing Alice is shown points at Bob's run.
-    for url in (f"/join/welcome/{alice_run}/", f"/run/{alice_run}/connect/"):
+    for url in ("/join/welcome/", f"/run/{alice_run}/connect/"):
         assert bob_run not in alice.get(url).content.decode()
-    # Guessing: the run id is 192 random bits; near misses and small numbers find nothing.
+    # Bob's run id is a public reference: knowing it opens nothing.
+    for url in (f"/run/{bob_run}/", f"/run/{bob_run}/connect/", f"/run/{bob_run}/policies.json?q=a"):
+        assert alice.get(url).status_code == 403, url
+    assert alice.post(f"/run/{bob_run}/connect/", {"action": "connect"}).status_code == 403
+    # Guessing: near misses and small numbers find nothing.
     for guess in (alice_run[:-1] + ("A" if alice_run[-1] != "A" else "B"), "1", str(bob_participant.pk), bob_run[:8], "x" * 41):
         assert alice.get(f"/run/{guess}/").status_code == 404, guess
-        assert alice.get(f"/join/welcome/{guess}/").status_code == 404, guess
         assert alice.get(f"/run/{guess}/connect/").status_code == 404, guess
     # Trainer pages, and the actions on Bob, need a verified trainer.
     for url in (f"/trainer/workshops/{workshop.pk}/", f"/trainer/workshops/{workshop.pk}/live/"):
