@@ -55,7 +55,7 @@ def test_trainer_watches_a_participant_progress_live(live_server, page, browser)
     participant.get_by_label("Your name").fill("Ada")
     participant.get_by_role("button", name="Join").click()
     expect(participant.get_by_role("heading", name="Welcome, Ada")).to_be_visible()
-    assert "/run/" in participant.locator("#resume-link").inner_text()
+    assert f"{live_server.url}/resume/?key=" in participant.locator("#resume-link").inner_text()
     participant.get_by_role("link", name="Start the wizard").click()
 
     row = page.locator("tr", has_text="Ada")
