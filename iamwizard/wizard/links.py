@@ -5,7 +5,8 @@ logs and on the trainer's screen, and opens nothing by itself. Its resume link c
 secret key, of which the database keeps only a SHA-256 hash. Opening the link binds the
 run to that browser (the Django session: an HttpOnly, SameSite cookie, Secure in
 production) and redirects to step URLs without the key; every step page then works from
-the binding alone.
+the binding alone. Starting a run binds the browser that started it; the link itself is made
+when its owner asks for one (or joins a workshop).
 
 A new link replaces the old one: the old link stops working, and so does every binding
 made with it, except the browser that asked for the new link. A link is shown once, on the
@@ -49,15 +50,16 @@ def resume_path(key: str) -> str:
     return f"{reverse('wizard:resume_link')}?key={key}"
 
 
-def issue(request, run: Run) -> str:
+def issue(request, run: Run, show: bool = True):
     """Make a new resume link for `run` (the old one stops working), bind this browser with
-    it, and keep it to be shown once on the next page. Returns the key."""
+    it, and keep it to be shown once on the next page (unless `show` is False: a new run's
+    browser needs no link until its owner asks for one)."""
     key = secrets.token_urlsafe(24)
     run.resume_key_hash = key_hash(key)
     Run.objects.filter(pk=run.pk).update(resume_key_hash=run.resume_key_hash)
     bind(request, run)
-    request.session[SESSION_NEW_LINK] = [run.pk, vault.seal(key).decode()]
-    return key
+    if show:
+        request.session[SESSION_NEW_LINK] = [run.pk, vault.seal(key).decode()]
 
 
 def run_for_key(key: str) -> Run | None:

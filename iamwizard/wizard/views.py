@@ -79,7 +79,7 @@ def home(request):
         if refused:
             return refused
         run = engine.start_run()
-        links.issue(request, run)
+        links.issue(request, run, show=False)
         return redirect(_step_url(run, "connect"))
     return render(request, "wizard/home.html", {
         "continue_run": continue_run,
@@ -114,7 +114,7 @@ def resume(request, run_id):
 @require_POST
 @_with_bound_run
 def new_resume_link(request, run_id):
-    """Get a new resume link: shown once on the next page; the old link, and every other
+    """Get a (new) resume link: shown once on the next page; the old link, and every other
     browser that opened it, stop working."""
     ctx = _bound_context(request, run_id, "")
     links.issue(request, ctx.run)

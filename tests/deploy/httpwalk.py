@@ -40,7 +40,7 @@ class Participant:
         self.seq = 0
         self.timings = []  # (method, path, status, seconds)
         self.run_path = None
-        self.resume_link = None  # shown once, on the first step's page
+        self.resume_link = None  # once asked for (ask_resume_link)
         self.account_id = None
         self.think = think  # callable returning seconds to pause between pages (a person reading), or None
         self.on_page = on_page  # callable(label, path) after each page the walk reaches, or None
@@ -114,6 +114,12 @@ class Participant:
         target = urllib.parse.urlsplit(location).path
         return target, self.get(target)
 
+    def ask_resume_link(self, slug="connect"):
+        """Press "Get a resume link" on a step: the next page shows it once."""
+        _, page = self.post(f"{self.run_path}resume-link/", {"step": slug})
+        self.resume_link = html.unescape(RESUME_LINK_RE.search(page).group(1))
+        return self.resume_link
+
     def open_resume_link(self, link):
         """Open a resume link in this browser, as from an e-mail; returns the step page it leads to."""
         parsed = urllib.parse.urlsplit(link)
@@ -136,7 +142,6 @@ class Participant:
         self._reached("home", "/")
         target, page = self.post("/", {})
         self.run_path = target.rsplit("/", 2)[0] + "/"  # /run/<id>/
-        self.resume_link = html.unescape(RESUME_LINK_RE.search(page).group(1))
         self._reached("connect", self.step("connect"))
         target, page = self.post(self.step("connect"), {"action": "connect"})
         _expect(page, "Confirmed by AWS", "connect")

@@ -192,6 +192,7 @@ def test_resume_link_is_in_no_log_no_column_and_no_later_url(deployment):
     base = deployment["base"]
     owner = Participant(base, tag="owner")
     run_id = owner.enrol(user_name="keyholder")
+    owner.ask_resume_link("finish")
     key = urllib.parse.parse_qs(urllib.parse.urlsplit(owner.resume_link).query)["key"][0]
     assert len(key) >= 32 and run_id not in owner.resume_link
 

@@ -69,8 +69,9 @@ def test_serve_embeds_the_sandbox_and_survives_a_restart(tmp_path):
     try:
         browser = Browser(base)
         browser.get("/")
-        url, page = browser.post("/", {})
+        url, _ = browser.post("/", {})
         run_path = urllib.parse.urlparse(url).path.rsplit("/", 2)[0] + "/"
+        _, page = browser.post(run_path + "resume-link/", {"step": "connect"})
         link = urllib.parse.urlsplit(html.unescape(re.search(r'id="resume-link">([^<]+)<', page).group(1)))
         _, page = browser.post(run_path + "connect/", {"action": "connect"})
         assert "Confirmed by AWS" in page

@@ -13,19 +13,28 @@ class Walker:
         self.run = None
 
     def start(self):
-        """Start a run in this client's browser; the connect page shows its resume link once."""
+        """Start a run in this client's browser (bound to it: no link needed there)."""
         response = self.client.post("/")
         assert response.status_code == 302, response
         self.run_id = response["Location"].split("/")[2]
         self.run = Run.objects.get(pk=self.run_id)
-        self.first_page = self.client.get(response["Location"])
-        self.resume_link = resume_link_in(self.first_page.content.decode())
+        self._resume_link = None
         return response
+
+    @property
+    def resume_link(self):
+        """The run's resume link, asked for once ("Get a resume link") and kept."""
+        if self._resume_link is None:
+            response = self.client.post(f"/run/{self.run_id}/resume-link/", {"step": "connect"})
+            assert response.status_code == 302, response
+            self._resume_link = resume_link_in(self.client.get(response["Location"]).content.decode())
+        return self._resume_link
 
     def open_in_fresh_browser(self):
         """Forget this browser's cookies, then open the run's resume link (following redirects)."""
+        link = self.resume_link
         self.client.cookies.clear()
-        return self.client.get(self.resume_link, follow=True)
+        return self.client.get(link, follow=True)
 
     def url(self, slug):
         return f"/run/{self.run_id}/{slug}/"
