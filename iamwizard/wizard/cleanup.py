@@ -71,10 +71,7 @@ def delete_user_everything(iam, user_name: str, report: CleanupReport):
         _try(report, f"{u}: signing certificate", "DeleteSigningCertificate", lambda c=cert: iam("DeleteSigningCertificate", UserName=user_name, CertificateId=c["CertificateId"]))
     for ssh in list_all(iam, "ListSSHPublicKeys", "SSHPublicKeys", UserName=user_name):
         _try(report, f"{u}: SSH key", "DeleteSSHPublicKey", lambda s=ssh: iam("DeleteSSHPublicKey", UserName=user_name, SSHPublicKeyId=s["SSHPublicKeyId"]))
-    for device in list_all(iam, "ListMFADevices", "MFADevices", UserName=user_name):
-        serial = device["SerialNumber"]
-        if _try(report, f"{u}: MFA device {serial}", "DeactivateMFADevice", lambda: iam("DeactivateMFADevice", UserName=user_name, SerialNumber=serial)) and ":mfa/" in serial:
-            _try(report, f"MFA device {serial}", "DeleteVirtualMFADevice", lambda: iam("DeleteVirtualMFADevice", SerialNumber=serial))
+    delete_mfa_devices(iam, user_name, report)
     for name in list_all(iam, "ListUserPolicies", "PolicyNames", UserName=user_name):
         _try(report, f"{u}: inline policy {name}", "DeleteUserPolicy", lambda n=name: iam("DeleteUserPolicy", UserName=user_name, PolicyName=n))
     for policy in list_all(iam, "ListAttachedUserPolicies", "AttachedPolicies", UserName=user_name):
@@ -82,6 +79,21 @@ def delete_user_everything(iam, user_name: str, report: CleanupReport):
     for group in list_all(iam, "ListGroupsForUser", "Groups", UserName=user_name):
         _try(report, f"{u}: membership of {group['GroupName']}", "RemoveUserFromGroup", lambda g=group: iam("RemoveUserFromGroup", UserName=user_name, GroupName=g["GroupName"]))
     _try(report, u, "DeleteUser", lambda: iam("DeleteUser", UserName=user_name))
+
+
+def delete_mfa_devices(iam, user_name: str, report: CleanupReport):
+    """Deactivate each of the user's MFA devices, then delete the virtual ones."""
+    for device in list_all(iam, "ListMFADevices", "MFADevices", UserName=user_name):
+        serial = device["SerialNumber"]
+        if _try(report, f"user {user_name}: MFA device {serial}", "DeactivateMFADevice", lambda: iam("DeactivateMFADevice", UserName=user_name, SerialNumber=serial)) and ":mfa/" in serial:
+            _try(report, f"MFA device {serial}", "DeleteVirtualMFADevice", lambda: iam("DeleteVirtualMFADevice", SerialNumber=serial))
+
+
+def _delete_pending_device(ctx, report: CleanupReport):
+    """A virtual device created but never enabled is not listed under the user: delete it by serial."""
+    pending_serial = ctx.result("mfa").get("serial")
+    if pending_serial and ctx.status("mfa") != "done":
+        _try(report, f"MFA device {pending_serial}", "DeleteVirtualMFADevice", lambda: ctx.iam("DeleteVirtualMFADevice", SerialNumber=pending_serial))
 
 
 def delete_group_if_empty(iam, group_name: str, report: CleanupReport):
@@ -114,11 +126,22 @@ def cleanup_run(ctx, report: CleanupReport | None = None) -> CleanupReport:
             report.add(f"user {user}", "ListUserTags", exc.code == "NoSuchEntity", "not in AWS" if exc.code == "NoSuchEntity" else exc.problem.message)
         if ours:
             delete_user_everything(iam, user, report)
-    pending_serial = ctx.result("mfa").get("serial")
-    if pending_serial and ctx.status("mfa") != "done":
-        _try(report, f"MFA device {pending_serial}", "DeleteVirtualMFADevice", lambda: iam("DeleteVirtualMFADevice", SerialNumber=pending_serial))
+    _delete_pending_device(ctx, report)
     perms = ctx.answers("permissions")
     if perms.get("mode") == "group" and perms.get("group_name") and not perms.get("group_exists"):
         if any(":CreateGroup:" in key for key in ctx.result("review").get("progress", [])):
             delete_group_if_empty(iam, perms["group_name"], report)
+    return report
+
+
+def cleanup_from(ctx, slug: str, report: CleanupReport | None = None) -> CleanupReport:
+    """Delete what the steps from `slug` on made, so that the run can do them again: from MFA on,
+    the user's MFA devices; from an earlier step, everything (cleanup_run)."""
+    report = report or CleanupReport()
+    if slug != "mfa":
+        return cleanup_run(ctx, report)
+    user = ctx.user_name
+    if user and user_belongs_to_run(ctx.iam, user, ctx.run):
+        delete_mfa_devices(ctx.iam, user, report)
+    _delete_pending_device(ctx, report)
     return report

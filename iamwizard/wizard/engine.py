@@ -436,6 +436,36 @@ def _reopen_from(ctx: StepContext, step, note: str):
     ctx.run.save(update_fields=["mfa_seed_box", "current_step", "updated_at"])
 
 
+def reset_from(ctx: StepContext, slug: str, at=None):
+    """Put the run back at `slug` (a trainer's reset, once what those steps made in AWS is gone):
+    that step and every later one are to do again, with their answers, results and secrets
+    forgotten and their earlier calls no longer shown; earlier steps stay as they are. When the
+    user must be created again and its one-time password is gone, User details opens again too
+    (with its answers kept): a new password is made there."""
+    now = at or timezone.now()
+    slugs = [s.slug for s in STEPS]
+    later = slugs[slugs.index(slug):]
+    run = ctx.run
+    reopen_details = (
+        "user-details" not in later and "review" in later
+        and run.answers.get("user-details", {}).get("console_access") and not vault.unseal(run.password_box)
+    )
+    with transaction.atomic():
+        StepState.objects.filter(run=run, step__in=later).update(
+            status=StepState.PENDING, result={}, error_code="", error_message="", lease_until=None,
+            started_at=None, finished_at=None, reset_at=now,
+        )
+        if reopen_details:
+            StepState.objects.filter(run=run, step="user-details").update(status=StepState.PENDING, lease_until=None)
+        run.answers = {k: v for k, v in run.answers.items() if k not in later}
+        run.current_step = "user-details" if reopen_details else slug
+        run.mfa_seed_box, run.mfa_failures, run.mfa_locked_until = b"", 0, None
+        if "user-details" in later:
+            run.password_box = b""
+        run.save(update_fields=["answers", "current_step", "mfa_seed_box", "mfa_failures", "mfa_locked_until", "password_box", "updated_at"])
+    ctx.states = load_states(run)
+
+
 def start_run(target=None, role_arn="") -> Run:
     from .models import new_sandbox_account_id
 

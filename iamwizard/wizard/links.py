@@ -26,13 +26,12 @@ from . import vault
 from .models import Run
 
 KEY = re.compile(r"[A-Za-z0-9_-]{32,64}")
+# Run ids are url-safe base64 (short public references; 32 characters for runs from before keys).
+RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
 # The session keeps the runs this browser opened: {run id: fingerprint of the link in force}.
 SESSION_RUNS = "wizard_runs"
 SESSION_NEW_LINK = "wizard_new_link"
 BOUND_RUNS_KEPT = 20
-# Apps that own runs register checks here (workshops: a participant's run). When the run a
-# browser opened last passes one, Start takes that browser back to it instead of a new run.
-RUNS_THAT_KEEP_THEIR_BROWSER: list = []
 
 
 def key_hash(key: str) -> str:
@@ -88,6 +87,20 @@ def is_bound(request, run: Run) -> bool:
     return bool(held) and bool(run.resume_key_hash) and hmac.compare_digest(held, _fingerprint(run))
 
 
+def bound_run(request, run_id: str) -> Run:
+    """The run `run_id` if this browser may open it; otherwise Http404 (no such run) or
+    PermissionDenied. For views outside the wizard's own pages (a workshop's help button)."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    run = Run.objects.filter(pk=run_id).first() if RUN_ID.fullmatch(run_id) else None
+    if run is None:
+        raise Http404("No such run")
+    if not is_bound(request, run):
+        raise PermissionDenied("This browser has not opened the run's resume link")
+    return run
+
+
 def latest_bound_run(request) -> Run | None:
     """The run this browser opened last and may still open, for "Continue your run"."""
     held = request.session.get(SESSION_RUNS, {}) if hasattr(request, "session") else {}
@@ -99,10 +112,6 @@ def latest_bound_run(request) -> Run | None:
         if run is not None and is_bound(request, run):
             return run
     return None
-
-
-def keeps_browser(run: Run) -> bool:
-    return any(check(run) for check in RUNS_THAT_KEEP_THEIR_BROWSER)
 
 
 def pop_new_link(request, run: Run) -> str | None:

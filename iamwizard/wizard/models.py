@@ -70,6 +70,8 @@ class StepState(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the step was last reset (a trainer's reset): its calls from before are not shown again.
+    reset_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "step"], name="one_state_per_step")]

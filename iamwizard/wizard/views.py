@@ -1,4 +1,5 @@
 """Thin views: render a step, hand a posted form to the engine, follow its outcome."""
+import copy
 import functools
 import re
 
@@ -9,13 +10,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from iamwizard.aws.gateway import AwsError
 
-from . import engine, links, operator_policy, policy_catalog, ratelimit, vault
+from . import engine, links, operator_policy, policy_catalog, ratelimit, rooms, vault
 from .models import AwsCall, StepState
 from .steps import BY_SLUG
 from .steps.sign_in_details import sign_in_csv as build_sign_in_csv
 
 
-RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
+RUN_ID = links.RUN_ID
 
 
 def _bound_context(request, run_id, slug) -> engine.StepContext:
@@ -73,7 +74,7 @@ def home(request):
     browser. A browser that has a run is offered to continue it."""
     continue_run = links.latest_bound_run(request)
     if request.method == "POST":
-        if continue_run is not None and links.keeps_browser(continue_run):
+        if continue_run is not None and rooms.keeps_browser(continue_run):
             return redirect(reverse("wizard:resume", args=[continue_run.id]))  # e.g. a workshop's run
         refused = _limited(request, "run-start", ratelimit.client_ip(request), "Many new runs were started from your network just now.")
         if refused:
@@ -84,7 +85,7 @@ def home(request):
     return render(request, "wizard/home.html", {
         "continue_run": continue_run,
         "continue_user": continue_run.answers.get("user-details", {}).get("user_name", "") if continue_run else "",
-        "start_allowed": continue_run is None or not links.keeps_browser(continue_run),
+        "start_allowed": continue_run is None or not rooms.keeps_browser(continue_run),
     })
 
 
@@ -131,6 +132,9 @@ def step_page(request, run_id, slug):
         raise Http404("No such step")
     ctx = _bound_context(request, run_id, slug)
     run = ctx.run
+    room = rooms.room_for(run)
+    if room is not None and room.ended:  # e.g. the workshop is over: nothing more is made in AWS
+        return render(request, room.ended_template, {"run": run, "room": room})
     if not engine.can_visit(ctx, slug):
         return redirect(_step_url(run, engine.first_open_step(ctx).slug))
     request.no_store = True  # pages may show a one-time secret: never cache them
@@ -149,8 +153,11 @@ def step_page(request, run_id, slug):
         status = 400 if outcome.problem is None else 200
     ctx.query = request.GET
     context = _page_context(ctx, step, bound, problem)
-    context["new_resume_link"] = links.pop_new_link(request, run)
-    return render(request, "wizard/step.html", context, status=status)
+    context.update(new_resume_link=links.pop_new_link(request, run), room=room)
+    response = render(request, "wizard/step.html", context, status=status)
+    if room is not None and room.shown:
+        room.shown()
+    return response
 
 
 def _page_context(ctx, step, bound, problem):
@@ -174,10 +181,39 @@ def _page_context(ctx, step, bound, problem):
         "frozen": frozen,
         "problem": problem,
         "planned": step.planned_calls(ctx) if ctx.status("connect") == StepState.DONE or step.slug == "connect" else [],
-        "calls": AwsCall.objects.filter(run=ctx.run, step=step.slug).order_by("at", "id")[:40],
+        "calls": _calls_shown(ctx.run, state),
         "next_step": engine.first_open_step(ctx) if state.status == StepState.DONE else None,
         **step.context(ctx),
     }
+
+
+# What an observer sees where the participant sees a secret: recognisably not the real thing.
+OBSERVER_PASSWORD = "hidden-from-the-trainer"
+OBSERVER_MFA_KEY = "HIDDENFROMTHETRAINERAAAA"  # valid base32, so the page draws as it does for them
+
+
+def observer_page(request, run, heading):
+    """See what they see: a run's current step as its owner sees it, read-only, with every secret
+    replaced by a placeholder. For callers that checked the viewer's own right (a trainer's
+    session); the run's binding is neither needed nor made."""
+    observed = copy.copy(run)  # never saved: the placeholders live in this copy only
+    observed.password_box = vault.seal(OBSERVER_PASSWORD) if run.password_box else b""
+    observed.mfa_seed_box = vault.seal(OBSERVER_MFA_KEY) if run.mfa_seed_box else b""
+    ctx = engine.load_context(run.pk, "")
+    step = engine.first_open_step(ctx)
+    ctx = engine.StepContext(observed, step.slug, ctx.states)
+    request.no_store = True
+    context = _page_context(ctx, step, {}, None)
+    context.update(observer=heading, run=observed)
+    return render(request, "wizard/step.html", context)
+
+
+def _calls_shown(run, state):
+    """The step's calls, since its last reset (a trainer's reset starts a fresh table)."""
+    calls = AwsCall.objects.filter(run=run, step=state.step)
+    if state.reset_at:
+        calls = calls.filter(at__gte=state.reset_at)
+    return calls.order_by("at", "id")[:40]
 
 
 @require_http_methods(["GET"])

@@ -15,11 +15,12 @@ class WorkshopsConfig(AppConfig):
         rules = getattr(user_details, "USER_NAME_RULES", None)
         if rules is not None and workshop_prefix_rule not in rules:
             rules.append(workshop_prefix_rule)
-        # A participant's browser goes back to the workshop's run, never to a new untracked one.
-        from iamwizard.wizard import links
+        # A participant's pages show the room (messages, help, the workshop's end), and their
+        # browser goes back to the workshop's run, never to a new untracked one.
+        from iamwizard.wizard import rooms
 
-        from .hooks import is_open_workshop_run
+        from .hooks import participant_room
 
-        if is_open_workshop_run not in links.RUNS_THAT_KEEP_THEIR_BROWSER:
-            links.RUNS_THAT_KEEP_THEIR_BROWSER.append(is_open_workshop_run)
+        if participant_room not in rooms.PROVIDERS:
+            rooms.PROVIDERS.append(participant_room)
 

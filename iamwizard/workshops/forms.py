@@ -8,7 +8,7 @@ from django.utils import timezone
 from iamwizard.core.names import user_name_problem
 
 from . import codes
-from .models import Workshop
+from .models import BROADCAST_MAX, HELP_NOTE_MAX, Workshop
 
 ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}", re.ASCII)
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -77,8 +77,7 @@ class JoinForm(forms.Form):
 
     def clean_display_name(self):
         # Control and format characters (NUL, bidi overrides...) are junk on a dashboard: drop them.
-        kept = "".join(ch for ch in self.cleaned_data["display_name"] if ch.isspace() or unicodedata.category(ch)[0] != "C")
-        name = " ".join(kept.split())
+        name = _one_line(self.cleaned_data["display_name"])
         if not name:
             raise forms.ValidationError("Type your name.")
         return name
@@ -93,3 +92,40 @@ class TokenForm(forms.Form):
         if not re.fullmatch(r"[0-9]{6}", token):
             raise forms.ValidationError("Type the 6 digits your authenticator app shows.")
         return token
+
+
+def _one_line(text: str) -> str:
+    """Control and format characters dropped (NUL, bidi overrides...), runs of spaces made one."""
+    kept = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch)[0] != "C")
+    return " ".join(kept.split())
+
+
+class BroadcastForm(forms.Form):
+    message = forms.CharField(
+        label="Message to every participant", max_length=BROADCAST_MAX, required=False,
+        help_text=f"Shown at the top of every participant's page, {BROADCAST_MAX} characters at most. Send an empty message to take it down.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_message(self):
+        return _one_line(self.cleaned_data["message"])
+
+
+class HelpForm(forms.Form):
+    action = forms.ChoiceField(choices=[("ask", "ask"), ("cancel", "cancel")])
+    note = forms.CharField(max_length=HELP_NOTE_MAX, required=False,
+                           error_messages={"max_length": f"Keep the note to {HELP_NOTE_MAX} characters."})
+
+    def clean_note(self):
+        return _one_line(self.cleaned_data["note"])
+
+
+class ResetForm(forms.Form):
+    from_step = forms.ChoiceField(label="What to reset", widget=forms.RadioSelect, initial="connect",
+                                  error_messages={"required": "Choose what to reset.", "invalid_choice": "Choose what to reset."})
+
+    def __init__(self, *args, **kwargs):
+        from .services import RESET_POINTS
+
+        super().__init__(*args, **kwargs)
+        self.fields["from_step"].choices = RESET_POINTS

@@ -18,8 +18,25 @@ def workshop_prefix_rule(ctx, name: str):
     return None
 
 
-def is_open_workshop_run(run) -> bool:
-    """A participant's run in a workshop not yet closed: Start takes that browser back to it."""
+def participant_room(run):
+    """A participant's pages show their workshop: the trainer's message, "I need help", a notice
+    after a reset; once the workshop has ended, a page that says so replaces the steps."""
+    from iamwizard.wizard.rooms import Room
+    from iamwizard.wizard.steps import BY_SLUG
+
     from .models import Participant
 
-    return Participant.objects.filter(run_id=run.pk, workshop__closed_at__isnull=True).exists()
+    participant = Participant.objects.select_related("workshop").filter(run_id=run.pk).first()
+    if participant is None:
+        return None
+    workshop = participant.workshop
+    reset_step = BY_SLUG.get(participant.reset_from)
+
+    def notice_seen():
+        Participant.objects.filter(pk=participant.pk, reset_from=participant.reset_from).update(reset_from="")
+
+    return Room(
+        bar_template="workshops/_room_bar.html", ended=workshop.has_ended(), ended_template="workshops/ended.html",
+        data={"participant": participant, "workshop": workshop, "reset_step": reset_step},
+        shown=notice_seen if reset_step else None,
+    )

@@ -11,6 +11,10 @@ from iamwizard.wizard.models import Run
 from . import codes
 
 
+BROADCAST_MAX = 280
+HELP_NOTE_MAX = 200
+
+
 class Workshop(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workshops")
     title = models.CharField(max_length=200)
@@ -22,6 +26,11 @@ class Workshop(models.Model):
     join_code = models.CharField(max_length=codes.LENGTH, unique=True, default=codes.new_join_code, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When the workshop closes (the trainer's button, or its closing time), clean up by itself.
+    cleanup_on_close = models.BooleanField("clean up when the workshop closes", default=True)
+    # The trainer's message to the room, shown on every participant's page.
+    broadcast = models.CharField(max_length=BROADCAST_MAX, blank=True)
+    broadcast_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -48,6 +57,10 @@ class Workshop(models.Model):
     def is_open(self) -> bool:
         return not self.refusal()
 
+    def has_ended(self, now=None) -> bool:
+        """Closed by the trainer, or past its closing time: participants' steps stop."""
+        return self.closed_at is not None or (now or timezone.now()) >= self.closes_at
+
 
 class Participant(models.Model):
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="participants")
@@ -57,6 +70,11 @@ class Participant(models.Model):
     # When the participant began step one: joining, or the trainer's last reset.
     restarted_at = models.DateTimeField(default=timezone.now)
     cleaned_at = models.DateTimeField(null=True, blank=True)
+    # "I need help": set by the participant, cleared by the trainer.
+    help_requested_at = models.DateTimeField(null=True, blank=True)
+    help_note = models.CharField(max_length=HELP_NOTE_MAX, blank=True)
+    # The step the trainer last reset the run from, until the participant has seen the notice.
+    reset_from = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["joined_at", "id"]

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.wizard import engine
-from iamwizard.wizard.cleanup import CleanupReport, cleanup_run
+from iamwizard.wizard.cleanup import CleanupReport, cleanup_from
 from iamwizard.wizard.models import Run, StepState
-from iamwizard.wizard.steps import STEPS
+from iamwizard.wizard.steps import BY_SLUG, STEPS
 
 from . import codes
 from .hooks import has_prefix
@@ -86,14 +86,32 @@ def join_workshop(typed_code: str, display_name: str, client: str, now=None, ret
 
 # --- trainer actions ---------------------------------------------------------------------------
 
-def close_workshop(workshop: Workshop):
+def close_workshop(workshop: Workshop, by=None) -> CleanupRecord | None:
+    """Close the workshop: nobody joins any more, and participants' steps stop (they see that it
+    has ended). With `cleanup_on_close`, clean up at once; returns that cleanup's record."""
     if not workshop.closed_at:
         workshop.closed_at = timezone.now()
         workshop.save(update_fields=["closed_at"])
+        if workshop.cleanup_on_close:
+            return cleanup_workshop(workshop, by)
+    return None
 
 
-def cleanup_participant(participant: Participant) -> dict:
-    """Delete what the participant's run made, scoped by the run tag and the workshop's prefix."""
+def close_ended_workshops(now=None) -> list:
+    """Workshops past their closing time that nobody closed yet: close them (and clean up, where
+    set). `manage.py close_workshops` runs this from cron; a trainer's dashboard also does."""
+    now = now or timezone.now()
+    records = []
+    for workshop in Workshop.objects.filter(closed_at__isnull=True, closes_at__lte=now):
+        record = close_workshop(workshop)
+        if record is not None:
+            records.append(record)
+    return records
+
+
+def cleanup_participant(participant: Participant, from_step: str = "connect") -> dict:
+    """Delete what the participant's run made (from `from_step` on), scoped by the run tag and
+    the workshop's prefix."""
     run = participant.run
     ctx = engine.context_for(run, CLEANUP_SLUG)
     user = ctx.user_name
@@ -104,7 +122,7 @@ def cleanup_participant(participant: Participant) -> dict:
         report.add(f"user {user}", "skipped", False, f"the name does not start with the workshop prefix “{prefix}”, so it was not touched")
     else:
         try:
-            cleanup_run(ctx, report)
+            cleanup_from(ctx, from_step, report)
         except AwsError as exc:
             report.add(f"user {user}" if user else "run", exc.operation, False, f"{exc.code}: {exc.problem.message} (cleanup of this participant stopped here)")
         except Exception:  # one participant's surprise must not stop the room's cleanup
@@ -114,7 +132,7 @@ def cleanup_participant(participant: Participant) -> dict:
             section["note"] = "No IAM user was chosen yet."
     section["ok"] = report.ok
     section["lines"] = [{"resource": l.resource, "action": l.action, "ok": l.ok, "detail": l.detail} for l in report.lines]
-    if report.ok:
+    if report.ok and from_step == "connect":
         Participant.objects.filter(pk=participant.pk).update(cleaned_at=timezone.now())
     return section
 
@@ -125,28 +143,61 @@ def _record(workshop, by, scope, sections) -> CleanupRecord:
     )
 
 
-def reset_run(participant: Participant):
-    """Put the participant's run back at the first step (same run, same resume link, same account)."""
-    now = timezone.now()
-    with transaction.atomic():
-        StepState.objects.filter(run_id=participant.run_id).delete()
-        Run.objects.filter(pk=participant.run_id).update(
-            answers={}, current_step=STEPS[0].slug, password_box=b"", mfa_seed_box=b"",
-            mfa_failures=0, mfa_locked_until=None, updated_at=now,
-        )
-        Participant.objects.filter(pk=participant.pk).update(restarted_at=now, cleaned_at=None)
-    engine.load_states(Run.objects.get(pk=participant.run_id))
+# Where a trainer can reset a participant from, and what goes: (step, label).
+RESET_POINTS = [
+    ("connect", "The whole run: everything the participant made is deleted, and they start at step one."),
+    ("review", "From “Review and create”: the IAM user (and the group it made) is deleted; the participant's choices are kept, so they can create it again."),
+    ("mfa", "From “MFA”: only the user's MFA device is removed, so the participant can enrol it again."),
+]
 
 
-def reset_participant(participant: Participant, by) -> CleanupRecord:
-    """Clean up the participant's AWS resources, then (only if that worked) restart their run."""
-    section = cleanup_participant(participant)
+def reset_participant(participant: Participant, by, from_step: str = "connect") -> CleanupRecord:
+    """Clean up what the participant's run made from `from_step` on, then (only if that worked)
+    put their run back at that step; they see a notice saying so on their next page."""
+    section = cleanup_participant(participant, from_step)
+    where = "the first step" if from_step == "connect" else f"“{BY_SLUG[from_step].nav_title}”"
     if section["ok"]:
-        reset_run(participant)
-        section["note"] = (section["note"] + " The run was reset to the first step.").strip()
+        now = timezone.now()
+        engine.reset_from(engine.context_for(participant.run, from_step), from_step, at=now)
+        updates = {"reset_from": from_step, "help_requested_at": None, "help_note": ""}
+        if from_step == "connect":
+            updates.update(restarted_at=now, cleaned_at=None)
+        Participant.objects.filter(pk=participant.pk).update(**updates)
+        section["note"] = (section["note"] + f" The run was reset to {where}.").strip()
     else:
         section["note"] = (section["note"] + " The run was NOT reset, because cleanup did not finish: fix what failed and reset again.").strip()
-    return _record(participant.workshop, by, f"Reset of {participant.display_name}", [section])
+    return _record(participant.workshop, by, f"Reset of {participant.display_name} to {where}", [section])
+
+
+def remove_participant(participant: Participant, by) -> CleanupRecord:
+    """A duplicate or stray row: clean up what its run made, then remove it and its run (only if
+    cleanup worked, so that nothing is left in AWS without a row that points at it)."""
+    section = cleanup_participant(participant)
+    if section["ok"]:
+        with transaction.atomic():
+            run = participant.run
+            participant.delete()
+            run.delete()
+        section["note"] = (section["note"] + " Removed from the workshop.").strip()
+    else:
+        section["note"] = (section["note"] + " NOT removed, because cleanup did not finish: fix what failed and remove again.").strip()
+    return _record(participant.workshop, by, f"Removal of {participant.display_name}", [section])
+
+
+# --- the room --------------------------------------------------------------------------------
+
+def ask_for_help(participant: Participant, note: str):
+    Participant.objects.filter(pk=participant.pk).update(help_requested_at=timezone.now(), help_note=note)
+
+
+def help_given(participant: Participant):
+    Participant.objects.filter(pk=participant.pk).update(help_requested_at=None, help_note="")
+
+
+def broadcast(workshop: Workshop, message: str):
+    """Show `message` on every participant's page (an empty one takes the last one down)."""
+    workshop.broadcast, workshop.broadcast_at = message, timezone.now() if message else None
+    workshop.save(update_fields=["broadcast", "broadcast_at"])
 
 
 def needs_cleanup(participant: Participant) -> bool:
@@ -158,7 +209,9 @@ def cleanup_workshop(workshop: Workshop, by) -> CleanupRecord:
     """Close the workshop (nobody joins after cleanup), then clean up every participant's run that
     needs it, for at most WORKSHOP_CLEANUP_SECONDS per request (a room on real AWS takes minutes):
     the report names who was not reached, and pressing the button again goes on from there."""
-    close_workshop(workshop)
+    if not workshop.closed_at:
+        workshop.closed_at = timezone.now()
+        workshop.save(update_fields=["closed_at"])
     pending = [p for p in workshop.participants.select_related("run", "workshop") if needs_cleanup(p)]
     deadline = time.monotonic() + settings.WORKSHOP_CLEANUP_SECONDS
     sections = []

@@ -5,16 +5,19 @@ import django_otp
 from django.contrib import auth
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from iamwizard.wizard import links
+from iamwizard.wizard.steps import BY_SLUG
+
+from iamwizard.core.totp import qr_svg
 
 from . import otp, progress, services
 from .charts import bar_chart
-from .forms import JoinForm, TokenForm, WorkshopForm
+from .forms import BroadcastForm, HelpForm, JoinForm, ResetForm, TokenForm, WorkshopForm
 from .models import CleanupRecord, Participant, Workshop
 from .otp import trainer_required
 from .throttle import client_ip, retry_message
@@ -122,20 +125,101 @@ def dashboard_live(request, pk):
 @trainer_required
 @require_POST
 def close(request, pk):
-    services.close_workshop(_owned(request, pk))
+    """Close the workshop; with "clean up when it closes" on, its cleanup report follows."""
+    record = services.close_workshop(_owned(request, pk), request.user)
+    if record is not None:
+        return redirect("workshops:report", pk=pk, record_pk=record.pk)
     return redirect("workshops:dashboard", pk=pk)
+
+
+def _participant(request, pk, participant_pk):
+    workshop = _owned(request, pk)
+    return workshop, get_object_or_404(Participant.objects.select_related("run", "workshop"), pk=participant_pk, workshop=workshop)
 
 
 @trainer_required
 @require_http_methods(["GET", "POST"])
 def reset(request, pk, participant_pk):
-    workshop = _owned(request, pk)
-    participant = get_object_or_404(Participant.objects.select_related("run", "workshop"), pk=participant_pk, workshop=workshop)
-    if request.method == "POST":
-        record = services.reset_participant(participant, request.user)
+    """Reset a participant, from the start or from one step on, after a confirmation."""
+    workshop, participant = _participant(request, pk, participant_pk)
+    form = ResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        record = services.reset_participant(participant, request.user, form.cleaned_data["from_step"])
         return redirect("workshops:report", pk=pk, record_pk=record.pk)
-    return render(request, "workshops/confirm_reset.html", {"workshop": workshop, "participant": participant,
-                                                            "user_name": participant.run.answers.get("user-details", {}).get("user_name", "")})
+    return render(request, "workshops/confirm_reset.html", {
+        "workshop": workshop, "participant": participant, "form": form,
+        "user_name": participant.run.answers.get("user-details", {}).get("user_name", ""),
+    }, status=400 if form.errors else 200)
+
+
+@trainer_required
+@require_http_methods(["GET", "POST"])
+def remove(request, pk, participant_pk):
+    """Remove a duplicate or stray participant row (its AWS resources first), after a confirmation."""
+    workshop, participant = _participant(request, pk, participant_pk)
+    if request.method == "POST":
+        record = services.remove_participant(participant, request.user)
+        return redirect("workshops:report", pk=pk, record_pk=record.pk)
+    return render(request, "workshops/confirm_remove.html", {
+        "workshop": workshop, "participant": participant,
+        "user_name": participant.run.answers.get("user-details", {}).get("user_name", ""),
+    })
+
+
+@trainer_required
+@require_POST
+def help_done(request, pk, participant_pk):
+    """The trainer has helped: the participant's flag goes down."""
+    _, participant = _participant(request, pk, participant_pk)
+    services.help_given(participant)
+    return redirect(f"{reverse('workshops:dashboard', args=[pk])}#participant-{participant.pk}")
+
+
+@trainer_required
+@require_POST
+def broadcast(request, pk):
+    """A short message to the room, shown on every participant's page; an empty one takes it down."""
+    workshop = _owned(request, pk)
+    form = BroadcastForm(request.POST)
+    if form.is_valid():
+        services.broadcast(workshop, form.cleaned_data["message"])
+        return redirect("workshops:dashboard", pk=pk)
+    context = _dashboard_context(workshop)
+    context["broadcast_form"] = form
+    return render(request, "workshops/dashboard.html", context, status=400)
+
+
+@trainer_required
+def projector(request, pk):
+    """For the projector: the join code in large type, a QR code that opens the join page with
+    the code filled in, and live counts of who joined and finished."""
+    workshop = _owned(request, pk)
+    join_url = request.build_absolute_uri(f"{reverse('workshops:join')}?{urlencode({'code': workshop.join_code_display})}")
+    return render(request, "workshops/projector.html", {
+        "workshop": workshop, "join_url": join_url, "qr_svg": qr_svg(join_url), **_counts_context(workshop),
+    })
+
+
+@trainer_required
+def projector_live(request, pk):
+    workshop = _owned(request, pk)
+    response = render(request, "workshops/_projector_counts.html", {"workshop": workshop, **_counts_context(workshop)})
+    response["X-Dashboard-Fragment"] = "1"
+    return response
+
+
+def _counts_context(workshop):
+    return {"counts": progress.counts(progress.dashboard_rows(workshop))}
+
+
+@trainer_required
+def observe(request, pk, participant_pk):
+    """See what they see: the participant's current step, read-only, with every secret hidden,
+    through the trainer's own session (never the participant's link)."""
+    _, participant = _participant(request, pk, participant_pk)
+    from iamwizard.wizard.views import observer_page
+
+    return observer_page(request, participant.run, heading=participant.display_name)
 
 
 @trainer_required
@@ -183,8 +267,9 @@ def summary(request, pk):
 @require_http_methods(["GET", "POST"])
 def join(request):
     """Join with the trainer's code and a name. The run is bound to this browser; joining again
-    from it with the same code and name returns the same participant."""
-    form = JoinForm(request.POST or None)
+    from it with the same code and name returns the same participant. The projector's QR code
+    opens this page with the code filled in (`?code=`)."""
+    form = JoinForm(request.POST or None, initial={"code": request.GET.get("code", "")[:20]})
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -220,3 +305,39 @@ def welcome(request):
         "participant": participant, "workshop": participant.workshop, "run": run,
         "new_resume_link": links.pop_new_link(request, run),
     })
+
+
+def _own_participant(request, run_id):
+    """The participant whose run this browser is bound to, or 404 / 403."""
+    run = links.bound_run(request, run_id)
+    participant = services.participant_of(run)
+    if participant is None:
+        raise Http404("Not a workshop participant")
+    return participant
+
+
+@require_POST
+def ask_help(request, run_id):
+    """"I need help" (or "I'm fine now"): the participant's flag on the trainer's dashboard."""
+    participant = _own_participant(request, run_id)
+    form = HelpForm(request.POST)
+    if not form.is_valid():
+        return render(request, "400.html", {"message": " ".join(e for errors in form.errors.values() for e in errors)}, status=400)
+    if form.cleaned_data["action"] == "ask":
+        services.ask_for_help(participant, form.cleaned_data["note"])
+    else:
+        services.help_given(participant)
+    step = request.POST.get("step", "")
+    return redirect(reverse("wizard:step", args=[run_id, step]) if step in BY_SLUG else reverse("wizard:resume", args=[run_id]))
+
+
+def room(request, run_id):
+    """What a participant's page refreshes by itself: the trainer's message, and the help flag."""
+    participant = _own_participant(request, run_id)
+    workshop = participant.workshop
+    response = JsonResponse({
+        "broadcast": workshop.broadcast, "broadcast_at": workshop.broadcast_at.isoformat() if workshop.broadcast_at else None,
+        "help_requested": participant.help_requested_at is not None, "ended": workshop.has_ended(),
+    })
+    response["Cache-Control"] = "no-store"
+    return response

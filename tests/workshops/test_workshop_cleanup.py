@@ -144,7 +144,7 @@ def test_reset_cleans_up_and_restarts_the_participants_run(trainer_client, train
     participant = walker.participant
 
     assert "Reset Ada?" in trainer_client.get(f"/trainer/workshops/{workshop.pk}/participants/{participant.pk}/reset/").content.decode()
-    response = trainer_client.post(f"/trainer/workshops/{workshop.pk}/participants/{participant.pk}/reset/")
+    response = trainer_client.post(f"/trainer/workshops/{workshop.pk}/participants/{participant.pk}/reset/", {"from_step": "connect"})
     page = trainer_client.get(response["Location"]).content.decode()
     assert "reset to the first step" in page
 
@@ -166,7 +166,7 @@ def test_failed_reset_leaves_the_run_alone(trainer_client, trainer, account_iam)
     workshop.user_prefix = "other-"
     workshop.save()
     participant = walker.participant
-    response = trainer_client.post(f"/trainer/workshops/{workshop.pk}/participants/{participant.pk}/reset/")
+    response = trainer_client.post(f"/trainer/workshops/{workshop.pk}/participants/{participant.pk}/reset/", {"from_step": "connect"})
     assert "NOT reset" in trainer_client.get(response["Location"]).content.decode()
     assert Run.objects.get(pk=walker.run_id).current_step != "connect"
     assert user_names(account_iam(walker.run.account_id)) == ["ws-bob"]
