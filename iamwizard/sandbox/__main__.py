@@ -3,6 +3,7 @@ import argparse
 import signal
 import sys
 
+from .latency import latency_ms_argument
 from .server import serve_forever
 
 
@@ -11,7 +12,7 @@ def main(argv=None):
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--data-dir", default=None, help="directory where the sandbox state persists")
-    parser.add_argument("--latency-ms", type=int, default=0, choices=range(0, 10001), metavar="0-10000",
+    parser.add_argument("--latency-ms", type=latency_ms_argument, default=0, metavar="0-10000",
                         help="add this many milliseconds to every answer, as AWS takes (default 0)")
     args = parser.parse_args(argv)
 
