@@ -5,6 +5,7 @@ full-width １２) as numbers, and str.isdigit() is true for superscripts (²) t
 refuses with an error. AWS takes ASCII digits only, so the wizard refuses the others with a
 clear message instead of reading them as something else or failing.
 """
+import argparse
 import re
 
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
@@ -21,3 +22,15 @@ def whole_number(text: str, lowest: int, highest: int) -> int | None:
         return None
     number = int(text)
     return number if lowest <= number <= highest else None
+
+
+def whole_number_argument(lowest: int, highest: int):
+    """An argparse type: a whole number from lowest to highest, in the digits 0-9."""
+
+    def parse(text: str) -> int:
+        number = whole_number(text, lowest, highest)
+        if number is None:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from {lowest} to {highest}, in the digits 0-9")
+        return number
+
+    return parse

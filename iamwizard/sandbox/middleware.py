@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlencode
 
 from . import accounts, awsxml, iam_handlers, signin
 from .awsxml import IAMError
-from .latency import PROBLEM as LATENCY_PROBLEM, parse_latency_ms
+from .numbers import LATENCY_PROBLEM, parse_latency_ms
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/")
 _READ_ONLY_PREFIXES = ("Get", "List", "Simulate")

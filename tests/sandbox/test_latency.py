@@ -55,8 +55,9 @@ def test_a_bad_latency_is_refused_and_changes_nothing(sandbox, bad):
 
 
 @pytest.mark.parametrize("command", [("manage.py", "sandbox"), ("-m", "iamwizard.sandbox")])
-@pytest.mark.parametrize("bad", ["١٢", "10001", "fast"])
-def test_a_bad_latency_on_the_command_line_is_refused(command, bad):
-    done = subprocess.run([sys.executable, *command, "--port", "0", "--latency-ms", bad], cwd=ROOT, capture_output=True, text=True, timeout=60)
+@pytest.mark.parametrize("option, bad, highest", [("--latency-ms", "١٢", 10000), ("--latency-ms", "10001", 10000), ("--latency-ms", "fast", 10000),
+                                                   ("--port", "٥٠٠٠", 65535), ("--port", "65536", 65535)])
+def test_a_bad_number_on_the_command_line_is_refused(command, option, bad, highest):
+    done = subprocess.run([sys.executable, *command, "--port", "0", option, bad], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stderr
-    assert f"{bad!r} is not a whole number from 0 to 10000, in the digits 0-9" in done.stderr
+    assert f"{bad!r} is not a whole number from 0 to {highest}, in the digits 0-9" in done.stderr
