@@ -60,11 +60,11 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class RejectUnreadableFormsMiddleware:
-    """Every page's forms are sent in UTF-8. A POST whose body declares another charset (latin-1),
-    an unknown one (xyz), or whose form data cannot be parsed at all, gets the 400 page here,
-    before any middleware or view reads request.POST. Left to Django, some of these end in a 500
-    (an unknown charset inside a multipart body; in development, the debug page reads the body
-    again). Aliases of UTF-8 (utf8, UTF_8) are read as UTF-8."""
+    """Every page's forms are sent in UTF-8. A POST whose body declares another charset (latin-1)
+    or an unknown one (xyz), or whose form data cannot be parsed, gets the 400 page here, before
+    any middleware or view reads request.POST. Left to Django, the failure surfaces wherever the
+    body is first read, and in development the debug page reads it again: a bare 500. Aliases of
+    UTF-8 (utf8, UTF_8), which Django refuses, are read as UTF-8."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -85,7 +85,7 @@ class RejectUnreadableFormsMiddleware:
         if charset is not None:
             try:
                 utf8 = codecs.lookup(charset).name == "utf-8"
-            except LookupError:
+            except (LookupError, ValueError):  # ValueError: a NUL in the name
                 utf8 = False
             if not utf8:
                 return BadRequest("Form data must be UTF-8 encoded.")

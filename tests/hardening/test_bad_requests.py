@@ -22,7 +22,7 @@ from tests.workshops.helpers import PASSWORD, make_trainer, make_workshop, verif
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-REFUSED_CHARSETS = ["latin-1", "ISO-8859-1", "utf-16", "utf-8-sig", "ascii", "xyz", '"latin-1"', ""]
+REFUSED_CHARSETS = ["latin-1", "ISO-8859-1", "utf-16", "utf-8-sig", "ascii", "xyz", '"latin-1"', "", "a" * 300]
 UTF8_ALIASES = ["utf-8", "UTF-8", "utf8", "UTF8", "utf_8", '"utf-8"']
 BOUNDARY = "----hardening-boundary"
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
