@@ -2,13 +2,17 @@
 """One-command set-up for IAM wizard, needing nothing but python3.
 
     python3 dev.py serve   # venv + install + migrate, then serve on http://127.0.0.1:8000
+    python3 dev.py serve 8123             # another port; also 127.0.0.1:8123 or --port 8123
     python3 dev.py test    # venv + install (with test tools), then every test on SQLite, then on PostgreSQL
 
 Extra arguments after `test` go to pytest (and then only the SQLite pass runs, unless
-IAMWIZARD_TEST_DATABASES=sqlite,postgresql asks for both); after `serve`, to runserver.
+IAMWIZARD_TEST_DATABASES=sqlite,postgresql asks for both); after `serve`, other options go to
+runserver (e.g. --noreload). It serves on this machine only (127.0.0.1).
 """
 import hashlib
+import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,17 +33,89 @@ def run(*cmd, **kw):
     subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, **kw)
 
 
-def ensure_venv(requirements):
-    if not PY.exists():
+NO_VENV = """Python cannot create the virtual environment here: its `ensurepip` module is missing.
+On Debian and Ubuntu it comes with the python3-venv package:
+
+    sudo apt-get install python3-venv
+
+then run this command again."""
+
+
+class SetUpError(Exception):
+    """A set-up step that cannot go on; the message says what to do."""
+
+
+class UsageError(SetUpError):
+    """Arguments dev.py cannot take."""
+
+
+def create_venv():
+    # Debian's python3 lacks ensurepip until python3-venv is installed; `python -m venv` would then
+    # fail half-way and leave a .venv without pip behind.
+    if importlib.util.find_spec("ensurepip") is None:
+        raise SetUpError(NO_VENV)
+    try:
         run(sys.executable, "-m", "venv", VENV)
+    except subprocess.CalledProcessError:
+        raise SetUpError(f"`{sys.executable} -m venv {VENV}` failed (see above). Delete {VENV} and try again.") from None
+
+
+def _stamp(requirements):
+    """Where the venv notes what it has installed, and the digest of the requirement files that says so."""
     digest = hashlib.sha256()
     for name in ("requirements.txt", requirements):
         digest.update((ROOT / name).read_bytes())
-    stamp = VENV / f".installed-{Path(requirements).stem}"
-    if stamp.exists() and stamp.read_text() == digest.hexdigest():
+    return VENV / f".installed-{Path(requirements).stem}", digest.hexdigest()
+
+
+def _installed(requirements):
+    stamp, digest = _stamp(requirements)
+    return stamp.exists() and stamp.read_text() == digest
+
+
+def ensure_venv(requirements):
+    if not PY.exists():
+        create_venv()
+    # requirements-test.txt includes requirements.txt: a venv set up for the tests can also serve.
+    if _installed(requirements) or (requirements == "requirements.txt" and _installed("requirements-test.txt")):
         return
     run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", ROOT / requirements)
-    stamp.write_text(digest.hexdigest())
+    stamp, digest = _stamp(requirements)
+    stamp.write_text(digest)
+
+
+LOOPBACK = ("127.0.0.1", "localhost")
+
+
+def serve_arguments(args):
+    """The port to serve on, from `PORT`, `127.0.0.1:PORT` or `--port PORT` (default 8000), and the
+    other arguments, which go to runserver. UsageError says what is wrong."""
+    port, rest = None, []
+    items = iter(args)
+    for arg in items:
+        if arg == "--port":
+            value = next(items, "")
+        elif arg.startswith("--port="):
+            value = arg.partition("=")[2]
+        elif not arg.startswith("-"):
+            value = arg
+        else:
+            rest.append(arg)
+            continue
+        if port is not None:
+            raise UsageError(f"Give the port once: {' '.join(args)}")
+        port = _port(value)
+    return port or 8000, rest
+
+
+def _port(value):
+    host, colon, number = value.rpartition(":")
+    if colon and host not in LOOPBACK:
+        raise UsageError(f"{value}: dev.py serves on this machine only, at 127.0.0.1:PORT. "
+                         "To serve others, see \"Deploy with several workers\" in README.md.")
+    if not re.fullmatch(r"[0-9]{1,5}", number) or not 1 <= int(number) <= 65535:  # [0-9]: ASCII digits only
+        raise UsageError(f"{value!r} is not a port: give a number from 1 to 65535, e.g. python3 dev.py serve 8123")
+    return int(number)
 
 
 def ensure_chromium():
@@ -55,18 +131,23 @@ def ensure_chromium():
 
 def main(argv):
     command, rest = (argv[0], argv[1:]) if argv else ("serve", [])
-    if command == "serve":
-        ensure_venv("requirements.txt")
-        run(PY, "manage.py", "migrate", "--noinput", "-v", "0")
-        print("\nIAM wizard: open http://127.0.0.1:8000/ in your browser (Ctrl+C stops it).\n", flush=True)
-        os.execv(str(PY), [str(PY), "manage.py", "runserver", "127.0.0.1:8000", *rest])
-    elif command == "test":
-        ensure_venv("requirements-test.txt")
-        ensure_chromium()
-        return run_tests(rest)
-    else:
-        print(__doc__)
-        return 2
+    try:
+        if command == "serve":
+            port, runserver_options = serve_arguments(rest)
+            ensure_venv("requirements.txt")
+            run(PY, "manage.py", "migrate", "--noinput", "-v", "0")
+            print(f"\nIAM wizard: open http://127.0.0.1:{port}/ in your browser (Ctrl+C stops it).\n", flush=True)
+            os.execv(str(PY), [str(PY), "manage.py", "runserver", f"127.0.0.1:{port}", *runserver_options])
+        elif command == "test":
+            ensure_venv("requirements-test.txt")
+            ensure_chromium()
+            return run_tests(rest)
+        else:
+            print(__doc__)
+            return 2
+    except SetUpError as exc:
+        print(f"dev.py: {exc}", file=sys.stderr, flush=True)
+        return 2 if isinstance(exc, UsageError) else 1
 
 
 def postgres_reachable():

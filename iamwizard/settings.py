@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "iamwizard.wizard.middleware.SecurityHeadersMiddleware",
     "iamwizard.wizard.middleware.RejectControlCharactersMiddleware",
+    "iamwizard.wizard.middleware.RejectUnreadableFormsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -383,6 +383,8 @@ def main():
     parser.add_argument("--ramp", type=float, default=10, help="participants start within this many seconds")
     parser.add_argument("--out", default=str(ROOT / "bench-results" / "enrolment.json"))
     args = parser.parse_args()
+    if not redis.ConnectionPool.from_url(REDIS).connection_kwargs.get("db"):
+        parser.error(f"IAMWIZARD_BENCH_REDIS={REDIS} names database 0: the benchmark flushes its database, give it one of its own")
     think = tuple(float(x) for x in args.think.split("-")) if "-" in args.think else (float(args.think),) * 2
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

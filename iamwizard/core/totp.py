@@ -15,6 +15,8 @@ from urllib.parse import quote
 
 import qrcode
 
+from .digits import has_foreign_digits
+
 STEP_SECONDS = 30
 DIGITS = 6
 QR_LABEL = "QR code for your authenticator app"
@@ -156,6 +158,8 @@ def _format_problem(code: str, field: str, seed: str) -> CodeDiagnosis | None:
         return None
     if not code:
         message = f"Enter {label}: the 6-digit number your authenticator app shows."
+    elif has_foreign_digits(code):
+        message = f"Type {label} with the digits 0 to 9: AWS reads no other digits."
     elif _looks_like_secret(code, seed):
         message = "That looks like the secret key, not a code: type the 6-digit number the app shows."
     elif re.fullmatch(r"[0-9]+", code):

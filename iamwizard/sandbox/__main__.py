@@ -3,15 +3,16 @@ import argparse
 import signal
 import sys
 
+from .numbers import latency_ms_argument, port_argument
 from .server import serve_forever
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m iamwizard.sandbox", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--port", type=port_argument, default=0, help="0 picks a free port")
     parser.add_argument("--data-dir", default=None, help="directory where the sandbox state persists")
-    parser.add_argument("--latency-ms", type=int, default=0, choices=range(0, 10001), metavar="0-10000",
+    parser.add_argument("--latency-ms", type=latency_ms_argument, default=0, metavar="0-10000",
                         help="add this many milliseconds to every answer, as AWS takes (default 0)")
     args = parser.parse_args(argv)
 

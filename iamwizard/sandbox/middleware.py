@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlencode
 
 from . import accounts, awsxml, iam_handlers, signin
 from .awsxml import IAMError
+from .numbers import LATENCY_PROBLEM, parse_latency_ms
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/")
 _READ_ONLY_PREFIXES = ("Get", "List", "Simulate")
@@ -208,9 +209,9 @@ class SandboxMiddleware:
         how the wizard behaves at AWS's speed; the sandbox listens on loopback only."""
         if environ.get("REQUEST_METHOD") == "POST":
             body = _read_body(environ)
-            value = _parse(dict(environ, CONTENT_TYPE="application/x-www-form-urlencoded"), body).get("ms", "")
-            if not (value.isdigit() and int(value) <= 10000):
-                return awsxml.Response(400, '{"Code": "ValidationError", "Message": "ms must be a whole number from 0 to 10000."}',
+            value = parse_latency_ms(_parse(dict(environ, CONTENT_TYPE="application/x-www-form-urlencoded"), body).get("ms", ""))
+            if value is None:
+                return awsxml.Response(400, json.dumps({"Code": "ValidationError", "Message": f"ms must be {LATENCY_PROBLEM}."}),
                                        "application/json")(environ, start_response)
-            self.latency_ms = int(value)
+            self.latency_ms = value
         return awsxml.Response(200, json.dumps({"latency_ms": self.latency_ms}), "application/json")(environ, start_response)

@@ -1,7 +1,13 @@
-"""Response headers every page carries, and a guard against control characters in URLs."""
+"""Response headers every page carries, and guards against requests no view can read: control
+characters in URLs, form bodies in a charset other than UTF-8 or otherwise unparseable."""
+import codecs
+import logging
 import re
 
-from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.http import HttpResponseBadRequest
+from django.http.multipartparser import MultiPartParserError
+from django.template import loader
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -48,3 +54,45 @@ class RejectControlCharactersMiddleware:
         if _CONTROL.search(request.path):
             raise SuspiciousOperation("Control character in the request path")
         return self.get_response(request)
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class RejectUnreadableFormsMiddleware:
+    """Every page's forms are sent in UTF-8. A POST whose body declares another charset (latin-1)
+    or an unknown one (xyz), or whose form data cannot be parsed, gets the 400 page here, before
+    any middleware or view reads request.POST. Left to Django, the failure surfaces wherever the
+    body is first read, and in development the debug page reads it again: a bare 500. Aliases of
+    UTF-8 (utf8, UTF_8), which Django refuses, are read as UTF-8."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST":
+            refusal = self.refusal(request)
+            if refusal is not None:
+                logging.getLogger(f"django.security.{type(refusal).__name__}").warning(
+                    "Unreadable form body: %s", refusal, extra={"status_code": 400, "request": request})
+                # Not Django's handler400: its CSRF decorator would read the body again.
+                return HttpResponseBadRequest(loader.render_to_string("400.html"))
+        return self.get_response(request)
+
+    @staticmethod
+    def refusal(request):
+        charset = request.content_params.get("charset")
+        if charset is not None:
+            try:
+                utf8 = codecs.lookup(charset).name == "utf-8"
+            except (LookupError, ValueError):  # ValueError: a NUL in the name
+                utf8 = False
+            if not utf8:
+                return BadRequest("Form data must be UTF-8 encoded.")
+            request.encoding = "utf-8"  # Django itself refuses "utf8" though it means the same
+        if request.content_type in FORM_TYPES:
+            try:
+                request.POST, request.FILES  # parsed now, so that a failure is answered here
+            except (BadRequest, SuspiciousOperation, MultiPartParserError, LookupError, ValueError) as exc:
+                return exc
+        return None

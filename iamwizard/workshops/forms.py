@@ -5,6 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from iamwizard.core.digits import has_foreign_digits
 from iamwizard.core.names import user_name_problem
 
 from . import codes
@@ -14,10 +15,20 @@ ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}", re.
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
+class AsciiDateTimeField(forms.DateTimeField):
+    """Django reads ٢٠٣٠-٠١-٠١ (other scripts' digits) as a date: accept the digits 0-9 only."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and has_foreign_digits(value):
+            raise forms.ValidationError("Type the date and time with the digits 0 to 9.", code="invalid")
+        return super().to_python(value)
+
+
 class WorkshopForm(forms.ModelForm):
     class Meta:
         model = Workshop
         fields = ["title", "target", "role_arn", "user_prefix", "opens_at", "closes_at"]
+        field_classes = {"opens_at": AsciiDateTimeField, "closes_at": AsciiDateTimeField}
         labels = {"opens_at": "Opens at (UTC)", "closes_at": "Closes at (UTC)", "target": "Where participants work"}
         help_texts = {
             "target": "Sandbox: every participant gets an emulated AWS account of their own (no AWS account needed).",
@@ -89,6 +100,8 @@ class TokenForm(forms.Form):
 
     def clean_token(self):
         token = re.sub(r"\s+", "", self.cleaned_data["token"])
+        if has_foreign_digits(token):  # django-otp's int() would read ١٢٣٤٥٦ as 123456
+            raise forms.ValidationError("Type the code with the digits 0 to 9.")
         if not re.fullmatch(r"[0-9]{6}", token):
             raise forms.ValidationError("Type the 6 digits your authenticator app shows.")
         return token

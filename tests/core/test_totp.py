@@ -275,7 +275,10 @@ def test_clean_code():
 def test_non_ascii_digits_are_not_a_code():
     result = diagnose("١٢٣٤٥٦", code(N))  # Arabic-Indic digits
     assert (result.kind, result.field) == ("not_six_digits", "code1")
-    assert "no letters or symbols" in result.message
+    assert result.message == "Type MFA code 1 with the digits 0 to 9: AWS reads no other digits."
+    result = diagnose(code(N - 1), "１２３４５６")  # full-width digits
+    assert (result.kind, result.field) == ("not_six_digits", "code2")
+    assert result.message == "Type MFA code 2 with the digits 0 to 9: AWS reads no other digits."
 
 
 def test_long_digit_input_is_a_mistyped_code_not_the_secret_key():

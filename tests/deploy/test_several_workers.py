@@ -23,10 +23,10 @@ import boto3
 import pytest
 
 from tests.deploy.httpwalk import Participant
+from tests.redis_support import redis_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 PG = os.environ.get("IAMWIZARD_TEST_PG", "postgres://postgres@127.0.0.1:5432")
-REDIS = os.environ.get("IAMWIZARD_TEST_REDIS", "redis://127.0.0.1:6379/13")  # a Redis db of its own, flushed
 LOG_LINE = re.compile(r"pid=<?(\d+)>? tag=(\S+) \"(\w+) (\S+) [^\"]*\" (\d{3})")
 
 
@@ -36,30 +36,30 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _services_or_skip():
+def _services_or_skip() -> str:
+    """The tests' own Redis database (flushed before and after); skips when PostgreSQL or Redis is not there."""
     import psycopg
-    import redis
 
     try:
         psycopg.connect(f"{PG}/postgres", connect_timeout=3).close()
-        redis.Redis.from_url(REDIS, socket_timeout=3).ping()
     except Exception as exc:  # noqa: BLE001 - any failure means the service is not there
-        pytest.skip(f"PostgreSQL and Redis are needed on loopback: {exc}")
+        pytest.skip(f"PostgreSQL is not reachable at {PG} ({exc}): start it, or set IAMWIZARD_TEST_PG.")
+    return redis_or_skip()
 
 
 @pytest.fixture
 def deployment(tmp_path):
-    _services_or_skip()
+    redis_url = _services_or_skip()
     import psycopg
     import redis
 
     name = f"iamwizard_deploy_{os.getpid()}_{secrets.token_hex(3)}"
-    redis.Redis.from_url(REDIS).flushdb()
+    redis.Redis.from_url(redis_url).flushdb()
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IAMWIZARD_", "DJANGO_"))}
     env.update({
         "IAMWIZARD_ENV": "production", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0", "DATABASE_URL": f"{PG}/{name}", "REDIS_URL": REDIS,
+        "SECURE_SSL_REDIRECT": "0", "DATABASE_URL": f"{PG}/{name}", "REDIS_URL": redis_url,
         "IAMWIZARD_DATA_DIR": str(tmp_path), "IAMWIZARD_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "3",
         "SANDBOX_PORT": "0", "PYTHON": str(ROOT / ".venv/bin/python") if (ROOT / ".venv/bin/python").exists() else "python3",
     })
@@ -92,7 +92,7 @@ def deployment(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
         with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        redis.Redis.from_url(REDIS).flushdb()
+        redis.Redis.from_url(redis_url).flushdb()
 
 
 def _served_by(log_path):

@@ -17,6 +17,7 @@ from iamwizard.wizard.steps import STEPS
 
 ROOT = Path(__file__).resolve().parents[2]
 from tests.hardening.test_faults import Scenario
+from tests.redis_support import redis_or_skip
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -158,7 +159,6 @@ def test_submits_are_limited_per_run(client, settings):
     assert client.post(f"/run/{other}/connect/", {"action": "connect"}).status_code == 302
 
 
-REDIS_URL = os.environ.get("IAMWIZARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 POSTER = """
 import json, os, sys
 import django
@@ -172,8 +172,9 @@ print(json.dumps({"codes": [client.post("/").status_code for _ in range(int(sys.
 
 
 def test_the_run_start_limit_is_shared_by_processes_through_redis(tmp_path):
+    redis_url = redis_or_skip()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(REDIS_URL=REDIS_URL, IAMWIZARD_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="iamwizard.settings")
+    env.update(REDIS_URL=redis_url, IAMWIZARD_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="iamwizard.settings")
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
     ip = f"192.0.2.{secrets.randbelow(250) + 1}-{secrets.token_hex(4)}"  # a fresh client identity for every test run
 

@@ -1,5 +1,6 @@
 """The README's serve path: runserver (with its autoreloader) embedding the sandbox, and a restart
-that loses nobody's work, because the sandbox keeps its state in the data folder."""
+that loses nobody's work, because the sandbox keeps its state in the data folder. `python3 dev.py
+serve` itself: on a port of one's choosing, and clear words when it cannot go on."""
 import http.cookiejar
 import html
 import os
@@ -12,6 +13,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,3 +92,59 @@ def test_serve_embeds_the_sandbox_and_survives_a_restart(tmp_path):
         assert "This step needs doing again" not in page
     finally:
         stop(proc)
+
+
+# --- python3 dev.py serve: the README's command, with a port of one's choosing ---------------------
+
+def dev_serve(data_dir, *args):
+    env = {k: v for k, v in os.environ.items() if k not in ("IAMWIZARD_SANDBOX_URL", "DATABASE_URL")}
+    env["IAMWIZARD_DATA_DIR"] = str(data_dir)
+    return subprocess.Popen([sys.executable, "dev.py", "serve", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def wait_until_served(proc, port):
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stdout.read()
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                return response.status
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError("dev.py serve did not answer")
+
+
+@pytest.mark.parametrize("form", ["127.0.0.1:{port}", "{port}", "--port {port}", "--port={port}", "localhost:{port} --noreload"])
+def test_dev_py_serve_takes_a_port(tmp_path, form):
+    port = free_port()
+    proc = dev_serve(tmp_path, *form.format(port=port).split())
+    try:
+        assert wait_until_served(proc, port) == 200
+    finally:
+        stop(proc)
+    assert f"open http://127.0.0.1:{port}/ in your browser" in proc.stdout.read()
+
+
+@pytest.mark.parametrize("args, problem", [
+    (["0.0.0.0:8123"], "serves on this machine only"), (["192.0.2.1:8123"], "serves on this machine only"),
+    (["٨١٢٣"], "'٨١٢٣' is not a port"), (["65536"], "'65536' is not a port"), (["0"], "'0' is not a port"),
+    (["--port", "http"], "'http' is not a port"), (["8123", "--port", "8124"], "Give the port once"),
+])
+def test_dev_py_serve_refuses_what_is_not_a_port_before_setting_up_anything(tmp_path, args, problem):
+    proc = dev_serve(tmp_path, *args)
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 2, output
+    assert problem in output and "+ " not in output, output  # nothing ran: no venv, no migrate
+    assert not (tmp_path / "db.sqlite3").exists()
+
+
+def test_dev_py_names_python3_venv_when_python_cannot_make_a_venv(tmp_path):
+    """Debian's python3 has no ensurepip until python3-venv is installed: say so, and leave no half-made .venv."""
+    for name in ("dev.py", "requirements.txt", "requirements-test.txt"):
+        (tmp_path / name).write_bytes((ROOT / name).read_bytes())
+    without_ensurepip = "import runpy, sys; sys.modules['ensurepip'] = None; sys.argv = ['dev.py', 'serve']; runpy.run_path('dev.py', run_name='__main__')"
+    done = subprocess.run([sys.executable, "-c", without_ensurepip], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "apt-get install python3-venv" in done.stderr
+    assert not (tmp_path / ".venv").exists()

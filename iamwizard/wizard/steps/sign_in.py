@@ -8,6 +8,7 @@ person signs in at the real console, and the wizard reads AWS to confirm it happ
 from django import forms
 
 from iamwizard.aws.gateway import AwsError, SignInRejected, sandbox_console_signin, user_gateway
+from iamwizard.core.digits import has_foreign_digits
 from iamwizard.core.passwords import password_problems, policy_rules
 
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
@@ -21,6 +22,12 @@ class PracticeSignInForm(StepForm):
     account = forms.CharField(label="Account ID or account alias", max_length=100)
     user_name = forms.CharField(label="IAM user name", max_length=200)
     password = forms.CharField(label="Password", max_length=500, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def clean_account(self):
+        account = self.cleaned_data["account"]
+        if has_foreign_digits(account):  # an account ID is 12 ASCII digits; an alias holds no other digits either
+            raise forms.ValidationError("Type the account ID with the digits 0 to 9.")
+        return account
 
 
 class ChangePasswordForm(StepForm):

@@ -6,15 +6,17 @@ Point several app workers at it with IAMWIZARD_SANDBOX_URL, or the AWS CLI with
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from iamwizard.sandbox.numbers import latency_ms_argument, port_argument
+
 
 class Command(BaseCommand):
     help = "Run the AWS sandbox (moto's server, made to answer like AWS) as a standalone process."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=5000, help="0 picks a free port")
+        parser.add_argument("--port", type=port_argument, default=5000, help="0 picks a free port")
         parser.add_argument("--data-dir", default=str(settings.DATA_DIR / "sandbox"))
-        parser.add_argument("--latency-ms", type=int, default=0, choices=range(0, 10001), metavar="0-10000",
+        parser.add_argument("--latency-ms", type=latency_ms_argument, default=0, metavar="0-10000",
                             help="add this many milliseconds to every answer, as AWS takes (default 0); "
                                  "also settable while running: POST ms=N to /_sandbox/latency")
 
