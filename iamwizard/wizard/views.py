@@ -33,6 +33,10 @@ def _limited(request, name, ident, message):
     return ratelimit.too_many(request, wait, message) if wait else None
 
 
+def _base_url(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 def _step_url(run, slug):
     return reverse("wizard:step", args=[run.id, slug])
 
@@ -83,6 +87,7 @@ def step_page(request, run_id, slug):
         problem = outcome.problem
         status = 400 if outcome.problem is None else 200
     ctx.query = request.GET
+    ctx.base_url = _base_url(request)
     return render(request, "wizard/step.html", _page_context(ctx, step, bound, problem), status=status)
 
 
@@ -149,6 +154,7 @@ def sign_in_csv(request, run_id):
     password = vault.unseal(run.password_box)
     if password is None:
         return redirect(_step_url(run, "sign-in-details"))
+    ctx.base_url = _base_url(request)
     response = HttpResponse(build_sign_in_csv(ctx, password), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{ctx.user_name}_credentials.csv"'
     response["Cache-Control"] = "no-store"
