@@ -105,18 +105,26 @@ def _page_context(ctx, step, bound, problem):
         reachable = reachable and status in (StepState.DONE, StepState.SKIPPED)
     return {
         "run": ctx.run,
-        "step": step,
+        "step": step.shown(ctx),
         "state": state,
         "nav": nav,
         "forms": forms,
         "frozen": frozen,
         "problem": problem,
         "planned": step.planned_calls(ctx) if ctx.status("connect") == StepState.DONE or step.slug == "connect" else [],
-        "calls": AwsCall.objects.filter(run=ctx.run, step=step.slug).order_by("at", "id")[:40],
+        "calls": _calls_made(ctx, step),
         "next_step": engine.first_open_step(ctx) if state.status == StepState.DONE else None,
         "resume_url": reverse("wizard:resume", args=[ctx.run.id]),
         **step.context(ctx),
     }
+
+
+def _calls_made(ctx, step) -> list:
+    """The step's recorded AWS calls; an error the step expects (an answer, not a failure) says what it means."""
+    calls = list(AwsCall.objects.filter(run=ctx.run, step=step.slug).order_by("at", "id")[:40])
+    for call in calls:
+        call.expected = "" if call.ok else step.expected_answer(ctx, call.operation, call.error_code)
+    return calls
 
 
 @require_http_methods(["GET"])
