@@ -73,6 +73,7 @@ def step_page(request, run_id, slug):
     if not engine.can_visit(ctx, slug):
         return redirect(_step_url(run, engine.first_open_step(ctx).slug))
     request.no_store = True  # pages may show a one-time secret: never cache them
+    ctx.base_url = _base_url(request)
     bound, problem, status = {}, None, 200
     if request.method == "POST":
         refused = _limited(request, "run-post", run.id, "This run received very many submits in a short time.")
@@ -87,7 +88,6 @@ def step_page(request, run_id, slug):
         problem = outcome.problem
         status = 400 if outcome.problem is None else 200
     ctx.query = request.GET
-    ctx.base_url = _base_url(request)
     return render(request, "wizard/step.html", _page_context(ctx, step, bound, problem), status=status)
 
 
