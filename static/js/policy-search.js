@@ -2,11 +2,6 @@
 document.addEventListener("DOMContentLoaded", function () {
   var input = document.getElementById("policy-search");
   var box = document.getElementById("policy-results");
-  // A search that reloads the page (Search pressed) keeps the option chosen meanwhile.
-  var mode = document.getElementById("policy-search-mode");
-  document.querySelectorAll('input[name="mode"]').forEach(function (radio) {
-    radio.addEventListener("change", function () { if (mode && radio.checked) mode.value = radio.value; });
-  });
   if (!input || !box || !window.fetch) return;
   var timer = null, seq = 0;
   function checkedValues() {

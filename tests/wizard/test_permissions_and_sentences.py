@@ -101,9 +101,10 @@ def test_each_option_reveals_only_its_own_fields_and_the_search_sits_in_the_poli
     policies = page[page.index('id="policies"'):page.index('id="admin-warning"')]
     assert 'id="policy-search"' in policies and 'form="policy-search-form"' in policies
     assert page.index('name="mode"') < page.index('id="policy-search"')
-    # Without JavaScript, Search reloads the page: the option chosen (sent along) stays chosen.
-    page = client.get(walker.url("permissions"), {"q": "S3ReadOnly", "mode": "direct"}).content.decode()
-    assert checked_mode(page) == "direct" and "AmazonS3ReadOnlyAccess" in page
+    # Without JavaScript, Search reloads the page with the results in the list.
+    page = client.get(walker.url("permissions"), {"q": "S3ReadOnly"}).content.decode()
+    results = page[page.index('id="policy-results"'):page.index('id="admin-warning"')]
+    assert 'value="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"' in results
 
 
 # ---- Part 3: every sentence true after an action ----

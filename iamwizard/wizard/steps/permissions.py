@@ -181,9 +181,7 @@ class Permissions(Step):
 
     def initial(self, ctx, action):
         answers = ctx.answers(self.slug)
-        # A search without JavaScript reloads the page: it keeps the option that was chosen.
-        wanted = ctx.query.get("mode") if ctx.query.get("mode") in MODE_FIELDS else None
-        return {**answers, "mode": wanted or answers.get("option") or answers.get("mode") or "group"}
+        return {**answers, "mode": answers.get("option") or answers.get("mode") or "group"}
 
     def planned_calls(self, ctx):
         return [
