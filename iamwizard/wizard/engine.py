@@ -53,6 +53,7 @@ class StepContext:
         self.states = states
         self._gateway = None
         self.query = {}  # the page's GET parameters (e.g. a policy search), when rendering
+        self.base_url = ""  # the request's scheme://host, for addresses that leave the page (CSV, e-mail)
         self._held_calls = None  # AwsCall rows waiting to be written together (see holding_calls)
 
     @property

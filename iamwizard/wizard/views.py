@@ -59,6 +59,10 @@ def _limited(request, name, ident, message):
     return ratelimit.too_many(request, wait, message) if wait else None
 
 
+def _base_url(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 def _step_url(run, slug):
     return reverse("wizard:step", args=[run.id, slug])
 
@@ -138,6 +142,7 @@ def step_page(request, run_id, slug):
     if not engine.can_visit(ctx, slug):
         return redirect(_step_url(run, engine.first_open_step(ctx).slug))
     request.no_store = True  # pages may show a one-time secret: never cache them
+    ctx.base_url = _base_url(request)
     bound, problem, status = {}, None, 200
     if request.method == "POST":
         refused = _limited(request, "run-post", run.id, "This run received very many submits in a short time.")
@@ -174,14 +179,14 @@ def _page_context(ctx, step, bound, problem):
         reachable = reachable and status in (StepState.DONE, StepState.SKIPPED)
     return {
         "run": ctx.run,
-        "step": step,
+        "step": step.shown(ctx),
         "state": state,
         "nav": nav,
         "forms": forms,
         "frozen": frozen,
         "problem": problem,
         "planned": step.planned_calls(ctx) if ctx.status("connect") == StepState.DONE or step.slug == "connect" else [],
-        "calls": _calls_shown(ctx.run, state),
+        "calls": _calls_made(ctx, step, state),
         "next_step": engine.first_open_step(ctx) if state.status == StepState.DONE else None,
         **step.context(ctx),
     }
@@ -202,18 +207,23 @@ def observer_page(request, run, heading):
     ctx = engine.load_context(run.pk, "")
     step = engine.first_open_step(ctx)
     ctx = engine.StepContext(observed, step.slug, ctx.states)
+    ctx.base_url = _base_url(request)
     request.no_store = True
     context = _page_context(ctx, step, {}, None)
     context.update(observer=heading, run=observed)
     return render(request, "wizard/step.html", context)
 
 
-def _calls_shown(run, state):
-    """The step's calls, since its last reset (a trainer's reset starts a fresh table)."""
-    calls = AwsCall.objects.filter(run=run, step=state.step)
+def _calls_made(ctx, step, state) -> list:
+    """The step's recorded AWS calls since its last reset (a trainer's reset starts a fresh table);
+    an error the step expects (an answer, not a failure) says what it means."""
+    calls = AwsCall.objects.filter(run=ctx.run, step=step.slug)
     if state.reset_at:
         calls = calls.filter(at__gte=state.reset_at)
-    return calls.order_by("at", "id")[:40]
+    calls = list(calls.order_by("at", "id")[:40])
+    for call in calls:
+        call.expected = "" if call.ok else step.expected_answer(ctx, call.operation, call.error_code)
+    return calls
 
 
 @require_http_methods(["GET"])
@@ -253,6 +263,7 @@ def sign_in_csv(request, run_id):
     password = vault.unseal(run.password_box)
     if password is None:
         return redirect(_step_url(run, "sign-in-details"))
+    ctx.base_url = _base_url(request)
     response = HttpResponse(build_sign_in_csv(ctx, password), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{ctx.user_name}_credentials.csv"'
     response["Cache-Control"] = "no-store"

@@ -52,6 +52,13 @@ def test_every_wizard_page_including_error_states(live_server, page, audit, acco
     page.get_by_label("Search all AWS managed").fill("ReadOnly")
     page.locator("#policy-results .choice").first.wait_for()
     audit(page, "permissions: live policy search")
+    page.get_by_role("radio", name="Follow the tutorial exactly").check()
+    audit(page, "permissions: tutorial option")
+    page.get_by_role("radio", name="Copy permissions").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#id_copy_from_error")).to_be_visible()
+    audit(page, "permissions: copy option refused")
+    page.get_by_label("Add user to group").check()
 
     page.get_by_label("Group name").fill("Admins")
     page.get_by_label("Administrator — AdministratorAccess", exact=False).check()
@@ -128,6 +135,11 @@ def test_every_wizard_page_including_error_states(live_server, page, audit, acco
     page.get_by_role("link", name="Next: Done").click()
     expect(page.get_by_role("heading", name="Done: your IAM user is ready")).to_be_visible()
     audit(page, "finish")
+    page.get_by_text("Delete this user").first.click()
+    page.get_by_label("Type the user name to confirm").fill("erin")
+    page.get_by_role("button", name="Delete this user").click()
+    expect(page.get_by_role("heading", name="Done: the user erin is deleted")).to_be_visible()
+    audit(page, "finish: user deleted")
 
     # A phone-sized screen: the reflowed layout of the step that packs the most.
     page.set_viewport_size({"width": 375, "height": 740})

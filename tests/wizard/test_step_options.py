@@ -91,8 +91,10 @@ def test_sign_in_csv_has_the_console_columns_and_the_password_goes_after_continu
     response = client.post(f"/run/{walker.run_id}/sign-in-details/csv")
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    run = Run.objects.get(pk=walker.run_id)
-    assert rows == [["User name", "Password", "Console sign-in URL"], ["ivan", "Correct-Horse-42", f"https://{run.account_id}.signin.aws.amazon.com/console"]]
+    # The sandbox's account has no AWS sign-in page: the URL column points to the practice sign-in, and a note says why.
+    assert rows[0] == ["User name", "Password", "Console sign-in URL", "Note"]
+    assert rows[1][:3] == ["ivan", "Correct-Horse-42", f"http://testserver/run/{walker.run_id}/sign-in/"]
+    assert "https://<account ID or alias>.signin.aws.amazon.com/console" in rows[1][3]
     walker.post("sign-in-details", {"action": "continue"})
     assert "Correct-Horse-42" not in walker.get("sign-in-details").content.decode()
     assert client.post(f"/run/{walker.run_id}/sign-in-details/csv").status_code == 302

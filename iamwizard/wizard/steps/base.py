@@ -5,9 +5,12 @@ form(s) it asks, `execute()` (idempotent: safe to run twice, it detects what alr
 exists), `verify()` (reads AWS back to prove the step happened) and the AWS calls it
 makes, from which the equivalent AWS CLI commands are derived.
 """
+import copy
 from dataclasses import dataclass, field
 
 from iamwizard.core.cli import cli_command
+
+NO_SUCH_ENTITY = "NoSuchEntity"
 
 
 @dataclass
@@ -47,6 +50,9 @@ class Step:
     show_result = True
     # Run execute() as soon as the run reaches this step (read-only steps such as the summary).
     auto_execute = False
+    # AWS error answers that are how this step finds something out, not failures:
+    # (operation, error code) -> what the answer means. The calls table shows them as expected.
+    expected_answers: dict = {}
 
     def applies(self, ctx) -> bool:
         return True
@@ -77,6 +83,24 @@ class Step:
         """For a done step: if what it made is gone from AWS (a reset sandbox, someone deleted it),
         say so in plain words; None while it is still there. Called when a run resumes."""
         return None
+
+    def words_now(self, ctx) -> dict:
+        """Title and teaching text ({"title": ..., "why": ...}) that replace the usual ones once an
+        action made them untrue (Done after Delete this user); empty while the usual ones hold."""
+        return {}
+
+    def shown(self, ctx) -> "Step":
+        """The step as its page presents it now: itself, or a copy whose words fit what has happened."""
+        words = self.words_now(ctx)
+        if not words:
+            return self
+        now = copy.copy(self)
+        now.__dict__.update(words)
+        return now
+
+    def expected_answer(self, ctx, operation, code) -> str:
+        """What AWS's error `code` to `operation` means when this step expects it ("" when it is a failure)."""
+        return self.expected_answers.get((operation, code), "")
 
     def context(self, ctx) -> dict:
         """Extra template context for this step's page."""

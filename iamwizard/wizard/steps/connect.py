@@ -3,7 +3,7 @@ from iamwizard.aws.gateway import AwsError
 from iamwizard.core.passwords import PasswordPolicy
 
 from .. import operator_policy
-from .base import PlannedCall, Step
+from .base import NO_SUCH_ENTITY, PlannedCall, Step
 from .forms import ConfirmForm
 
 
@@ -23,6 +23,8 @@ class Connect(Step):
         "password policy, so that the password you choose later is checked against the real rules.",
     )
 
+    expected_answers = {("GetAccountPasswordPolicy", NO_SUCH_ENTITY): "no password policy set: AWS's default applies"}
+
     def forms(self, ctx):
         return {"connect": ConfirmForm}
 
@@ -38,7 +40,7 @@ class Connect(Step):
         # account has none of its own: AWS's default applies.
         identity, aliases, policy = ctx.gateway.at_once(
             ("sts", "GetCallerIdentity", {}), ("iam", "ListAccountAliases", {}), ("iam", "GetAccountPasswordPolicy", {}),
-            tolerate={"NoSuchEntity"},
+            tolerate={NO_SUCH_ENTITY},
         )
         aliases = aliases.get("AccountAliases", [])
         policy = PasswordPolicy.from_aws(None if isinstance(policy, AwsError) else policy["PasswordPolicy"])
@@ -63,5 +65,5 @@ class Connect(Step):
             ("Account", result["account_id"]),
             ("Calling identity", result["arn"]),
             ("Account alias", result["alias"] or "none (the sign-in URL uses the account number)"),
-            ("Password policy", "AWS's default policy" if policy.is_aws_default else "set by the account"),
+            ("Password policy", "No password policy set: AWS's default applies" if policy.is_aws_default else "set by the account"),
         ]

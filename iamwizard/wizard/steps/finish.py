@@ -6,7 +6,7 @@ from django import forms
 from iamwizard.aws.gateway import AwsError
 
 from ..cleanup import cleanup_run
-from .base import PlannedCall, Step, StepInputError
+from .base import NO_SUCH_ENTITY, PlannedCall, Step, StepInputError
 from .forms import ConfirmForm, StepForm
 from .permissions import policy_name
 
@@ -35,6 +35,28 @@ class Finish(Step):
         "can do, such as changing the account's e-mail or closing it. Give the root user MFA too: the same "
         "steps, from the root user's Security credentials page.",
     )
+
+    expected_answers = {("GetLoginProfile", NO_SUCH_ENTITY): "this user has no console password"}
+
+    def expected_answer(self, ctx, operation, code):
+        if code == NO_SUCH_ENTITY and operation.startswith(("Delete", "Deactivate", "Detach", "Remove")):
+            return "already gone, which is what deleting wants"
+        if code == NO_SUCH_ENTITY and operation in ("GetUser", "ListUserTags", "GetGroup") and ctx.result(self.slug).get("deleted"):
+            return "deleted, as asked"
+        return super().expected_answer(ctx, operation, code)
+
+    def words_now(self, ctx):
+        if not ctx.result(self.slug).get("deleted"):
+            return {}
+        user = ctx.user_name
+        return {
+            "title": f"Done: the user {user} is deleted",
+            "why": (
+                f"{user} and everything attached to it are gone from AWS, removed in the order AWS requires. "
+                "The table below lists each deletion; AWS confirmed that the user no longer exists.",
+                "Start again to practise the whole path once more, in a new run of its own.",
+            ),
+        }
 
     def forms(self, ctx):
         if ctx.result(self.slug).get("deleted"):

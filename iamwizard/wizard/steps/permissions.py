@@ -57,11 +57,28 @@ class PolicyChoiceField(forms.MultipleChoiceField):
         return True
 
 
+# The options, in the order the page offers them: the console's default (a group) first, the
+# tutorial's own path beside it. "tutorial" is saved as "direct" with AdministratorAccess.
+MODES = [
+    ("group", "Add user to group (recommended)"),
+    ("tutorial", "Follow the tutorial exactly"),
+    ("copy", "Copy permissions"),
+    ("direct", "Attach policies directly"),
+]
+# The fields each option uses; the page reveals only these, and the others are neither checked nor kept.
+MODE_FIELDS = {
+    "group": {"group_name", "policies", "boundary"},
+    "tutorial": set(),
+    "copy": {"copy_from", "boundary"},
+    "direct": {"policies", "boundary"},
+}
+OPTIONAL_FIELDS = ("group_name", "copy_from", "policies", "boundary")
+
+
 class PermissionsForm(StepForm):
     mode = forms.ChoiceField(
-        label="Permissions options",
-        choices=[("group", "Add user to group"), ("copy", "Copy permissions"), ("direct", "Attach policies directly")],
-        widget=forms.RadioSelect, initial="group",
+        label="Permissions options", choices=MODES, widget=forms.RadioSelect, initial="group",
+        error_messages={"required": "Choose how the user gets permissions.", "invalid_choice": "Choose one of the permissions options."},
     )
     group_name = forms.CharField(
         label="Group name", required=False, max_length=300,
@@ -74,7 +91,13 @@ class PermissionsForm(StepForm):
         help_text="A managed policy (name or ARN) that caps what the user can ever be granted, whatever else is attached.",
     )
 
+    def _uses(self, name) -> bool:
+        """Whether the option being submitted uses field `name` (fields of other options are ignored)."""
+        return name in MODE_FIELDS.get(self.data.get("mode", ""), set())
+
     def clean_policies(self):
+        if not self._uses("policies"):
+            return []
         arns = []
         for value in self.cleaned_data["policies"]:
             entry = policy_catalog.lookup(self.ctx, value)
@@ -87,7 +110,7 @@ class PermissionsForm(StepForm):
         return arns
 
     def clean_boundary(self):
-        value = self.cleaned_data["boundary"].strip()
+        value = self.cleaned_data["boundary"].strip() if self._uses("boundary") else ""
         if not value:
             return ""
         entry = policy_catalog.lookup(self.ctx, value)
@@ -97,7 +120,12 @@ class PermissionsForm(StepForm):
 
     def clean(self):
         data = super().clean()
-        mode, policies = data.get("mode"), data.get("policies") or []
+        mode = data.get("mode")
+        for name in OPTIONAL_FIELDS:  # e.g. an over-long group name typed before choosing another option
+            if mode and not self._uses(name):
+                self.errors.pop(name, None)
+                data[name] = [] if name == "policies" else ""
+        policies = data.get("policies") or []
         try:
             if mode == "group":
                 self._clean_group(data, policies)
@@ -111,7 +139,7 @@ class PermissionsForm(StepForm):
 
     def _clean_group(self, data, policies):
         name = (data.get("group_name") or "").strip()
-        problem = group_name_problem(name) if name else "Name the group to add the user to."
+        problem = group_name_problem(name) if name else "Name the group to add the user to: an existing group, or a new one."
         if problem:
             self.add_error("group_name", problem)
             return
@@ -119,13 +147,13 @@ class PermissionsForm(StepForm):
         data["group_name"] = existing or name
         data["group_exists"] = bool(existing)
         if not existing and not policies and "policies" not in self.errors:
-            self.add_error("policies", "A new group needs at least one policy: choose what its members may do.")
+            self.add_error("policies", f"Choose at least one policy for the new group {name[:128]}: what its members may do.")
 
     def _clean_copy(self, data):
         name = (data.get("copy_from") or "").strip()
         source = same_name_ignoring_case(name, existing_user_names(self.ctx)) if name else None
         if not source:
-            self.add_error("copy_from", "Choose an existing user to copy permissions from." if not name else f"There is no user named {name[:64]} in this account.")
+            self.add_error("copy_from", "Choose the user to copy permissions from." if not name else f"There is no user named {name[:64]} in this account.")
             return
         data["copy_from"] = source
         data["copied"] = snapshot_permissions(self.ctx, source)
@@ -142,8 +170,8 @@ class Permissions(Step):
         "what the person's job needs, and add more when a real need shows up.",
         "Attach policies to a group and put users in it, rather than attaching them to each user: when "
         "someone changes role you move them between groups, and one glance at a group tells who can do what. "
-        "The tutorial attaches AdministratorAccess directly because it is the very first user; a group "
-        "named Admins does the same job and scales.",
+        "The tutorial attaches AdministratorAccess directly because it is the very first user (Follow the "
+        "tutorial exactly does that); a group named Admins with the same policy does the same job and scales.",
         "Copy permissions gives the new user the same groups and policies as a colleague with the same job. "
         "A permissions boundary is a ceiling: whatever is attached later, the user can never do more than it allows.",
     )
@@ -152,7 +180,8 @@ class Permissions(Step):
         return {"save": PermissionsForm}
 
     def initial(self, ctx, action):
-        return {"mode": "group", **ctx.answers(self.slug)}
+        answers = ctx.answers(self.slug)
+        return {**answers, "mode": answers.get("option") or answers.get("mode") or "group"}
 
     def planned_calls(self, ctx):
         return [
@@ -162,13 +191,16 @@ class Permissions(Step):
 
     def execute(self, ctx, action, data):
         mode = data["mode"]
-        answers = {"mode": mode, "boundary": data.get("boundary", ""), "group_name": "", "group_exists": False, "copy_from": "", "copied": {}, "policies": []}
+        # The tutorial's path is Attach policies directly with AdministratorAccess; the option is remembered.
+        answers = {"option": mode, "mode": "direct" if mode == "tutorial" else mode, "boundary": data.get("boundary", ""), "group_name": "", "group_exists": False, "copy_from": "", "copied": {}, "policies": []}
         if mode == "group":
             answers.update(group_name=data["group_name"], group_exists=data["group_exists"], policies=[] if data["group_exists"] else data["policies"])
         elif mode == "copy":
             answers.update(copy_from=data["copy_from"], copied=data["copied"])
             if not answers["boundary"]:
                 answers["boundary"] = data["copied"]["boundary"]
+        elif mode == "tutorial":
+            answers["policies"] = [ADMINISTRATOR_ACCESS]
         else:
             answers["policies"] = data["policies"]
         ctx.save_answers(answers)
@@ -177,6 +209,8 @@ class Permissions(Step):
     def verify(self, ctx, result):
         a = ctx.answers(self.slug)
         facts = []
+        if a.get("option") == "tutorial":
+            facts.append(("Option", "Follow the tutorial exactly: AdministratorAccess attached directly to the user"))
         if a["mode"] == "group":
             facts.append(("Group", f"{a['group_name']} ({'existing' if a['group_exists'] else 'new'})"))
         if a["mode"] == "copy":

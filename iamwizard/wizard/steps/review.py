@@ -7,6 +7,7 @@ from iamwizard.aws.gateway import AwsError
 from iamwizard.core.names import tag_problems
 
 from .. import vault
+from ..models import StepState
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
 from .forms import StepForm
 from .permissions import ADMINISTRATOR_ACCESS, policy_name
@@ -91,6 +92,20 @@ def creation_calls(ctx) -> list:
     return calls
 
 
+def made_in_aws(ctx) -> list:
+    """What Create user made, one plain line per call, in the order made."""
+    said = {
+        "CreateUser": lambda p: f"The user {p['UserName']}",
+        "CreateLoginProfile": lambda p: f"Its console password{', to be changed at first sign-in' if p.get('PasswordResetRequired') else ''}",
+        "CreateGroup": lambda p: f"The group {p['GroupName']}",
+        "AttachGroupPolicy": lambda p: f"{policy_name(p['PolicyArn'])} attached to the group {p['GroupName']}",
+        "AddUserToGroup": lambda p: f"{p['UserName']} added to the group {p['GroupName']}",
+        "AttachUserPolicy": lambda p: f"{policy_name(p['PolicyArn'])} attached to {p['UserName']}",
+        "PutUserPolicy": lambda p: f"The inline policy {p['PolicyName']} of {p['UserName']}",
+    }
+    return [said[call.operation](call.params) for call in creation_calls(ctx)]
+
+
 class Review(Step):
     slug = "review"
     title = "Review and create"
@@ -105,6 +120,15 @@ class Review(Step):
     )
 
     template = "wizard/steps/review.html"
+
+    def words_now(self, ctx):
+        if ctx.status(self.slug) != StepState.DONE:
+            return {}
+        return {"why": (
+            f"Create user has made its calls in AWS: the user {ctx.user_name} exists now, with what is listed "
+            "below, and AWS confirmed it. These choices can no longer change here.",
+            "Next, hand the sign-in details to the new user. If this user was only practice, the last step deletes it.",
+        )}
 
     def forms(self, ctx):
         return {"create": ReviewForm, "tags": ReviewForm}
@@ -218,4 +242,5 @@ class Review(Step):
         perms = ctx.answers("permissions")
         groups, policies = expected_grants(ctx)
         grants_admin = ADMINISTRATOR_ACCESS in policies + perms.get("policies", [])
-        return {"grants_admin": grants_admin, "details": ctx.answers("user-details"), "perms": perms, "user_policies": [policy_name(p) for p in policies]}
+        made = made_in_aws(ctx) if ctx.status(self.slug) == StepState.DONE else []
+        return {"grants_admin": grants_admin, "details": ctx.answers("user-details"), "perms": perms, "user_policies": [policy_name(p) for p in policies], "made": made}

@@ -13,7 +13,7 @@ from iamwizard.core.passwords import password_problems, policy_rules
 
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
 from .forms import ConfirmForm, StepForm
-from .sign_in_details import sign_in_url
+from .sign_in_details import REAL_URL_PATTERN, sign_in_url
 
 REJECTED = "Your authentication information is incorrect. Check the account, the user name and the password."
 
@@ -162,4 +162,4 @@ class SignIn(Step):
         return [("Last sign-in", f"{last_used:%Y-%m-%d %H:%M} UTC"), ("Password", "changed by the user; no reset pending")]
 
     def context(self, ctx):
-        return {"sign_in_url": sign_in_url(ctx), "account_label": ctx.account_label, "user_name": ctx.user_name}
+        return {"sign_in_url": sign_in_url(ctx), "real_url_pattern": REAL_URL_PATTERN, "account_label": ctx.account_label, "user_name": ctx.user_name}

@@ -1,23 +1,60 @@
-"""Step 4, retrieve password: the sign-in URL, user name and one-time password, shown once."""
+"""Step 4, retrieve password: the sign-in URL, user name and one-time password, shown once.
+
+On the sandbox the emulated account has no AWS sign-in page: the page, the CSV and the e-mail
+point to the wizard's practice sign-in instead, and explain the real URL's pattern beside it."""
 import csv
 import io
+
+from django.urls import reverse
 
 from .. import vault
 from .base import Step
 from .forms import ConfirmForm
 
 
+REAL_URL_PATTERN = "https://<account ID or alias>.signin.aws.amazon.com/console"
+PRACTICE_NOTE = (
+    "This is a practice account in the IAM wizard's sandbox, which AWS does not know: sign in on the wizard's "
+    f"practice sign-in page. On a real AWS account, the sign-in URL is {REAL_URL_PATTERN}."
+)
+
+
 def sign_in_url(ctx) -> str:
+    """A real account's console sign-in URL."""
     return f"https://{ctx.account_label}.signin.aws.amazon.com/console"
 
 
+def practice_sign_in_url(ctx) -> str:
+    """The wizard's practice sign-in (its First sign-in step), absolute when the request's address is known."""
+    return ctx.base_url + reverse("wizard:step", args=[ctx.run.id, "sign-in"])
+
+
+def where_to_sign_in(ctx) -> str:
+    """What the new user opens: the real sign-in URL, or on the sandbox the practice sign-in."""
+    return practice_sign_in_url(ctx) if ctx.is_sandbox() else sign_in_url(ctx)
+
+
 def sign_in_csv(ctx, password: str) -> str:
-    """The same columns as the console's “Download .csv file”."""
+    """The same columns as the console's “Download .csv file”; on the sandbox, a note on the practice URL."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["User name", "Password", "Console sign-in URL"])
-    writer.writerow([ctx.user_name, password, sign_in_url(ctx)])
+    if ctx.is_sandbox():
+        writer.writerow(["User name", "Password", "Console sign-in URL", "Note"])
+        writer.writerow([ctx.user_name, password, practice_sign_in_url(ctx), PRACTICE_NOTE])
+    else:
+        writer.writerow(["User name", "Password", "Console sign-in URL"])
+        writer.writerow([ctx.user_name, password, sign_in_url(ctx)])
     return out.getvalue()
+
+
+def email_body(ctx) -> str:
+    """The e-mail instructions: where to sign in and the user name, never the password."""
+    if ctx.is_sandbox():
+        where = f"Practice sign-in page: {practice_sign_in_url(ctx)}\n({PRACTICE_NOTE})"
+    else:
+        where = f"Sign-in URL: {sign_in_url(ctx)}"
+    return (f"Hello,\n\nYou have an AWS account user now.\n\n{where}\nUser name: {ctx.user_name}\n\n"
+            "I will give you your one-time password separately. You will choose your own password at the first sign-in.\n")
 
 
 class SignInDetails(Step):
@@ -45,12 +82,15 @@ class SignInDetails(Step):
     def execute(self, ctx, action, data):
         ctx.run.password_box = b""
         ctx.run.save(update_fields=["password_box", "updated_at"])
+        if ctx.is_sandbox():
+            return {"sign_in_url": practice_sign_in_url(ctx), "practice": True}
         return {"sign_in_url": sign_in_url(ctx)}
 
     def verify(self, ctx, result):
-        return [("Console sign-in URL", result["sign_in_url"]), ("Password", "handed over and erased from the wizard")]
+        label = "Practice sign-in page" if result.get("practice") else "Console sign-in URL"
+        return [(label, result["sign_in_url"]), ("Password", "handed over and erased from the wizard")]
 
     def context(self, ctx):
-        url = sign_in_url(ctx)
-        body = f"Hello,\n\nYou have an AWS account user now.\n\nSign-in URL: {url}\nUser name: {ctx.user_name}\n\nI will give you your one-time password separately. You will choose your own password at the first sign-in.\n"
-        return {"sign_in_url": url, "user_name": ctx.user_name, "password": vault.unseal(ctx.run.password_box), "email_subject": "Your AWS sign-in details", "email_body": body}
+        return {"sign_in_url": sign_in_url(ctx), "practice_sign_in_url": practice_sign_in_url(ctx), "real_url_pattern": REAL_URL_PATTERN,
+                "user_name": ctx.user_name, "password": vault.unseal(ctx.run.password_box),
+                "email_subject": "Your AWS sign-in details", "email_body": email_body(ctx)}
