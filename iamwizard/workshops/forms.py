@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from iamwizard.core.names import user_name_problem
+from iamwizard.wizard.steps.forms import OneTimeCodeInput
 
 from . import codes
 from .models import Workshop
@@ -86,7 +87,7 @@ class JoinForm(forms.Form):
 
 class TokenForm(forms.Form):
     token = forms.CharField(label="Code from your authenticator app", max_length=12,
-                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+                            widget=OneTimeCodeInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
 
     def clean_token(self):
         token = re.sub(r"\s+", "", self.cleaned_data["token"])

@@ -218,4 +218,5 @@ class Review(Step):
         perms = ctx.answers("permissions")
         groups, policies = expected_grants(ctx)
         grants_admin = ADMINISTRATOR_ACCESS in policies + perms.get("policies", [])
-        return {"grants_admin": grants_admin, "details": ctx.answers("user-details"), "perms": perms, "user_policies": [policy_name(p) for p in policies]}
+        return {"grants_admin": grants_admin, "details": ctx.answers("user-details"), "perms": perms, "user_policies": [policy_name(p) for p in policies],
+                "tags": ctx.answers(self.slug).get("tags", [])}
