@@ -58,6 +58,9 @@ class PolicyChoiceField(forms.MultipleChoiceField):
 
 
 class PermissionsForm(StepForm):
+    # The policies' checkboxes are drawn by the template, inside the block with this id: the error summary links there.
+    error_anchors = {"policies": "policies"}
+
     mode = forms.ChoiceField(
         label="Permissions options",
         choices=[("group", "Add user to group"), ("copy", "Copy permissions"), ("direct", "Attach policies directly")],

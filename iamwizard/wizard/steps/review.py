@@ -185,6 +185,9 @@ class Review(Step):
             answers = dict(zip(wanted_reads, ctx.gateway.at_once(*[("iam", op, {"UserName": user}) for op in wanted_reads])))
             aws_user = answers["GetUser"]["User"]
             facts = [("User", aws_user["Arn"])]
+            tags = [f"{t['Key']} = {t['Value']}" for t in aws_user.get("Tags", []) if t["Key"] != RUN_TAG]
+            if tags:
+                facts.append(("Tags", ", ".join(tags)))
             if boundary:
                 if (aws_user.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn") != boundary:
                     raise StepNotConfirmed(f"AWS does not show the permissions boundary {policy_name(boundary)} on {user} yet.")
