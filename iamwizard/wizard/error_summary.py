@@ -51,8 +51,7 @@ def summarise(form=None, messages=(), problem=None, state=None) -> ErrorSummary:
     fields = list(form.visible_fields()) if form is not None else []
     first = field_anchor(fields[0]) if fields else FORM_ERRORS_ANCHOR
     if problem is not None:
-        summary.aws = {"kind": "refused", "message": problem.message, "code": problem.code,
-                       "missing_permission": problem.missing_permission, "retryable": problem.retryable}
+        summary.aws = _aws("refused", problem.message, problem.code, problem.missing_permission, problem.retryable)
     summary.items += [(message, first) for message in messages]
     if form is not None and form.is_bound and form.errors:
         summary.items += [(message, first) for message in form.non_field_errors() if problem is None or message != problem.message]
@@ -61,7 +60,18 @@ def summarise(form=None, messages=(), problem=None, state=None) -> ErrorSummary:
         summary.cleared = [(f.label, field_anchor(f)) for f in fields if is_secret(f) and f.data]
     if not summary and state is not None and state.error_message:
         if state.error_code == "Vanished":
-            summary.aws = {"kind": "vanished", "message": state.error_message}
+            summary.aws = _aws("vanished", state.error_message)
         elif state.status == StepState.FAILED:
-            summary.aws = {"kind": "failed", "message": state.error_message, "code": state.error_code}
+            summary.aws = _aws("failed", state.error_message, state.error_code)
     return summary
+
+
+def _aws(kind, message, code="", missing_permission="", retryable=False) -> dict:
+    # Every key always present: a template's failed lookup would log the whole page context, secrets included.
+    return {"kind": kind, "message": message, "code": code, "missing_permission": missing_permission or "", "retryable": retryable}
+
+
+def no_errors(request) -> dict:
+    """Context processor: every page defines `error_summary` (base.html asks for it); a view's own value wins.
+    An undefined variable would make Django log the page's whole context, secrets included."""
+    return {"error_summary": None}

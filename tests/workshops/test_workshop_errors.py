@@ -53,3 +53,19 @@ def test_join_with_a_wrong_code_keeps_both_fields(client, workshop):
     assert [target for _, target in summary["links"]] == ["id_code"]
     assert 'value="ABCD-EFGH"' in page and 'value="Ada"' in page and summary["cleared"] == ""
     assert title_of(page).startswith("Error: Join a workshop")
+
+
+def test_pages_without_errors_log_no_failed_lookup_of_the_summary(client, workshop, caplog):
+    """base.html asks every page for `error_summary`: a page whose view does not set it must not make
+    Django log a failed lookup, whose message holds the whole context (here the resume link)."""
+    import logging
+
+    from django.urls import reverse
+
+    from tests.workshops.helpers import join
+
+    run_id = join(client, workshop)
+    caplog.set_level(logging.DEBUG, logger="django.template")
+    response = client.get(reverse("workshops:welcome", args=[run_id]))
+    assert response.status_code == 200 and run_id in response.content.decode()
+    assert "error_summary" not in caplog.text and run_id not in caplog.text
