@@ -106,7 +106,6 @@ def _page_context(ctx, step, bound, problem):
         "nav": nav,
         "forms": forms,
         "frozen": frozen,
-        "problem": problem,
         "error_summary": summarise(next(iter(bound.values()), None), problem=problem, state=state),
         "planned": step.planned_calls(ctx) if ctx.status("connect") == StepState.DONE or step.slug == "connect" else [],
         "calls": AwsCall.objects.filter(run=ctx.run, step=step.slug).order_by("at", "id")[:40],
