@@ -119,3 +119,22 @@ def test_join_with_a_wrong_code(live_server, sized_page):
     page.screenshot(path=f"/tmp/errors-join-{page.viewport_size['width']}.png")
     page.locator(".error-summary-list a").first.click()
     assert focused_id(page) == "id_code"
+
+
+def test_without_javascript_the_summary_is_still_first_and_its_links_lead_to_the_fields(live_server, browser):
+    make_workshop(get_user_model().objects.create_user(username="trina", password="correct horse battery staple 42"))
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/join/")
+        page.get_by_label("Join code").fill("ABCD-EFGH")
+        page.get_by_label("Your name").fill("Ada")
+        page.get_by_role("button", name="Join").click()
+        assert page.title().startswith("Error: ")
+        assert page.locator("main > :first-child").get_attribute("id") == "error-summary"
+        assert page.locator("main > :first-child [role=alert] h2").inner_text() == "There is a problem"
+        page.locator(".error-summary-list a").first.click()
+        assert page.url.endswith("#id_code")
+        expect(page.locator("#id_code")).to_be_in_viewport()
+    finally:
+        context.close()
