@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from iamwizard.aws.gateway import AwsError
 
 from . import engine, links, operator_policy, policy_catalog, ratelimit, rooms, vault
+from .error_summary import summarise
 from .models import AwsCall, StepState
 from .steps import BY_SLUG
 from .steps.sign_in_details import sign_in_csv as build_sign_in_csv
@@ -184,7 +185,7 @@ def _page_context(ctx, step, bound, problem):
         "nav": nav,
         "forms": forms,
         "frozen": frozen,
-        "problem": problem,
+        "error_summary": summarise(next(iter(bound.values()), None), problem=problem, state=state),
         "planned": step.planned_calls(ctx) if ctx.status("connect") == StepState.DONE or step.slug == "connect" else [],
         "calls": _calls_made(ctx, step, state),
         "next_step": engine.first_open_step(ctx) if state.status == StepState.DONE else None,

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from iamwizard.core.digits import has_foreign_digits
 from iamwizard.core.names import user_name_problem
+from iamwizard.wizard.steps.forms import OneTimeCodeInput
 
 from . import codes
 from .models import BROADCAST_MAX, HELP_NOTE_MAX, Workshop
@@ -96,7 +97,7 @@ class JoinForm(forms.Form):
 
 class TokenForm(forms.Form):
     token = forms.CharField(label="Code from your authenticator app", max_length=12,
-                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+                            widget=OneTimeCodeInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
 
     def clean_token(self):
         token = re.sub(r"\s+", "", self.cleaned_data["token"])

@@ -10,10 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from iamwizard.wizard import links
-from iamwizard.wizard.steps import BY_SLUG
-
 from iamwizard.core.totp import qr_svg
+from iamwizard.wizard import links
+from iamwizard.wizard.error_summary import summarise
+from iamwizard.wizard.steps import BY_SLUG
 
 from . import otp, progress, services
 from .charts import bar_chart
@@ -49,7 +49,7 @@ def login(request):
         else:
             throttle.failure(client)
             status = 400
-    return render(request, "workshops/login.html", {"form": form, "next": next_url, "problem": problem}, status=status)
+    return render(request, "workshops/login.html", {"form": form, "next": next_url, "error_summary": summarise(form, messages=[problem] if problem else [])}, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -72,7 +72,7 @@ def otp_step(request):
             django_otp.login(request, device)
             return redirect(next_url)
         form.add_error("token", problem)
-    context = {"form": form, "next": next_url, "enrolling": enrolling}
+    context = {"form": form, "next": next_url, "enrolling": enrolling, "error_summary": summarise(form)}
     if enrolling:
         context.update(otp.enrolment_context(device))
     return render(request, "workshops/otp.html", context, status=400 if form.errors else 200)
@@ -99,7 +99,7 @@ def create(request):
     if request.method == "POST" and form.is_valid():
         workshop = services.create_workshop(request.user, form.cleaned_data)
         return redirect("workshops:dashboard", pk=workshop.pk)
-    return render(request, "workshops/create.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "workshops/create.html", {"form": form, "error_summary": summarise(form)}, status=400 if form.errors else 200)
 
 
 def _dashboard_context(workshop):
@@ -288,7 +288,7 @@ def join(request):
                 return redirect("workshops:welcome")
         else:
             status = 400
-    return render(request, "workshops/join.html", {"form": form}, status=status)
+    return render(request, "workshops/join.html", {"form": form, "error_summary": summarise(form)}, status=status)
 
 
 WELCOMED = "workshops_welcomed_run"

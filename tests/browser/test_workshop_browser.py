@@ -66,7 +66,7 @@ def test_trainer_watches_a_participant_progress_live(live_server, page, browser)
     participant.get_by_role("link", name="Next: User details").click()
     participant.get_by_label("User name").fill("ada")
     participant.get_by_role("button", name="Continue").click()
-    expect(participant.get_by_text("must start with “fri-”")).to_be_visible()
+    expect(participant.locator("#id_user_name_error").get_by_text("must start with “fri-”")).to_be_visible()
     participant.get_by_label("User name").fill("fri-ada")
     participant.get_by_role("button", name="Continue").click()
 

@@ -56,7 +56,8 @@ def calls(walker, operation=None):
 def codes_errors(page: str) -> dict:
     """Errors shown in the codes form: {"code1": [...], "code2": [...], None: [...] (form level)}."""
     form = re.search(r'<form[^>]*id="mfa-codes".*?</form>', page, re.S).group(0)
-    found = {None: [html.unescape(m) for m in re.findall(r'class="error-summary" role="alert">\s*<p>(.*?)</p>', form, re.S)]}
+    block = re.search(r'id="form-errors"[^>]*>(.*?)</div>', form, re.S)
+    found = {None: [html.unescape(m) for m in re.findall(r"<p>(.*?)</p>", block.group(1), re.S)] if block else []}
     for name in ("code1", "code2"):
         block = re.search(rf'id="id_{name}_error"[^>]*>(.*?)</div>', form, re.S)
         found[name] = [html.unescape(m) for m in re.findall(r"<p>(.*?)</p>", block.group(1), re.S)] if block else []

@@ -11,3 +11,13 @@ class StepForm(forms.Form):
 
 class ConfirmForm(StepForm):
     """A step whose only input is the button press."""
+
+
+class OneTimeCodeInput(forms.TextInput):
+    """A one-time code (MFA): typed in the open, but like a password never shown back after a
+    refused submit: a code that failed is spent, and a page must not carry it."""
+
+    render_value = False
+
+    def get_context(self, name, value, attrs):
+        return super().get_context(name, None, attrs)

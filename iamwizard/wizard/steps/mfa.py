@@ -27,7 +27,7 @@ from iamwizard.core.totp import clean_code, diagnose_codes, group_secret, otpaut
 
 from .. import vault
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
-from .forms import StepForm
+from .forms import OneTimeCodeInput, StepForm
 
 # The step's idea of "now" (seconds since the epoch). Tests replace it to put codes at chosen moments.
 clock = time.time
@@ -58,8 +58,9 @@ class DeviceNameForm(StepForm):
 class CodesForm(StepForm):
     # Not required and generously long: an empty field or a pasted secret key gets the
     # diagnosis's plain message (and the browser must not silently cut a paste short).
-    code1 = forms.CharField(label="MFA code 1", max_length=400, required=False, widget=forms.TextInput(attrs=_CODE_ATTRS))
-    code2 = forms.CharField(label="MFA code 2", max_length=400, required=False, widget=forms.TextInput(attrs=_CODE_ATTRS))
+    # After a refused pair both fields come back empty: the next try needs new codes anyway.
+    code1 = forms.CharField(label="MFA code 1", max_length=400, required=False, widget=OneTimeCodeInput(attrs=_CODE_ATTRS))
+    code2 = forms.CharField(label="MFA code 2", max_length=400, required=False, widget=OneTimeCodeInput(attrs=_CODE_ATTRS))
 
 
 def lock_seconds(failures: int) -> int:

@@ -76,6 +76,9 @@ OPTIONAL_FIELDS = ("group_name", "copy_from", "policies", "boundary")
 
 
 class PermissionsForm(StepForm):
+    # The policies' checkboxes are drawn by the template, inside the block with this id: the error summary links there.
+    error_anchors = {"policies": "policies"}
+
     mode = forms.ChoiceField(
         label="Permissions options", choices=MODES, widget=forms.RadioSelect, initial="group",
         error_messages={"required": "Choose how the user gets permissions.", "invalid_choice": "Choose one of the permissions options."},

@@ -209,6 +209,9 @@ class Review(Step):
             answers = dict(zip(wanted_reads, ctx.gateway.at_once(*[("iam", op, {"UserName": user}) for op in wanted_reads])))
             aws_user = answers["GetUser"]["User"]
             facts = [("User", aws_user["Arn"])]
+            tags = [f"{t['Key']} = {t['Value']}" for t in aws_user.get("Tags", []) if t["Key"] != RUN_TAG]
+            if tags:
+                facts.append(("Tags", ", ".join(tags)))
             if boundary:
                 if (aws_user.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn") != boundary:
                     raise StepNotConfirmed(f"AWS does not show the permissions boundary {policy_name(boundary)} on {user} yet.")
@@ -243,4 +246,5 @@ class Review(Step):
         groups, policies = expected_grants(ctx)
         grants_admin = ADMINISTRATOR_ACCESS in policies + perms.get("policies", [])
         made = made_in_aws(ctx) if ctx.status(self.slug) == StepState.DONE else []
-        return {"grants_admin": grants_admin, "details": ctx.answers("user-details"), "perms": perms, "user_policies": [policy_name(p) for p in policies], "made": made}
+        return {"grants_admin": grants_admin, "details": ctx.answers("user-details"), "perms": perms, "user_policies": [policy_name(p) for p in policies],
+                "made": made, "tags": ctx.answers(self.slug).get("tags", [])}

@@ -1,0 +1,140 @@
+"""A refused form, in Chromium at phone and desktop widths: the error summary comes first and takes focus,
+lists every problem with a link that moves focus to its field, keeps what was typed except secrets
+(and says which were cleared), and the title starts with "Error:"."""
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from tests.workshops.helpers import make_workshop
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+WIDTHS = [pytest.param({"width": 390, "height": 844}, id="phone"), pytest.param({"width": 1280, "height": 800}, id="desktop")]
+
+
+@pytest.fixture(params=WIDTHS)
+def sized_page(request, browser):
+    context = browser.new_context(viewport=request.param)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))  # a refused form is a 400: only script errors count
+    yield page
+    context.close()
+    assert errors == []
+
+
+def focused_id(page):
+    return page.evaluate("document.activeElement && document.activeElement.id")
+
+
+def summary_links(page):
+    return [(link.inner_text(), link.get_attribute("href")) for link in page.locator(".error-summary-list a").all()]
+
+
+def field_messages(page, name):
+    return page.locator(f"#id_{name}_error p").all_inner_texts()
+
+
+def assert_summary_first_and_focused(page):
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_visible()
+    assert page.title().startswith("Error: ")
+    assert focused_id(page) == "error-summary"
+    assert summary.get_attribute("tabindex") == "-1"
+    assert summary.locator("[role=alert] h2").inner_text() == "There is a problem"
+    # First thing in <main>, and on the first screen.
+    assert page.evaluate("document.querySelector('main').firstElementChild.id") == "error-summary"
+    box = summary.bounding_box()
+    assert box["y"] + 60 < page.viewport_size["height"]
+
+
+def test_user_details_with_a_bad_name_and_a_weak_custom_password(live_server, sized_page):
+    page = sized_page
+    page.goto(live_server.url)
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Connect").click()
+    page.get_by_role("link", name="Next: User details").click()
+    assert not page.title().startswith("Error")
+    assert page.locator("[data-error-summary]").count() == 0
+
+    page.get_by_label("User name").fill("bad name!")
+    page.get_by_role("radio", name="Custom password").check()
+    page.locator("#id_custom_password").fill("weak")
+    page.get_by_label("Users must create a new password at next sign-in").uncheck()
+    page.get_by_role("button", name="Continue").click()
+
+    assert_summary_first_and_focused(page)
+    # Above the teaching text.
+    assert page.locator("[data-error-summary]").bounding_box()["y"] < page.locator("#why-h").bounding_box()["y"]
+    name_errors, password_errors = field_messages(page, "user_name"), field_messages(page, "custom_password")
+    assert len(name_errors) == 1 and len(password_errors) >= 2
+    # Every problem once, worded as beside its field, in page order, linking to the field.
+    assert summary_links(page) == [(m, "#id_user_name") for m in name_errors] + [(m, "#id_custom_password") for m in password_errors]
+    # The message sits above the input and the input points at it.
+    assert "id_user_name_error" in page.locator("#id_user_name").get_attribute("aria-describedby")
+    assert page.locator("#id_user_name").get_attribute("aria-invalid") == "true"
+    assert page.locator("#id_user_name_error").bounding_box()["y"] < page.locator("#id_user_name").bounding_box()["y"]
+
+    # Kept: the name, the choices. Cleared: the password, and the summary says so.
+    assert page.get_by_label("User name").input_value() == "bad name!"
+    assert page.get_by_role("radio", name="Custom password").is_checked()
+    assert not page.get_by_label("Users must create a new password at next sign-in").is_checked()
+    assert page.locator("#id_custom_password").input_value() == ""
+    cleared = page.locator(".error-summary-cleared")
+    assert cleared.inner_text() == "For your security, Custom password was cleared: type it again."
+    page.locator("form.step-form").screenshot(path=f"/tmp/errors-user-details-form-{page.viewport_size['width']}.png")
+
+    # Each link moves focus to its field, with the field's label in view.
+    page.locator(".error-summary-list a").first.click()
+    assert focused_id(page) == "id_user_name"
+    expect(page.locator("label[for=id_user_name]")).to_be_in_viewport()
+    page.locator(".error-summary-list a").last.click()
+    assert focused_id(page) == "id_custom_password"
+    expect(page.locator("label[for=id_custom_password]")).to_be_in_viewport()
+
+    # Mended: the summary goes away.
+    page.get_by_label("User name").fill("erin")
+    page.get_by_role("radio", name="Autogenerated password").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Set permissions")).to_be_visible()
+    assert page.locator("[data-error-summary]").count() == 0 and not page.title().startswith("Error")
+
+
+def test_join_with_a_wrong_code(live_server, sized_page):
+    trainer = get_user_model().objects.create_user(username="trina", password="correct horse battery staple 42")
+    make_workshop(trainer)
+    page = sized_page
+    page.goto(f"{live_server.url}/join/")
+    page.get_by_label("Join code").fill("ABCD-EFGH")
+    page.get_by_label("Your name").fill("Ada Lovelace")
+    page.get_by_role("button", name="Join").click()
+
+    assert_summary_first_and_focused(page)
+    links = summary_links(page)
+    assert links == [(field_messages(page, "code")[0], "#id_code")]
+    assert page.get_by_label("Join code").input_value() == "ABCD-EFGH"
+    assert page.get_by_label("Your name").input_value() == "Ada Lovelace"
+    assert page.locator(".error-summary-cleared").count() == 0
+    page.screenshot(path=f"/tmp/errors-join-{page.viewport_size['width']}.png")
+    page.locator(".error-summary-list a").first.click()
+    assert focused_id(page) == "id_code"
+
+
+def test_without_javascript_the_summary_is_still_first_and_its_links_lead_to_the_fields(live_server, browser):
+    make_workshop(get_user_model().objects.create_user(username="trina", password="correct horse battery staple 42"))
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/join/")
+        page.get_by_label("Join code").fill("ABCD-EFGH")
+        page.get_by_label("Your name").fill("Ada")
+        page.get_by_role("button", name="Join").click()
+        assert page.title().startswith("Error: ")
+        assert page.locator("main > :first-child").get_attribute("id") == "error-summary"
+        assert page.locator("main > :first-child [role=alert] h2").inner_text() == "There is a problem"
+        page.locator(".error-summary-list a").first.click()
+        assert page.url.endswith("#id_code")
+        expect(page.locator("#id_code")).to_be_in_viewport()
+    finally:
+        context.close()
