@@ -159,7 +159,7 @@ def step_page(request, run_id, slug):
         status = 400 if outcome.problem is None else 200
     ctx.query = request.GET
     context = _page_context(ctx, step, bound, problem)
-    context.update(new_resume_link=links.pop_new_link(request, run), room=room)
+    context.update(new_resume_link=links.pop_new_link(request, run), room=room, observer=None)
     response = render(request, "wizard/step.html", context, status=status)
     if room is not None and room.shown:
         room.shown()

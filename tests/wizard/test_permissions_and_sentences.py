@@ -32,7 +32,9 @@ def to_permissions(client, name="nina"):
 
 def field_errors(response) -> list:
     text = response.content.decode()
-    return [html.unescape(re.sub(r"<[^>]+>", "", e)).strip() for e in re.findall(r'class="field-error"[^>]*>(.*?)</div>', text, re.S)]
+    # Each message comes after a visually hidden "Error:" (GOV.UK's pattern for screen readers).
+    return [html.unescape(re.sub(r"<[^>]+>", "", e)).strip().removeprefix("Error:").strip()
+            for e in re.findall(r'class="field-error"[^>]*>(.*?)</div>', text, re.S)]
 
 
 def checked_mode(page: str) -> str:
