@@ -106,6 +106,8 @@ def test_qr_code_and_secret_key_name_the_device_and_account(client, account_iam)
     assert uri.startswith("otpauth://totp/Amazon%20Web%20Services:alice-phone@example-corp?secret=")
     assert "issuer=Amazon%20Web%20Services" in uri
     assert qr_svg(uri) in page  # the SVG on the page encodes exactly this URI
+    # ...and the tap-to-add link for an app on the same phone is that same URI (an otpauth: link never reaches the server).
+    assert re.findall(r'id="otpauth-link" href="([^"]+)"', page) == [html.escape(uri)]
     assert "alice-phone@example-corp" in page
     assert re.fullmatch(r"([A-Z2-7]{4} )*[A-Z2-7]{1,4}", shown_secret(page))
     assert shown_secret(page).replace(" ", "") == seed

@@ -257,7 +257,7 @@ class Mfa(Step):
             return {"device_ready": False, "max_devices": MAX_DEVICES_PER_USER}
         uri = otpauth_uri(seed, result["device_name"], ctx.account_label)
         return {
-            "device_ready": True, "qr_svg": qr_svg(uri), "secret_groups": group_secret(seed),
+            "device_ready": True, "otpauth_uri": uri, "qr_svg": qr_svg(uri), "secret_groups": group_secret(seed),
             "device_name": result["device_name"], "account_label": ctx.account_label,
             "locked_message": locked_message(wait) if (wait := seconds_locked(ctx.run, clock())) else "",
             "max_devices": MAX_DEVICES_PER_USER,
