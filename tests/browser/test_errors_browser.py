@@ -66,7 +66,7 @@ def test_user_details_with_a_bad_name_and_a_weak_custom_password(live_server, si
 
     assert_summary_first_and_focused(page)
     # Above the teaching text.
-    assert page.locator("[data-error-summary]").bounding_box()["y"] < page.locator("#why-h").bounding_box()["y"]
+    assert page.locator("[data-error-summary]").bounding_box()["y"] < page.locator(".why >> visible=true").first.bounding_box()["y"]
     name_errors, password_errors = field_messages(page, "user_name"), field_messages(page, "custom_password")
     assert len(name_errors) == 1 and len(password_errors) >= 2
     # Every problem once, worded as beside its field, in page order, linking to the field.

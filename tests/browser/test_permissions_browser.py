@@ -83,7 +83,7 @@ def test_each_option_shows_only_its_own_fields(live_server, new_page, viewport, 
     # A refused submit names what the chosen option misses, and keeps that option's fields shown.
     page.locator("input[name=mode][value=copy]").check()
     page.get_by_role("button", name="Continue").click()
-    expect(page.locator("#id_copy_from_error")).to_have_text("Choose the user to copy permissions from.")
+    expect(page.locator("#id_copy_from_error p")).to_have_text("Choose the user to copy permissions from.")
     assert page.locator("input[name=mode][value=copy]").is_checked()
     assert visible_fields(page) == SHOWN["copy"]
     assert page.locator(".field-error:visible").count() == 1

@@ -181,7 +181,7 @@ def test_sandbox_sign_in_details_point_to_the_practice_sign_in(client):
     page = walker.get("sign-in-details").content.decode()
     assert not REAL_LOOKING_SIGN_IN.search(page)
     assert 'data-copy="signin-url"' not in page
-    assert "The wizard's practice sign-in" in page and PATTERN in page
+    assert "The practice sign-in" in page and PATTERN in page
     practice = f"http://testserver/run/{walker.run_id}/sign-in/"
     mailto = unquote(html.unescape(re.search(r'href="(mailto:[^"]+)"', page).group(1)))
     assert f"Practice sign-in page: {practice}" in mailto
