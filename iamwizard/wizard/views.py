@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from iamwizard.aws.gateway import AwsError
 
-from . import engine, operator_policy, policy_catalog, ratelimit, vault
+from . import engine, operator_policy, policy_catalog, ratelimit, refusals, vault
 from .models import AwsCall, StepState
 from .steps import BY_SLUG
 from .steps.sign_in_details import sign_in_csv as build_sign_in_csv
@@ -73,6 +73,7 @@ def step_page(request, run_id, slug):
     if request.method == "POST":
         refused = _limited(request, "run-post", run.id, "This run received very many submits in a short time.")
         if refused:
+            refusals.record_limit(run.id, slug, int(refused["Retry-After"]))
             return refused
         outcome = engine.submit(run, slug, request.POST, ctx)
         if outcome.redirect:
