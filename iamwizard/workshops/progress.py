@@ -77,7 +77,6 @@ class Row:
     error_message: str = ""
     attempts: int = 0  # refused tries on the current step
     last_problem: str = ""  # the latest of them, in a trainer's words
-    last_problem_kind: str = ""
     idle: timedelta = timedelta(0)  # since the step began or the last try, whichever is later
     stuck_reason: str = ""
 
@@ -127,7 +126,6 @@ def row_for(participant, now, workshop) -> Row:
     last_try = participant.refused_at if participant.refused_at and participant.refused_at >= entered_at else None
     if last_try:
         row.attempts = participant.refused_tries
-        row.last_problem_kind = participant.refused_kind
         row.last_problem = label(participant.refused_kind, participant.refused_params or {}, participant.refused_field)
     row.idle = now - (last_try or entered_at)
     if not finished:
