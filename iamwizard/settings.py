@@ -143,7 +143,6 @@ OTP_TOTP_ISSUER = "IAM wizard"
 # minutes on one step before a participant counts as stuck.
 WORKSHOP_JOIN_THROTTLE = (10, 600)
 TRAINER_LOGIN_THROTTLE = (10, 600)
-WORKSHOP_STUCK_MINUTES = 10
 WORKSHOP_MAX_PARTICIPANTS = int(os.environ.get("WORKSHOP_MAX_PARTICIPANTS", "300"))
 # One "Clean up workshop" request works this long, then reports who is left (press again to go on).
 WORKSHOP_CLEANUP_SECONDS = int(os.environ.get("WORKSHOP_CLEANUP_SECONDS", "20"))

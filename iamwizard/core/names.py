@@ -10,45 +10,49 @@ import re
 import unicodedata
 from typing import Iterable
 
+from .problems import Problem
+
 # AWS's pattern is [\w+=,.@-]+ where \w means ASCII only: "José" is refused.
 _IAM_NAME_CHARS = re.compile(r"[\w+=,.@-]", re.ASCII)
-_IAM_CHARS_MESSAGE = "Use only letters, digits and + = , . @ _ - (no spaces)."
 
 MAX_TAGS = 50
 MAX_TAG_KEY = 128
 MAX_TAG_VALUE = 256
 _TAG_SYMBOLS = set("_.:/=+-@")
 _SHOWN_CHARS = 30  # long keys are cut in messages so they stay readable
+_NAME_MAX = {"user_name": 64, "group_name": 128, "device_name": 226}
 
 
-def _iam_name_problem(name: str, max_length: int, what: str) -> str | None:
-    """Shared check of IAM's name pattern: one message, the most useful first."""
+def iam_name_check(name: str, what: str) -> Problem | None:
+    """None if AWS accepts `name` as a `what` ("user_name", "group_name", "device_name"), else the
+    problem: one, the most useful first. Refused characters travel in `typed` only."""
     if not name:
-        return f"Enter a {what}."
+        return Problem("name.empty", {"name": what})
     bad = _unique(ch for ch in name if not _IAM_NAME_CHARS.fullmatch(ch))
     if bad:
-        shown = [ch for ch in bad if not ch.isspace()]
-        if not shown:
-            return _IAM_CHARS_MESSAGE
-        return f"{_IAM_CHARS_MESSAGE} Not allowed: {' '.join(shown)}"
-    if len(name) > max_length:
-        return f"At most {max_length} characters (this has {len(name)})."
+        return Problem("name.bad_chars", {"name": what}, typed={"chars": " ".join(ch for ch in bad if not ch.isspace())})
+    if len(name) > _NAME_MAX[what]:
+        return Problem("name.too_long", {"name": what, "max": _NAME_MAX[what], "length": len(name)})
     return None
+
+
+def _text(problem: Problem | None) -> str | None:
+    return problem.text if problem else None
 
 
 def user_name_problem(name: str) -> str | None:
     """None if AWS accepts `name` as a user name (1–64 chars), else why not."""
-    return _iam_name_problem(name, 64, "user name")
+    return _text(iam_name_check(name, "user_name"))
 
 
 def group_name_problem(name: str) -> str | None:
     """None if AWS accepts `name` as a group name (1–128 chars), else why not."""
-    return _iam_name_problem(name, 128, "group name")
+    return _text(iam_name_check(name, "group_name"))
 
 
 def mfa_device_name_problem(name: str) -> str | None:
     """None if AWS accepts `name` as a virtual MFA device name (1–226 chars)."""
-    return _iam_name_problem(name, 226, "device name")
+    return _text(iam_name_check(name, "device_name"))
 
 
 def same_name_ignoring_case(name: str, existing: Iterable[str]) -> str | None:

@@ -10,6 +10,8 @@ import secrets
 import string
 from dataclasses import asdict, dataclass, fields
 
+from .problems import Problem
+
 MAX_LENGTH = 128  # IAM's hard limit, whatever the policy says
 SYMBOLS = "!@#$%^&*()_+-=[]{}|'"  # the symbols IAM counts as "symbols"
 AWS_DEFAULT_MINIMUM = 8
@@ -17,17 +19,26 @@ AWS_DEFAULT_MINIMUM = 8
 # lacks it, use the value UpdateAccountPasswordPolicy applies when it is omitted.
 API_DEFAULT_MINIMUM = 6
 
-RULE_MAX = f"At most {MAX_LENGTH} characters."
-RULE_UPPER = "Include an upper-case letter (A–Z)."
-RULE_LOWER = "Include a lower-case letter (a–z)."
-RULE_DIGIT = "Include a digit (0–9)."
-RULE_SYMBOL = "Include a symbol: " + " ".join(SYMBOLS)
-RULE_THREE_OF_FOUR = "Use at least three of: upper case, lower case, digits, symbols."
-RULE_NOT_NAME = "Must not be the user name or the AWS account name."
+TOO_LONG = Problem("password.too_long", {"max": MAX_LENGTH})
+NO_UPPER = Problem("password.no_upper")
+NO_LOWER = Problem("password.no_lower")
+NO_DIGIT = Problem("password.no_digit")
+NO_SYMBOL = Problem("password.no_symbol")
+THREE_OF_FOUR = Problem("password.three_of_four")
+IS_NAME = Problem("password.is_name")
+
+# The rules in words (problems.py holds the words; these names are kept for callers and tests).
+RULE_MAX, RULE_UPPER, RULE_LOWER, RULE_DIGIT, RULE_SYMBOL, RULE_THREE_OF_FOUR, RULE_NOT_NAME = (
+    p.text for p in (TOO_LONG, NO_UPPER, NO_LOWER, NO_DIGIT, NO_SYMBOL, THREE_OF_FOUR, IS_NAME)
+)
+
+
+def too_short(length: int) -> Problem:
+    return Problem("password.too_short", {"min": length})
 
 
 def rule_min(length: int) -> str:
-    return f"At least {length} characters."
+    return too_short(length).text
 
 
 @dataclass(frozen=True)
@@ -114,62 +125,71 @@ def _not_allowed_chars(password: str) -> list[str]:
     return list(dict.fromkeys(bad))
 
 
-def policy_rules(policy: PasswordPolicy) -> list[str]:
-    """The rules to show under the password field, in the console's order."""
-    rules = [rule_min(policy.minimum_length), RULE_MAX]
+def policy_rule_list(policy: PasswordPolicy) -> list[Problem]:
+    """The rules to show under the password field, in the console's order, each as the problem breaking it is."""
+    rules = [too_short(policy.minimum_length), TOO_LONG]
     if policy.is_aws_default:
-        rules.append(RULE_THREE_OF_FOUR)
+        rules.append(THREE_OF_FOUR)
     for required, rule in (
-        (policy.require_uppercase, RULE_UPPER),
-        (policy.require_lowercase, RULE_LOWER),
-        (policy.require_numbers, RULE_DIGIT),
-        (policy.require_symbols, RULE_SYMBOL),
+        (policy.require_uppercase, NO_UPPER),
+        (policy.require_lowercase, NO_LOWER),
+        (policy.require_numbers, NO_DIGIT),
+        (policy.require_symbols, NO_SYMBOL),
     ):
         if required:
             rules.append(rule)
-    rules.append(RULE_NOT_NAME)
+    rules.append(IS_NAME)
     return rules
 
 
-def password_problems(
+def policy_rules(policy: PasswordPolicy) -> list[str]:
+    """The rules to show under the password field, in words."""
+    return [rule.text for rule in policy_rule_list(policy)]
+
+
+def password_breaks(
     password: str,
     policy: PasswordPolicy,
     *,
     user_name: str | None = None,
     account_name: str | None = None,
-) -> list[str]:
+) -> list[Problem]:
     """Every rule `password` breaks, [] if none.
 
-    Messages are the same strings as policy_rules(), so a page can mark the
-    broken rules; two extra messages cover empty input and invalid characters.
+    The kinds are those of policy_rule_list(), so a page can mark the broken rules;
+    two more cover empty input and characters IAM refuses (those characters travel
+    in `typed` only: they are part of the password).
     """
     if not password:
-        return ["Enter a password."]
+        return [Problem("password.empty")]
     problems = []
     if len(password) < policy.minimum_length:
-        problems.append(rule_min(policy.minimum_length))
+        problems.append(too_short(policy.minimum_length))
     if len(password) > MAX_LENGTH:
-        problems.append(RULE_MAX)
+        problems.append(TOO_LONG)
     types = _character_types(password)
     if policy.is_aws_default and sum(types.values()) < 3:
-        problems.append(RULE_THREE_OF_FOUR)
+        problems.append(THREE_OF_FOUR)
     for required, kind, rule in (
-        (policy.require_uppercase, "upper", RULE_UPPER),
-        (policy.require_lowercase, "lower", RULE_LOWER),
-        (policy.require_numbers, "digit", RULE_DIGIT),
-        (policy.require_symbols, "symbol", RULE_SYMBOL),
+        (policy.require_uppercase, "upper", NO_UPPER),
+        (policy.require_lowercase, "lower", NO_LOWER),
+        (policy.require_numbers, "digit", NO_DIGIT),
+        (policy.require_symbols, "symbol", NO_SYMBOL),
     ):
         if required and not types[kind]:
             problems.append(rule)
     names = {n.lower() for n in (user_name, account_name) if n}
     if password.lower() in names:
-        problems.append(RULE_NOT_NAME)
+        problems.append(IS_NAME)
     bad = _not_allowed_chars(password)
     if bad:
-        problems.append(
-            f"Remove {' '.join(bad)}: use only letters, digits, spaces and keyboard symbols."
-        )
+        problems.append(Problem("password.bad_chars", typed={"chars": " ".join(bad)}))
     return problems
+
+
+def password_problems(password: str, policy: PasswordPolicy, **names) -> list[str]:
+    """password_breaks() in words."""
+    return [problem.text for problem in password_breaks(password, policy, **names)]
 
 
 # Generated passwords leave out look-alikes (0/O, 1/l/I) and the quote and bar,

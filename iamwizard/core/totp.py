@@ -16,6 +16,7 @@ from urllib.parse import quote
 import qrcode
 
 from .digits import has_foreign_digits
+from .problems import Problem
 
 STEP_SECONDS = 30
 DIGITS = 6
@@ -89,12 +90,19 @@ def qr_svg(data: str) -> str:
 
 @dataclass
 class CodeDiagnosis:
-    """Verdict on two MFA codes; `field` ("code1", "code2" or None) is where to show the message."""
+    """Verdict on two MFA codes; `field` ("code1", "code2" or None) is where to show the message.
+
+    `kind` is the verdict the wizard acts on; `problem` says precisely what is wrong (kind and
+    parameters, e.g. mfa.clock_off with the minutes), and gives the words."""
 
     ok: bool
     kind: str
-    message: str
+    problem: Problem
     field: str | None
+
+    @property
+    def message(self) -> str:
+        return self.problem.text
 
 
 def clean_code(code: str) -> str:
@@ -153,20 +161,20 @@ class _Codes:
 
 def _format_problem(code: str, field: str, seed: str) -> CodeDiagnosis | None:
     """A not_six_digits diagnosis for one field, or None if it is six digits."""
-    label = "MFA code 1" if field == "code1" else "MFA code 2"
+    number = 1 if field == "code1" else 2
     if re.fullmatch(r"[0-9]{6}", code):  # not \d: AWS wants ASCII digits
         return None
     if not code:
-        message = f"Enter {label}: the 6-digit number your authenticator app shows."
+        problem = Problem("mfa.code_empty", {"code": number})
     elif has_foreign_digits(code):
-        message = f"Type {label} with the digits 0 to 9: AWS reads no other digits."
+        problem = Problem("mfa.code_foreign_digits", {"code": number})
     elif _looks_like_secret(code, seed):
-        message = "That looks like the secret key, not a code: type the 6-digit number the app shows."
+        problem = Problem("mfa.secret_pasted", {"code": number})
     elif re.fullmatch(r"[0-9]+", code):
-        message = f"{label} must have 6 digits (this has {len(code)}). Type the number the app shows."
+        problem = Problem("mfa.code_length", {"code": number, "digits": len(code)})
     else:
-        message = f"{label} must be 6 digits, with no letters or symbols. Type the number the app shows."
-    return CodeDiagnosis(False, "not_six_digits", message, field)
+        problem = Problem("mfa.code_not_digits", {"code": number})
+    return CodeDiagnosis(False, "not_six_digits", problem, field)
 
 
 def _looks_like_secret(code: str, seed: str) -> bool:
@@ -179,50 +187,21 @@ def _looks_like_secret(code: str, seed: str) -> bool:
     )
 
 
-def _minutes_phrase(minutes: int) -> str:
-    text = f"about {minutes} minute{'s' if minutes != 1 else ''}"
-    if minutes >= 120:
-        text += f" ({round(minutes / 60)} hours)"
-    return text
-
-
 def _drift_diagnosis(code2_step: int, now_step: int) -> CodeDiagnosis:
     """The phone's clock is off: code 2 (typed just now) belongs to another time."""
     offset_seconds = (code2_step - now_step) * STEP_SECONDS
     minutes = max(1, round(abs(offset_seconds) / 60))
     direction = "ahead" if offset_seconds > 0 else "behind"
-    message = (
-        f"The codes are right, but your phone's clock is {_minutes_phrase(minutes)} {direction}. "
-        "Turn on automatic date & time in the phone's settings, then type two new codes."
-    )
-    if direction == "behind" and minutes <= 5:
-        message += " (If you typed these codes a while ago, just type two new ones and submit them at once.)"
-    if minutes >= 55 and min(minutes % 60, 60 - minutes % 60) <= 5:
-        message += " A difference of whole hours often means the phone's time zone is wrong."
-    return CodeDiagnosis(False, "clock_drift", message, None)
+    return CodeDiagnosis(False, "clock_drift", Problem("mfa.clock_off", {"minutes": minutes, "direction": direction}), None)
 
 
 def _invalid(matches1: bool, matches2: bool, device_name: str | None) -> CodeDiagnosis:
     """No usable pair; blame the single wrong field if the other one matched."""
     if matches1 and not matches2:
-        return CodeDiagnosis(
-            False, "invalid",
-            "MFA code 2 doesn't match (code 1 does). Check for a typo, then type two new codes in a row.",
-            "code2",
-        )
+        return CodeDiagnosis(False, "invalid", Problem("mfa.invalid", {"wrong": 2}), "code2")
     if matches2 and not matches1:
-        return CodeDiagnosis(
-            False, "invalid",
-            "MFA code 1 doesn't match (code 2 does). Check for a typo, then type two new codes in a row.",
-            "code1",
-        )
-    entry = f'the entry named "{device_name}"' if device_name else "the entry you just added"
-    return CodeDiagnosis(
-        False, "invalid",
-        f"These codes don't belong to this MFA device. In your app, read the codes from {entry}"
-        " (not another account), and check for typos. If no such entry exists, scan the QR code again.",
-        None,
-    )
+        return CodeDiagnosis(False, "invalid", Problem("mfa.invalid", {"wrong": 1}), "code1")
+    return CodeDiagnosis(False, "invalid", Problem("mfa.invalid", typed={"device_name": device_name or ""}), None)
 
 
 def diagnose_codes(
@@ -250,11 +229,7 @@ def diagnose_codes(
         if problem:
             return problem
     if code1 == code2:
-        return CodeDiagnosis(
-            False, "same_code_twice",
-            "You typed the same code twice. Wait for the app to show the next code, then type it in MFA code 2.",
-            "code2",
-        )
+        return CodeDiagnosis(False, "same_code_twice", Problem("mfa.same_code_twice"), "code2")
     generator = _TotpGenerator(_decode_seed(seed_b32))
     number1, number2 = int(code1), int(code2)
     now_step = int((time.time() if now is None else now) // STEP_SECONDS)
@@ -262,22 +237,13 @@ def diagnose_codes(
     near = _Codes(generator, now_step - reach, now_step + reach)
     pairs = near.consecutive(number1, number2)
     if any(abs(t + 1 - now_step) <= valid_window for t in pairs):
-        return CodeDiagnosis(True, "ok", "The codes match.", None)
+        return CodeDiagnosis(True, "ok", Problem("mfa.ok"), None)
     steps1 = [s for s in near.steps_of(number1) if abs(s - now_step) <= NEARBY_STEPS]
     steps2 = [s for s in near.steps_of(number2) if abs(s - now_step) <= NEARBY_STEPS]
     if steps1 and steps2 and min(steps1) > max(steps2):
-        return CodeDiagnosis(
-            False, "reversed",
-            "The codes are in the wrong order. Type the code the app shows first in MFA code 1,"
-            " then the next one in MFA code 2.",
-            None,
-        )
+        return CodeDiagnosis(False, "reversed", Problem("mfa.reversed"), None)
     if steps1 and steps2 and not pairs:
-        return CodeDiagnosis(
-            False, "not_consecutive",
-            "Enter two codes in a row: after typing the first, wait for the next one and type it at once.",
-            None,
-        )
+        return CodeDiagnosis(False, "not_consecutive", Problem("mfa.not_consecutive"), None)
     reach = max(reach, drift_search_minutes * 60 // STEP_SECONDS)
     pairs = _Codes(generator, now_step - reach - 1, now_step + reach).consecutive(number1, number2)
     if pairs:

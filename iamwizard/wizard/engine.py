@@ -21,7 +21,7 @@ from iamwizard.aws.gateway import AwsError, Gateway, Target
 from iamwizard.core.errors import AwsProblem
 from iamwizard.core.passwords import PasswordPolicy
 
-from . import vault
+from . import refusals, vault
 from .models import AwsCall, Run, StepState
 from .steps import STEPS, BY_SLUG
 from .steps.base import StepInputError, StepNotConfirmed
@@ -287,7 +287,15 @@ def pick_action(step, ctx, post) -> str:
 
 def submit(run: Run, slug: str, post, ctx: StepContext | None = None) -> Outcome:
     """Validate the posted form, then execute the step once, record the outcome and advance.
-    `ctx` is the run's context when the caller has just loaded it (saves reading it again)."""
+    `ctx` is the run's context when the caller has just loaded it (saves reading it again).
+    A refused submit leaves what was wrong (kinds and parameters, never the input) as Refusal rows."""
+    outcome = _submit(run, slug, post, ctx)
+    if not outcome.redirect:
+        refusals.record(run.pk, slug, refusals.outcome_problems(outcome))
+    return outcome
+
+
+def _submit(run: Run, slug: str, post, ctx: StepContext | None = None) -> Outcome:
     step = BY_SLUG[slug]
     ctx = ctx if ctx is not None else context_for(run, slug)
     if is_frozen(ctx, slug):
@@ -336,7 +344,7 @@ def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> O
     except StepInputError as exc:
         _release(state, previous_status)
         if form is not None:
-            form.add_error(exc.field, exc.message)
+            form.add_error(exc.field, exc.error)
         return Outcome(form=form, action=action)
     except AwsError as exc:
         _fail(state, exc.problem.code, exc.problem.message)
@@ -346,7 +354,7 @@ def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> O
     except StepNotConfirmed as exc:
         _fail(state, "NotConfirmed", str(exc))
         if form is not None:
-            form.add_error(None, str(exc))
+            form.add_error(None, exc.error)
         return Outcome(form=form, action=action)
     except BaseException:
         _release(state, previous_status)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from iamwizard.aws.gateway import AwsError
 
-from . import engine, links, operator_policy, policy_catalog, ratelimit, rooms, vault
+from . import engine, links, operator_policy, policy_catalog, ratelimit, refusals, rooms, vault
 from .error_summary import summarise
 from .models import AwsCall, StepState
 from .steps import BY_SLUG
@@ -148,6 +148,7 @@ def step_page(request, run_id, slug):
     if request.method == "POST":
         refused = _limited(request, "run-post", run.id, "This run received very many submits in a short time.")
         if refused:
+            refusals.record_limit(run.id, slug, int(refused["Retry-After"]))
             return refused
         outcome = engine.submit(run, slug, request.POST, ctx)
         if outcome.redirect:

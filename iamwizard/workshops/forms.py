@@ -14,6 +14,7 @@ from .models import BROADCAST_MAX, HELP_NOTE_MAX, Workshop
 
 ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}", re.ASCII)
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+STUCK_FIELDS = ("stuck_attempts", "stuck_idle_minutes")
 
 
 class AsciiDateTimeField(forms.DateTimeField):
@@ -28,7 +29,7 @@ class AsciiDateTimeField(forms.DateTimeField):
 class WorkshopForm(forms.ModelForm):
     class Meta:
         model = Workshop
-        fields = ["title", "target", "role_arn", "user_prefix", "opens_at", "closes_at"]
+        fields = ["title", "target", "role_arn", "user_prefix", "opens_at", "closes_at", "stuck_attempts", "stuck_idle_minutes", "cleanup_on_close"]
         field_classes = {"opens_at": AsciiDateTimeField, "closes_at": AsciiDateTimeField}
         labels = {"opens_at": "Opens at (UTC)", "closes_at": "Closes at (UTC)", "target": "Where participants work"}
         help_texts = {
@@ -48,6 +49,18 @@ class WorkshopForm(forms.ModelForm):
         self.fields["opens_at"].initial = now
         self.fields["closes_at"].initial = now + timedelta(hours=4)
         self.fields["user_prefix"].initial = f"ws-{now:%m%d}-"
+        for name in STUCK_FIELDS:  # left empty: the defaults
+            self.fields[name].required = False
+
+    def _stuck_default(self, name):
+        value = self.cleaned_data.get(name)
+        return Workshop._meta.get_field(name).default if value is None else value
+
+    def clean_stuck_attempts(self):
+        return self._stuck_default("stuck_attempts")
+
+    def clean_stuck_idle_minutes(self):
+        return self._stuck_default("stuck_idle_minutes")
 
     def clean_user_prefix(self):
         prefix = self.cleaned_data["user_prefix"].strip()
@@ -73,6 +86,16 @@ class WorkshopForm(forms.ModelForm):
             elif closes <= timezone.now():
                 self.add_error("closes_at", "That time has already passed.")
         return data
+
+
+class StuckForm(forms.ModelForm):
+    """The dashboard's small edit of when a participant counts as stuck."""
+
+    class Meta:
+        model = Workshop
+        fields = ["stuck_attempts", "stuck_idle_minutes"]
+        labels = {"stuck_attempts": "Refused tries on a step", "stuck_idle_minutes": "Idle minutes"}
+        help_texts = {"stuck_attempts": "", "stuck_idle_minutes": ""}
 
 
 class JoinForm(forms.Form):

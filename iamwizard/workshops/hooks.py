@@ -1,4 +1,5 @@
 """What the workshops app plugs into the wizard."""
+from iamwizard.core.problems import Problem
 
 
 def has_prefix(user_name: str, prefix: str) -> bool:
@@ -14,7 +15,7 @@ def workshop_prefix_rule(ctx, name: str):
         return None
     prefix = Participant.objects.filter(run_id=ctx.run.pk).values_list("workshop__user_prefix", flat=True).first()
     if prefix and not has_prefix(name, prefix):
-        return f"In this workshop, user names must start with “{prefix}” (for example {prefix}{name[:20] or 'alice'})."
+        return Problem("user_name.lacks_prefix", {"prefix": prefix}, typed={"example": f"{prefix}{name[:20] or 'alice'}"})
     return None
 
 

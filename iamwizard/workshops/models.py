@@ -3,6 +3,7 @@
 The wizard's models stay untouched: a Participant links one wizard.Run to a workshop.
 """
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -31,6 +32,16 @@ class Workshop(models.Model):
     # The trainer's message to the room, shown on every participant's page.
     broadcast = models.CharField(max_length=BROADCAST_MAX, blank=True)
     broadcast_at = models.DateTimeField(null=True, blank=True)
+    # A participant counts as stuck after this many refused attempts on their current step,
+    # or after this long without a step done or a try made.
+    stuck_attempts = models.PositiveSmallIntegerField(
+        "stuck after refused attempts", default=3, validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Flag a participant as stuck once the wizard refused this many tries on their current step.",
+    )
+    stuck_idle_minutes = models.PositiveSmallIntegerField(
+        "stuck after idle minutes", default=10, validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text="Flag a participant as stuck after this many minutes with no step done and no try made.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -2,7 +2,8 @@
 
 Everything here reads the database in a fixed number of queries, however many
 participants there are: participants join their runs, step states come in one
-prefetch, and each run's latest failed AWS call is a subquery annotation.
+prefetch, and each run's latest failed AWS call, its refused tries on the current
+step and the latest of them are subquery annotations.
 """
 import csv
 import io
@@ -11,11 +12,13 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, IntegerField, JSONField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from iamwizard.core.problems import kind_label, label
 from iamwizard.wizard.models import AwsCall, StepState
+from iamwizard.wizard.refusals import Refusal
 from iamwizard.wizard.steps import BY_SLUG, STEPS
 
 from .models import Participant
@@ -28,18 +31,18 @@ PROBE_FAILURE = Q(error_code="NoSuchEntity") & (Q(operation__startswith="Get") |
 FINAL_SLUG = STEPS[-1].slug
 
 
-def stuck_after() -> timedelta:
-    return timedelta(minutes=getattr(settings, "WORKSHOP_STUCK_MINUTES", 10))
-
-
 def learner_failures():
     """Failed AWS calls a participant made in the wizard (not cleanup, not existence probes)."""
     return AwsCall.objects.filter(ok=False).exclude(step=CLEANUP_SLUG).exclude(PROBE_FAILURE)
 
 
 def participants_with_progress(workshop):
-    """Participants, their runs and step states, and each run's latest learner failure: 4 queries in all."""
+    """Participants, their runs and step states, each run's latest learner failure, and its refused
+    tries on the current step since the last (re)start with the latest of them: 2 queries in all."""
     latest = learner_failures().filter(run_id=OuterRef("run_id"), at__gte=OuterRef("restarted_at")).order_by("-at", "-id")
+    refused = Refusal.objects.filter(run_id=OuterRef("run_id"), step=OuterRef("run__current_step"), at__gte=OuterRef("restarted_at"))
+    tries = refused.order_by().values("run_id").annotate(n=Count("at", distinct=True)).values("n")
+    last = refused.order_by("-at", "-id")
     return (
         Participant.objects.filter(workshop=workshop)
         .select_related("run")
@@ -49,6 +52,11 @@ def participants_with_progress(workshop):
             failed_operation=Subquery(latest.values("operation")[:1]),
             failed_step=Subquery(latest.values("step")[:1]),
             failed_at=Subquery(latest.values("at")[:1]),
+            refused_tries=Coalesce(Subquery(tries, output_field=IntegerField()), 0),
+            refused_kind=Subquery(last.values("kind")[:1]),
+            refused_params=Subquery(last.values("params")[:1], output_field=JSONField()),
+            refused_field=Subquery(last.values("field")[:1]),
+            refused_at=Subquery(last.values("at")[:1]),
         )
     )
 
@@ -67,6 +75,9 @@ class Row:
     finished: bool
     error_code: str = ""
     error_message: str = ""
+    attempts: int = 0  # refused tries on the current step
+    last_problem: str = ""  # the latest of them, in a trainer's words
+    idle: timedelta = timedelta(0)  # since the step began or the last try, whichever is later
     stuck_reason: str = ""
 
     @property
@@ -91,7 +102,7 @@ def duration_label(delta: timedelta) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
-def row_for(participant, now) -> Row:
+def row_for(participant, now, workshop) -> Row:
     run = participant.run
     states = {s.step: s for s in run.steps.all()}
     done_states = [s for s in states.values() if s.status == StepState.DONE and s.finished_at]
@@ -112,17 +123,35 @@ def row_for(participant, now) -> Row:
     elif participant.failed_code and participant.failed_step == slug and participant.failed_at >= entered_at:
         row.error_code = participant.failed_code
         row.error_message = f"{participant.failed_operation} failed"
+    last_try = participant.refused_at if participant.refused_at and participant.refused_at >= entered_at else None
+    if last_try:
+        row.attempts = participant.refused_tries
+        row.last_problem = label(participant.refused_kind, participant.refused_params or {}, participant.refused_field)
+    row.idle = now - (last_try or entered_at)
     if not finished:
         if status == StepState.FAILED:
             row.stuck_reason = "last attempt failed"
-        elif row.on_step >= stuck_after():
-            row.stuck_reason = f"on this step for {row.on_step_label}"
+        elif row.attempts >= workshop.stuck_attempts:
+            row.stuck_reason = f"{row.attempts} tries refused on this step"
+        elif row.idle >= timedelta(minutes=workshop.stuck_idle_minutes):
+            row.stuck_reason = f"idle for {duration_label(row.idle)}"
     return row
 
 
-def dashboard_rows(workshop, now=None) -> list[Row]:
+SORTS = {
+    "stuck": ("Stuck first", lambda r: (not r.stuck, -r.attempts, -r.on_step.total_seconds())),
+    "step": ("Furthest behind first", lambda r: (r.finished, r.done, -r.on_step.total_seconds())),
+    "attempts": ("Most refused tries first", lambda r: (-r.attempts, not r.stuck)),
+    "name": ("Name", lambda r: r.participant.display_name.casefold()),
+    "joined": ("Order of joining", lambda r: (r.participant.joined_at, r.participant.pk)),
+}
+
+
+def dashboard_rows(workshop, now=None, sort="stuck") -> list[Row]:
+    """Every participant's row, stuck ones first unless `sort` (a key of SORTS) says otherwise."""
     now = now or timezone.now()
-    return [row_for(p, now) for p in participants_with_progress(workshop)]
+    rows = [row_for(p, now, workshop) for p in participants_with_progress(workshop)]
+    return sorted(rows, key=SORTS.get(sort, SORTS["stuck"])[1])
 
 
 def counts(rows) -> dict:
@@ -151,7 +180,7 @@ def step_durations(participant) -> dict:
 def summary(workshop) -> dict:
     participants = list(participants_with_progress(workshop))
     now = timezone.now()
-    rows = [row_for(p, now) for p in participants]
+    rows = [row_for(p, now, workshop) for p in participants]
     per_step = {step.slug: [] for step in STEPS}
     for participant in participants:
         for slug, delta in step_durations(participant).items():
@@ -178,6 +207,7 @@ def summary(workshop) -> dict:
     )
     finished = sum(1 for r in rows if r.finished)
     return {
+        "problems": problems_by_kind(workshop),
         "participants": len(rows),
         "finished": finished,
         "completion_rate": round(100 * finished / len(rows)) if rows else 0,
@@ -189,10 +219,19 @@ def summary(workshop) -> dict:
     }
 
 
+def problems_by_kind(workshop) -> list[dict]:
+    """What the room was refused for, by kind: how many people, how many times ("Phone clock off: 4 people")."""
+    found = (
+        Refusal.objects.filter(run__participant__workshop=workshop).values("kind")
+        .annotate(people=Count("run", distinct=True), times=Count("id")).order_by("-people", "-times", "kind")
+    )
+    return [{**item, "label": kind_label(item["kind"])} for item in found]
+
+
 # --- export ------------------------------------------------------------------------------------
 
 CSV_COLUMNS = ["participant", "joined_at_utc", "current_step", "step_status", "minutes_on_step", "steps_done",
-               "steps_total", "finished", "stuck", "error_code", "error_message"]
+               "steps_total", "finished", "stuck", "attempts_on_step", "last_problem", "error_code", "error_message"]
 
 
 def _cell(value) -> str:
@@ -209,6 +248,6 @@ def progress_csv(workshop) -> str:
         writer.writerow([_cell(v) for v in (
             row.participant.display_name, row.participant.joined_at.strftime("%Y-%m-%d %H:%M:%S"), row.step_title,
             row.step_status, row.minutes_on_step, row.done, row.total, "yes" if row.finished else "no",
-            row.stuck_reason or "", row.error_code, row.error_message,
+            row.stuck_reason or "", row.attempts, row.last_problem, row.error_code, row.error_message,
         )])
     return out.getvalue()

@@ -16,6 +16,7 @@ urlpatterns = [
     path("trainer/workshops/<int:pk>/", views.dashboard, name="dashboard"),
     path("trainer/workshops/<int:pk>/live/", views.dashboard_live, name="live"),
     path("trainer/workshops/<int:pk>/close/", views.close, name="close"),
+    path("trainer/workshops/<int:pk>/stuck/", views.stuck_settings, name="stuck"),
     path("trainer/workshops/<int:pk>/cleanup/", views.cleanup, name="cleanup"),
     path("trainer/workshops/<int:pk>/cleanups/<int:record_pk>/", views.report, name="report"),
     path("trainer/workshops/<int:pk>/participants/<int:participant_pk>/reset/", views.reset, name="reset"),

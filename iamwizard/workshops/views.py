@@ -17,7 +17,7 @@ from iamwizard.wizard.steps import BY_SLUG
 
 from . import otp, progress, services
 from .charts import bar_chart
-from .forms import BroadcastForm, HelpForm, JoinForm, ResetForm, TokenForm, WorkshopForm
+from .forms import BroadcastForm, HelpForm, JoinForm, ResetForm, StuckForm, TokenForm, WorkshopForm
 from .models import CleanupRecord, Participant, Workshop
 from .otp import trainer_required
 from .throttle import client_ip, retry_message
@@ -102,24 +102,45 @@ def create(request):
     return render(request, "workshops/create.html", {"form": form, "error_summary": summarise(form)}, status=400 if form.errors else 200)
 
 
-def _dashboard_context(workshop):
-    rows = progress.dashboard_rows(workshop)
-    return {"workshop": workshop, "rows": rows, "counts": progress.counts(rows)}
+def _dashboard_context(request, workshop):
+    """The participants table, sorted and filtered as the page's GET parameters say (?sort=name&stuck=1)."""
+    sort = request.GET.get("sort", "stuck")
+    sort = sort if sort in progress.SORTS else "stuck"
+    stuck_only = request.GET.get("stuck") == "1"
+    rows = progress.dashboard_rows(workshop, sort=sort)
+    view = {**({"sort": sort} if sort != "stuck" else {}), **({"stuck": "1"} if stuck_only else {})}
+    return {
+        "workshop": workshop, "counts": progress.counts(rows), "rows": [r for r in rows if r.stuck] if stuck_only else rows,
+        "sort": sort, "sorts": [(key, words) for key, (words, _) in progress.SORTS.items()], "stuck_only": stuck_only,
+        "view_query": urlencode(view),
+    }
 
 
 @trainer_required
 def dashboard(request, pk):
     workshop = _owned(request, pk)
-    return render(request, "workshops/dashboard.html", _dashboard_context(workshop))
+    return render(request, "workshops/dashboard.html", _dashboard_context(request, workshop))
 
 
 @trainer_required
 def dashboard_live(request, pk):
     """The live part of the dashboard, which static/js/dashboard.js fetches every few seconds."""
     workshop = _owned(request, pk)
-    response = render(request, "workshops/_live.html", _dashboard_context(workshop))
+    response = render(request, "workshops/_live.html", _dashboard_context(request, workshop))
     response["X-Dashboard-Fragment"] = "1"
     return response
+
+
+@trainer_required
+@require_http_methods(["GET", "POST"])
+def stuck_settings(request, pk):
+    """When a participant counts as stuck: refused tries on a step, idle minutes."""
+    workshop = _owned(request, pk)
+    form = StuckForm(request.POST or None, instance=workshop)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        return redirect("workshops:dashboard", pk=pk)
+    return render(request, "workshops/stuck_settings.html", {"workshop": workshop, "form": form}, status=400 if form.errors else 200)
 
 
 @trainer_required

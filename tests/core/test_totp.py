@@ -5,6 +5,7 @@ import pyotp
 import pytest
 import qrcode
 
+from iamwizard.core.problems import Problem
 from iamwizard.core.totp import (
     QR_MASK,
     CodeDiagnosis,
@@ -119,7 +120,7 @@ def test_reference_codes_are_distinct_nearby():
 @pytest.mark.parametrize("first_step", [N - 2, N - 1, N])
 def test_ok_within_window(first_step):
     result = diagnose(code(first_step), code(first_step + 1))
-    assert result == CodeDiagnosis(True, "ok", "The codes match.", None)
+    assert result == CodeDiagnosis(True, "ok", Problem("mfa.ok"), None) and result.message == "The codes match."
 
 
 def test_ok_with_spaces_and_default_clock():
@@ -208,6 +209,7 @@ def test_not_consecutive(steps):
 def test_clock_drift(code2_step, minutes, direction):
     result = diagnose(code(code2_step - 1), code(code2_step))
     assert (result.ok, result.kind, result.field) == (False, "clock_drift", None)
+    assert result.problem == Problem("mfa.clock_off", {"minutes": minutes, "direction": direction})
     assert f"about {minutes} minute" in result.message
     assert direction in result.message
     assert "automatic date & time" in result.message

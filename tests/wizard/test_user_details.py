@@ -1,7 +1,7 @@
 """User details: AWS's name rules, uniqueness ignoring case, and the password policy, as field messages."""
 import pytest
 
-from iamwizard.core.passwords import PasswordPolicy, policy_rules
+from iamwizard.core.passwords import PasswordPolicy, policy_rule_list
 from iamwizard.wizard import vault
 from iamwizard.wizard.models import Run
 from iamwizard.wizard.steps.user_details import rule_kind
@@ -58,4 +58,4 @@ def test_custom_password_checked_against_the_account_policy(client, account_iam)
 def test_every_policy_rule_has_a_live_check():
     policies = [PasswordPolicy.from_aws(None), PasswordPolicy.from_aws({"MinimumPasswordLength": 12, "RequireSymbols": True, "RequireNumbers": True, "RequireUppercaseCharacters": True, "RequireLowercaseCharacters": True})]
     for policy in policies:
-        assert all(rule_kind(text) != "other" for text in policy_rules(policy))
+        assert all(rule_kind(rule) != "other" for rule in policy_rule_list(policy))

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from iamwizard.wizard import engine
 from iamwizard.wizard.models import AwsCall, StepState
+from iamwizard.wizard.refusals import Refusal
 from iamwizard.wizard.steps import STEPS
 from iamwizard.workshops import progress
 from iamwizard.workshops.charts import bar_chart
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 SLUGS = [s.slug for s in STEPS]
 
 
-def add_participant(workshop, name, *, done=0, minutes_per_step=2, failed=None, started_minutes_ago=None, call_error=None):
+def add_participant(workshop, name, *, done=0, minutes_per_step=2, failed=None, started_minutes_ago=None, call_error=None, refused=()):
     """A participant who finished the first `done` steps, `minutes_per_step` apart, optionally failing the next one."""
     now = timezone.now()
     start = now - timedelta(minutes=started_minutes_ago if started_minutes_ago is not None else done * minutes_per_step + 1)
@@ -34,6 +35,8 @@ def add_participant(workshop, name, *, done=0, minutes_per_step=2, failed=None, 
         StepState.objects.filter(run=run, step=current).update(status=StepState.FAILED, error_code=failed[0], error_message=failed[1], finished_at=now)
     if call_error:
         AwsCall.objects.create(run=run, step=current, service="iam", operation=call_error[0], ok=False, error_code=call_error[1])
+    for i, (kind, params) in enumerate(refused):  # refused tries on the current step, a minute apart
+        Refusal.objects.create(run=run, step=current, kind=kind, params=params, at=now - timedelta(minutes=len(refused) - i))
     return participant
 
 
@@ -50,7 +53,7 @@ def test_rows_show_step_time_errors_and_who_is_stuck(workshop):
     rows = {r.participant.display_name: r for r in progress.dashboard_rows(workshop)}
     assert rows["Fast"].step_slug == SLUGS[2] and rows["Fast"].done == 2 and rows["Fast"].total == len(SLUGS) and not rows["Fast"].stuck
     assert rows["Failing"].stuck_reason == "last attempt failed" and rows["Failing"].error_code == "EntityAlreadyExists"
-    assert rows["Slow"].stuck and rows["Slow"].minutes_on_step >= 23 and "on this step for" in rows["Slow"].stuck_reason
+    assert rows["Slow"].stuck and rows["Slow"].minutes_on_step >= 23 and rows["Slow"].stuck_reason == "idle for 24 min"
     assert rows["Done"].finished and not rows["Done"].stuck and rows["Done"].done == len(SLUGS)
     assert rows["Quiet error"].error_code == "LimitExceeded" and "CreateVirtualMFADevice" in rows["Quiet error"].error_message
     assert rows["Probe"].error_code == "" and not rows["Probe"].stuck
@@ -69,7 +72,8 @@ def test_dashboard_marks_stuck_rows_with_words_not_only_colour(trainer_client, w
     assert "<html" not in fragment.content.decode()
 
 
-@pytest.mark.parametrize("url", ["/trainer/workshops/{pk}/", "/trainer/workshops/{pk}/live/", "/trainer/workshops/{pk}/export.csv", "/trainer/workshops/{pk}/summary/"])
+@pytest.mark.parametrize("url", ["/trainer/workshops/{pk}/", "/trainer/workshops/{pk}/live/", "/trainer/workshops/{pk}/live/?stuck=1&sort=name",
+                                 "/trainer/workshops/{pk}/export.csv", "/trainer/workshops/{pk}/summary/"])
 def test_query_count_does_not_grow_with_participants(trainer_client, workshop, url):
     def count_queries():
         with CaptureQueriesContext(connection) as queries:
@@ -78,10 +82,12 @@ def test_query_count_does_not_grow_with_participants(trainer_client, workshop, u
         return len(queries)
 
     for i in range(5):
-        add_participant(workshop, f"p{i}", done=i % 7, failed=("X", "y") if i % 3 == 0 else None, call_error=("GetUser", "AccessDenied") if i % 2 else None)
+        add_participant(workshop, f"p{i}", done=i % 7, failed=("X", "y") if i % 3 == 0 else None, call_error=("GetUser", "AccessDenied") if i % 2 else None,
+                        refused=[("mfa.clock_off", {"minutes": i, "direction": "ahead"})] * (i % 5))
     small = count_queries()
     for i in range(5, 50):
-        add_participant(workshop, f"p{i}", done=i % 7, failed=("X", "y") if i % 3 == 0 else None, call_error=("GetUser", "AccessDenied") if i % 2 else None)
+        add_participant(workshop, f"p{i}", done=i % 7, failed=("X", "y") if i % 3 == 0 else None, call_error=("GetUser", "AccessDenied") if i % 2 else None,
+                        refused=[("mfa.clock_off", {"minutes": i, "direction": "ahead"})] * (i % 5))
     assert count_queries() == small
 
 

@@ -9,6 +9,9 @@ import copy
 from dataclasses import dataclass, field
 
 from iamwizard.core.cli import cli_command
+from iamwizard.core.problems import Problem
+
+from ..refusals import field_error
 
 NO_SUCH_ENTITY = "NoSuchEntity"
 
@@ -26,12 +29,24 @@ class PlannedCall:
 
 
 class StepInputError(Exception):
-    """Something the user typed turned out wrong once checked (e.g. MFA codes): show it on the field."""
+    """Something the user typed turned out wrong once checked (e.g. MFA codes): show it on the field.
+    `kind` and `params` say what it was, for the record (refusals.py); never what was typed."""
 
-    def __init__(self, field, message):
+    def __init__(self, field, message, kind="", params=None):
         super().__init__(message)
         self.field = field
         self.message = message
+        self.problem = Problem(kind or "step.input", dict(params or {}))
+
+    @classmethod
+    def of(cls, field, problem: Problem, more: str = ""):
+        """For a problem a core check found: its words (and `more` words after them)."""
+        return cls(field, problem.text + more, problem.kind, problem.params)
+
+    @property
+    def error(self):
+        """The form error: these words, carrying the problem."""
+        return field_error(self.problem, self.message)
 
 
 class Step:
@@ -109,3 +124,7 @@ class Step:
 
 class StepNotConfirmed(Exception):
     """AWS did not show what the step should have made (yet): the step is not done."""
+
+    @property
+    def error(self):
+        return field_error(Problem("step.not_confirmed"), str(self))

@@ -17,7 +17,7 @@ class DeleteUserForm(StepForm):
     def clean_confirm_name(self):
         typed = self.cleaned_data["confirm_name"].strip()
         if typed != self.ctx.user_name:
-            raise forms.ValidationError(f"Type {self.ctx.user_name} exactly, to be sure you mean this user.")
+            raise forms.ValidationError(f"Type {self.ctx.user_name} exactly, to be sure you mean this user.", code="confirm.mismatch")
         return typed
 
 
@@ -104,7 +104,7 @@ class Finish(Step):
             ctx.states[self.slug].result = {**ctx.result(self.slug), "cleanup": lines}
             ctx.states[self.slug].save(update_fields=["result"])
             failed = next(line for line in report.lines if not line.ok)
-            raise StepInputError(None, f"Not everything could be deleted ({failed.resource}: {failed.detail}). Nothing is hidden: see the report below, then try again.")
+            raise StepInputError(None, f"Not everything could be deleted ({failed.resource}: {failed.detail}). Nothing is hidden: see the report below, then try again.", "delete.incomplete")
         return {"deleted": True, "cleanup": lines}
 
     def _read_back(self, ctx):
@@ -132,7 +132,7 @@ class Finish(Step):
                 if exc.code == "NoSuchEntity":
                     return [("User", f"{ctx.user_name} no longer exists in AWS")]
                 raise
-            raise StepInputError(None, f"AWS still shows {ctx.user_name}. Try deleting again in a few seconds.")
+            raise StepInputError(None, f"AWS still shows {ctx.user_name}. Try deleting again in a few seconds.", "step.not_confirmed")
         s = result["summary"]
         return [
             ("User", s["user_arn"]),

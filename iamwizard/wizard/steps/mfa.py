@@ -22,10 +22,12 @@ from datetime import datetime, timedelta, timezone
 from django import forms
 
 from iamwizard.aws.gateway import AwsError
-from iamwizard.core.names import mfa_device_name_problem
+from iamwizard.core.names import iam_name_check
+from iamwizard.core.problems import Problem
 from iamwizard.core.totp import clean_code, diagnose_codes, group_secret, otpauth_uri, qr_svg
 
 from .. import vault
+from ..refusals import field_error
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
 from .forms import OneTimeCodeInput, StepForm
 
@@ -49,9 +51,9 @@ class DeviceNameForm(StepForm):
 
     def clean_device_name(self):
         name = self.cleaned_data["device_name"].strip()
-        problem = mfa_device_name_problem(name)
+        problem = iam_name_check(name, "device_name")
         if problem:
-            raise forms.ValidationError(problem)
+            raise field_error(problem)
         return name
 
 
@@ -185,10 +187,10 @@ class Mfa(Step):
         owner = next((d["User"].get("UserName", "") for d in same if d.get("User")), None)
         if owner is not None:
             if owner == ctx.user_name:
-                raise StepInputError("device_name", f"{owner} already has an MFA device named {name}. Choose another name for this one, for example {name}-2.")
-            raise StepInputError("device_name", f"The name {name} is taken: another user ({owner}) has an MFA device with it. Choose another name, for example {ctx.user_name}-phone.")
+                raise StepInputError("device_name", f"{owner} already has an MFA device named {name}. Choose another name for this one, for example {name}-2.", "mfa.device_name_taken")
+            raise StepInputError("device_name", f"The name {name} is taken: another user ({owner}) has an MFA device with it. Choose another name, for example {ctx.user_name}-phone.", "mfa.device_name_taken")
         if not same:
-            raise StepInputError("device_name", f"A device named {name} already exists in this account. Choose another name.")
+            raise StepInputError("device_name", f"A device named {name} already exists in this account. Choose another name.", "mfa.device_name_taken")
         for orphan in same:
             self._forget_device(ctx, orphan["SerialNumber"])
         return ctx.iam("CreateVirtualMFADevice", VirtualMFADeviceName=name)["VirtualMFADevice"]
@@ -201,26 +203,25 @@ class Mfa(Step):
         now = clock()
         wait = seconds_locked(run, now)
         if wait:
-            raise StepInputError(None, locked_message(wait))
+            raise StepInputError(None, locked_message(wait), "mfa.locked", {"seconds": wait})
         result = ctx.result(self.slug)
         serial = result["serial"]
         seed = vault.unseal(run.mfa_seed_box)
         if not seed:
-            raise StepInputError(None, "The wizard no longer holds this device's secret key. Create the device again below.")
-        for field, label, code in (("code1", "MFA code 1", clean_code(code1)), ("code2", "MFA code 2", clean_code(code2))):
+            raise StepInputError(None, "The wizard no longer holds this device's secret key. Create the device again below.", "mfa.device_gone")
+        for number, code in enumerate((clean_code(code1), clean_code(code2)), start=1):
             # core.totp calls 8+ digits made only of 2-7 "the secret key" (they are valid base32): say what it is.
             if code.isascii() and code.isdigit() and len(code) != 6:
-                raise StepInputError(field, f"{label} must have 6 digits (this has {len(code)}). Type the number the app shows.")
+                raise StepInputError.of(f"code{number}", Problem("mfa.code_length", {"code": number, "digits": len(code)}))
         diagnosis = diagnose_codes(seed, code1, code2, now=now, device_name=result.get("device_name"))
         if not diagnosis.ok:
-            if diagnosis.kind not in UNCOUNTED_KINDS:
-                raise StepInputError(diagnosis.field, diagnosis.message + self._count_failure(run, now))
-            raise StepInputError(diagnosis.field, diagnosis.message)
+            more = self._count_failure(run, now) if diagnosis.kind not in UNCOUNTED_KINDS else ""
+            raise StepInputError.of(diagnosis.field, diagnosis.problem, more)
         try:
             ctx.iam("EnableMFADevice", UserName=ctx.user_name, SerialNumber=serial, AuthenticationCode1=clean_code(code1), AuthenticationCode2=clean_code(code2))
         except AwsError as exc:
             if exc.code == "InvalidAuthenticationCode":
-                raise StepInputError(None, exc.problem.message + self._count_failure(run, now)) from None
+                raise StepInputError(None, exc.problem.message + self._count_failure(run, now), "mfa.refused_by_aws") from None
             if exc.code != "EntityAlreadyExists" or not self._enabled(ctx, serial):
                 raise
         # The app has the key now; the wizard must not keep it. Success also ends any throttling.

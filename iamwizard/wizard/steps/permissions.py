@@ -2,9 +2,11 @@
 from django import forms
 
 from iamwizard.aws.gateway import AwsError
-from iamwizard.core.names import group_name_problem, same_name_ignoring_case
+from iamwizard.core.names import iam_name_check, same_name_ignoring_case
+from iamwizard.core.problems import Problem
 
 from .. import policy_catalog
+from ..refusals import field_error
 from ..cleanup import list_all
 from .base import PlannedCall, Step
 from .user_details import existing_user_names, recent_listing
@@ -105,11 +107,11 @@ class PermissionsForm(StepForm):
         for value in self.cleaned_data["policies"]:
             entry = policy_catalog.lookup(self.ctx, value)
             if entry is None:
-                raise forms.ValidationError(f"{value[:200]} is not a policy this account can attach.")
+                raise forms.ValidationError(f"{value[:200]} is not a policy this account can attach.", code="permissions.unknown_policy")
             if entry.arn not in arns:
                 arns.append(entry.arn)
         if len(arns) > MAX_POLICIES:
-            raise forms.ValidationError(f"AWS allows at most {MAX_POLICIES} managed policies per user or group; you chose {len(arns)}.")
+            raise field_error(Problem("permissions.too_many_policies", {"max": MAX_POLICIES, "chosen": len(arns)}), f"AWS allows at most {MAX_POLICIES} managed policies per user or group; you chose {len(arns)}.")
         return arns
 
     def clean_boundary(self):
@@ -118,7 +120,7 @@ class PermissionsForm(StepForm):
             return ""
         entry = policy_catalog.lookup(self.ctx, value)
         if entry is None:
-            raise forms.ValidationError("No managed policy has that name or ARN in this account.")
+            raise forms.ValidationError("No managed policy has that name or ARN in this account.", code="permissions.unknown_boundary")
         return entry.arn
 
     def clean(self):
@@ -135,28 +137,31 @@ class PermissionsForm(StepForm):
             elif mode == "copy":
                 self._clean_copy(data)
             elif mode == "direct" and not policies and "policies" not in self.errors:
-                self.add_error("policies", "Choose at least one policy to attach.")
+                self.add_error("policies", forms.ValidationError("Choose at least one policy to attach.", code="permissions.no_policy"))
         except AwsError as exc:
-            raise forms.ValidationError(f"Could not read the account: {exc.problem.message}") from None
+            raise field_error(Problem("aws.unreachable", {"code": exc.code}), f"Could not read the account: {exc.problem.message}") from None
         return data
 
     def _clean_group(self, data, policies):
         name = (data.get("group_name") or "").strip()
-        problem = group_name_problem(name) if name else "Name the group to add the user to: an existing group, or a new one."
+        if not name:
+            self.add_error("group_name", forms.ValidationError("Name the group to add the user to: an existing group, or a new one.", code="permissions.no_group"))
+            return
+        problem = iam_name_check(name, "group_name")
         if problem:
-            self.add_error("group_name", problem)
+            self.add_error("group_name", field_error(problem))
             return
         existing = same_name_ignoring_case(name, existing_group_names(self.ctx))
         data["group_name"] = existing or name
         data["group_exists"] = bool(existing)
         if not existing and not policies and "policies" not in self.errors:
-            self.add_error("policies", f"Choose at least one policy for the new group {name[:128]}: what its members may do.")
+            self.add_error("policies", forms.ValidationError(f"Choose at least one policy for the new group {name[:128]}: what its members may do.", code="permissions.no_policy"))
 
     def _clean_copy(self, data):
         name = (data.get("copy_from") or "").strip()
         source = same_name_ignoring_case(name, existing_user_names(self.ctx)) if name else None
         if not source:
-            self.add_error("copy_from", "Choose the user to copy permissions from." if not name else f"There is no user named {name[:64]} in this account.")
+            self.add_error("copy_from", forms.ValidationError("Choose the user to copy permissions from." if not name else f"There is no user named {name[:64]} in this account.", code="permissions.unknown_user"))
             return
         data["copy_from"] = source
         data["copied"] = snapshot_permissions(self.ctx, source)

@@ -44,7 +44,7 @@ class ReviewForm(StepForm):
         tags = parse_tags(self.cleaned_data["tags"])
         problems = tag_problems(tags + [(RUN_TAG, "x")])
         if problems:
-            raise forms.ValidationError(problems)
+            raise forms.ValidationError([forms.ValidationError(p, code="tags.invalid") for p in problems])
         return tags
 
 
@@ -156,7 +156,7 @@ class Review(Step):
             params = dict(call.params)
             if call.operation == "CreateLoginProfile":
                 if password is None:
-                    raise StepInputError(None, "The password is no longer available; go back to User details and set it again.")
+                    raise StepInputError(None, "The password is no longer available; go back to User details and set it again.", "password.gone")
                 params["Password"] = password
             if call.operation == "PutUserPolicy":
                 source = ctx.answers("permissions")["copy_from"]
@@ -190,11 +190,11 @@ class Review(Step):
             if exc.code != "EntityAlreadyExists":
                 raise
             if operation == "CreateUser" and not user_belongs_to_run(ctx.iam, params["UserName"], ctx.run):
-                raise StepInputError(None, f"Someone else created a user named {params['UserName']} meanwhile. Go back to User details and choose another name.") from None
+                raise StepInputError(None, f"Someone else created a user named {params['UserName']} meanwhile. Go back to User details and choose another name.", "user_name.taken") from None
             if operation == "CreateGroup" and not self._unused_group(ctx, params["GroupName"]):
                 # Groups carry no tags: an empty group is ours from an interrupted attempt; one
                 # with members or policies is someone else's, and must not get our policies.
-                raise StepInputError(None, f"Someone else created a group named {params['GroupName']} meanwhile. Go back to Permissions and choose it as an existing group, or another name.") from None
+                raise StepInputError(None, f"Someone else created a group named {params['GroupName']} meanwhile. Go back to Permissions and choose it as an existing group, or another name.", "group_name.taken") from None
             # Otherwise an earlier, interrupted attempt of this run already made it: keep it.
 
     def verify(self, ctx, result):

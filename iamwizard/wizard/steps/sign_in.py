@@ -9,8 +9,10 @@ from django import forms
 
 from iamwizard.aws.gateway import AwsError, SignInRejected, sandbox_console_signin, user_gateway
 from iamwizard.core.digits import has_foreign_digits
-from iamwizard.core.passwords import password_problems, policy_rules
+from iamwizard.core.passwords import password_breaks, policy_rules
+from iamwizard.core.problems import Problem
 
+from ..refusals import field_error
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
 from .forms import ConfirmForm, StepForm
 from .sign_in_details import REAL_URL_PATTERN, sign_in_url
@@ -44,12 +46,12 @@ class ChangePasswordForm(StepForm):
         data = super().clean()
         new, again = data.get("new_password"), data.get("new_password2")
         if new and again and new != again:
-            self.add_error("new_password2", "The two new passwords are different: type the same one twice.")
+            self.add_error("new_password2", field_error(Problem("password.retyped_differently")))
         if new and data.get("old_password") == new:
-            self.add_error("new_password", "Choose a password different from the old one.")
+            self.add_error("new_password", field_error(Problem("password.same_as_old")))
         if new:
-            for problem in password_problems(new, self.ctx.password_policy, user_name=self.ctx.user_name, account_name=self.ctx.account.get("alias")):
-                self.add_error("new_password", problem)
+            for problem in password_breaks(new, self.ctx.password_policy, user_name=self.ctx.user_name, account_name=self.ctx.account.get("alias")):
+                self.add_error("new_password", field_error(problem))
         return data
 
 
@@ -103,14 +105,14 @@ class SignIn(Step):
         try:
             return sandbox_console_signin(ctx.gateway.target.endpoint_url, account, user_name, password)
         except SignInRejected:
-            raise StepInputError(None, REJECTED) from None
+            raise StepInputError(None, REJECTED, "signin.rejected") from None
 
     def _practice_sign_in(self, ctx, data):
         if data["user_name"].lower() != ctx.user_name.lower():
-            raise StepInputError("user_name", f"Sign in as the user you just created, {ctx.user_name}.")
+            raise StepInputError("user_name", f"Sign in as the user you just created, {ctx.user_name}.", "signin.other_user")
         session = self._sign_in(ctx, data["account"], data["user_name"], data["password"])
         if session.get("AccountId") != ctx.run.account_id:
-            raise StepInputError("account", "That is another account: use the account ID or alias shown on the previous step.")
+            raise StepInputError("account", "That is another account: use the account ID or alias shown on the previous step.", "signin.other_account")
         if session.get("PasswordResetRequired"):
             return {"reset_required": True, "account": data["account"]}
         return {"reset_required": False}
@@ -131,7 +133,9 @@ class SignIn(Step):
             if exc.code == "InvalidUserType" and self._already_changed(ctx, account, data["new_password"]):
                 return changed
             if exc.code in ("PasswordPolicyViolation", "InvalidUserType"):
-                raise StepInputError("new_password" if exc.code == "PasswordPolicyViolation" else "old_password", exc.problem.message) from None
+                if exc.code == "PasswordPolicyViolation":
+                    raise StepInputError("new_password", exc.problem.message, "signin.password_refused", {"code": exc.code}) from None
+                raise StepInputError("old_password", exc.problem.message, "aws.error", {"code": exc.code}) from None
             raise
         return changed
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workshops', '0001_initial'),
+        ('workshops', '0002_stuck_thresholds'),
     ]
 
     operations = [

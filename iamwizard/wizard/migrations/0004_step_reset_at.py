@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wizard', '0002_resume_key'),
+        ('wizard', '0003_refusal'),
     ]
 
     operations = [
