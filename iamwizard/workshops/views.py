@@ -2,7 +2,7 @@
 from urllib.parse import urlencode
 
 import django_otp
-from django.contrib import auth
+from django.contrib import auth, messages
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Count
 from django.http import Http404, HttpResponse
@@ -10,14 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from iamwizard.wizard.ratelimit import client_ip, retry_text
 from iamwizard.wizard.views import RUN_ID
 
-from . import otp, progress, services
+from . import lockouts, otp, progress, services
 from .charts import bar_chart
 from .forms import JoinForm, TokenForm, WorkshopForm
 from .models import CleanupRecord, Participant, Workshop
 from .otp import trainer_required
-from .throttle import client_ip, retry_message
 
 
 def _owned(request, pk) -> Workshop:
@@ -34,17 +34,21 @@ def login(request):
     form = AuthenticationForm(request, data=request.POST or None)
     status, problem = 200, ""
     if request.method == "POST":
-        throttle, client = services.login_throttle(), client_ip(request)
-        blocked = throttle.blocked_until(client)
-        if blocked:
+        client, username = client_ip(request), request.POST.get("username", "")
+        known = services.known_browser(request, username)
+        locked = services.login_locked(client, username, known)
+        if locked:
             form = AuthenticationForm(request)
-            problem = retry_message(blocked, "Too many failed sign-ins from your network.")
+            problem = (f"You were not signed in: sign-in is paused, because too many wrong passwords were tried "
+                       f"{'in this browser' if known else 'for this user name or from your network'} just now. {retry_text(locked)}")
             status = 429
         elif form.is_valid():
             auth.login(request, form.get_user())
-            return redirect(f"{reverse('workshops:otp')}?{urlencode({auth.REDIRECT_FIELD_NAME: next_url})}")
+            response = redirect(f"{reverse('workshops:otp')}?{urlencode({auth.REDIRECT_FIELD_NAME: next_url})}")
+            services.remember_browser(response, username)
+            return response
         else:
-            throttle.failure(client)
+            services.login_failed(client, username, known)
             status = 400
     return render(request, "workshops/login.html", {"form": form, "next": next_url, "problem": problem}, status=status)
 
@@ -107,7 +111,20 @@ def _dashboard_context(workshop):
 @trainer_required
 def dashboard(request, pk):
     workshop = _owned(request, pk)
-    return render(request, "workshops/dashboard.html", _dashboard_context(workshop))
+    return render(request, "workshops/dashboard.html", {**_dashboard_context(workshop), "lockouts": lockouts.current(workshop)})
+
+
+@trainer_required
+@require_POST
+def lift_lockout(request, pk):
+    """Lift one rate-limit lockout that touches the trainer's workshop (only those the dashboard shows)."""
+    workshop = _owned(request, pk)
+    lifted = lockouts.lift(workshop, request.POST.get("limit", ""), request.POST.get("target", ""))
+    if lifted:
+        messages.success(request, lifted.lifted_text)
+    else:
+        messages.info(request, "That limit was no longer refusing anyone: nothing to lift.")
+    return redirect(f"{reverse('workshops:dashboard', args=[pk])}#lockouts")
 
 
 @trainer_required
