@@ -200,20 +200,22 @@ def retry_text(refused: Status) -> str:
     return f"Try again after {refused.ends_at:%H:%M} UTC (in about {minutes} minute{'s' if minutes != 1 else ''})."
 
 
-# What a refused request did not do, per limit that answers with the 429 page.
+# Per limit that answers with the 429 page: what a refused request did not do, and what is counted.
 NOT_DONE = {"run-start": "No new run was started.", "run-post": "What you sent was not saved, and no AWS call was made."}
+COUNTED = {"run-start": "new runs from one network", "run-post": "submits in one run"}
 
 
-def window_text(name: str) -> str:
+def limit_text(name: str) -> str:
+    """ "600 new runs from one network in 10 minutes" """
     limit, window = limit_for(name)
     minutes = max(1, round(window / 60))
-    return f"at most {limit} in {minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{limit} {COUNTED.get(name, 'requests')} in {minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def too_many(request, refused: Status, why: str):
     """The 429 page: what was refused, why (with the limit), and when to try again."""
     context = {"what": NOT_DONE.get(refused.name, "Nothing was changed."),
-               "why": f"{why} The limit is {window_text(refused.name)}.", "retry": retry_text(refused)}
+               "why": f"{why} The limit is {limit_text(refused.name)}.", "retry": retry_text(refused)}
     response = render(request, "429.html", context, status=429)
     response["Retry-After"] = str(refused.seconds_left)
     return response

@@ -42,6 +42,10 @@ class Lockout:
     ident: str  # what the limit counts: the address, or the run id (never shown)
 
     @property
+    def short(self) -> str:
+        return {JOIN: "join pause", RUN_START: "new-run limit"}.get(self.limit, "submit limit")
+
+    @property
     def description(self) -> str:
         numbers = f"{self.count} in {self.window_minutes} minutes, the limit is {self.cap}"
         if self.limit == JOIN:

@@ -146,7 +146,7 @@ def test_a_room_starts_250_runs_from_one_address_and_a_flood_is_still_stopped(se
     assert 0 < int(refused["Retry-After"]) <= 600
     text = refused.content.decode()
     assert "Slow down" in text and "No new run was started." in text and "Many new runs" in text
-    assert f"The limit is at most {limit} in 10 minutes." in text and re.search(r"Try again after \d\d:\d\d UTC \(in about 10 minutes\)", text)
+    assert f"The limit is {limit} new runs from one network in 10 minutes." in text and re.search(r"Try again after \d\d:\d\d UTC \(in about 10 minutes\)", text)
     assert_headers(refused, "429")
     assert Run.objects.count() == runs
     assert elsewhere.post("/").status_code == 302  # another network is not affected
