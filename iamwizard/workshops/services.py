@@ -55,9 +55,9 @@ def join_workshop(typed_code: str, display_name: str, client: str, now=None) -> 
     if locked:
         if workshop is not None:
             lockouts.remember_address(workshop, client)
-        limit, window = ratelimit.limit_for(lockouts.JOIN)
+        _, window = ratelimit.limit_for(lockouts.JOIN)
         raise JoinRefused(
-            f"You did not join: joining from your network ({client}) is paused, because more than {limit} wrong "
+            f"You did not join: joining from your network ({client}) is paused, because {locked.count} wrong "
             f"join codes were tried from it within {window // 60} minutes. Your trainer can lift this from the "
             f"workshop dashboard. {ratelimit.retry_text(locked)}", None, True)
     if workshop is None:

@@ -39,8 +39,8 @@ def login(request):
         locked = services.login_locked(client, username, known)
         if locked:
             form = AuthenticationForm(request)
-            problem = (f"You were not signed in: sign-in is paused, because too many wrong passwords were tried "
-                       f"{'in this browser' if known else 'for this user name or from your network'} just now. {retry_text(locked)}")
+            where = "in this browser" if known else "from your network" if locked.name == "trainer-login-address" else "for this user name"
+            problem = f"You were not signed in: sign-in is paused, because {locked.count} wrong passwords were tried {where} just now. {retry_text(locked)}"
             status = 429
         elif form.is_valid():
             auth.login(request, form.get_user())

@@ -146,6 +146,7 @@ def test_failed_sign_ins_are_limited_per_user_name(client, trainer, settings, dj
     blocked = _sign_in(client, PASSWORD)
     text = blocked.content.decode()
     assert blocked.status_code == 429 and "You were not signed in" in text and "Try again after" in text
+    assert "3 wrong passwords were tried for this user name" in text
     assert "_auth_user_id" not in client.session
     # From another address too: the lock is on the user name.
     assert _sign_in(Client(REMOTE_ADDR="203.0.113.50"), PASSWORD).status_code == 429
@@ -160,7 +161,8 @@ def test_failed_sign_ins_are_limited_per_address_far_above_a_room(client, traine
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "trainer-login-address": (5, 600)}
     for i in range(5):  # a script trying a different name each time
         assert _sign_in(client, "nope", username=f"user{i}").status_code == 400
-    assert _sign_in(client, PASSWORD).status_code == 429
+    blocked = _sign_in(client, PASSWORD)
+    assert blocked.status_code == 429 and "5 wrong passwords were tried from your network" in blocked.content.decode()
     assert _sign_in(Client(REMOTE_ADDR="203.0.113.50"), PASSWORD).status_code == 302
 
 
