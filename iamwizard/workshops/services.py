@@ -38,7 +38,7 @@ def create_workshop(owner, data: dict) -> Workshop:
 class JoinRefused(Exception):
     message: str
     field: str | None = "code"
-    throttled: bool = False
+    retry_after: int = 0  # seconds, when a rate limit refused the join
 
 
 def join_workshop(typed_code: str, display_name: str, client: str, now=None) -> Participant:
@@ -59,7 +59,7 @@ def join_workshop(typed_code: str, display_name: str, client: str, now=None) -> 
         raise JoinRefused(
             f"You did not join: joining from your network ({client}) is paused, because {locked.count} wrong "
             f"join codes were tried from it within {window // 60} minutes. Your trainer can lift this from the "
-            f"workshop dashboard. {ratelimit.retry_text(locked)}", None, True)
+            f"workshop dashboard. {ratelimit.retry_text(locked)}", None, locked.seconds_left)
     if workshop is None:
         ratelimit.fail(lockouts.JOIN, client)
         raise JoinRefused("No workshop has that code. Check it with your trainer: codes look like ABCD-EF23.")

@@ -32,7 +32,7 @@ def login(request):
     request.no_store = True
     next_url = otp.safe_next(request)
     form = AuthenticationForm(request, data=request.POST or None)
-    status, problem = 200, ""
+    status, problem, retry_after = 200, "", 0
     if request.method == "POST":
         client, username = client_ip(request), request.POST.get("username", "")
         known = services.known_browser(request, username)
@@ -41,7 +41,7 @@ def login(request):
             form = AuthenticationForm(request)
             where = "in this browser" if known else "from your network" if locked.name == "trainer-login-address" else "for this user name"
             problem = f"You were not signed in: sign-in is paused, because {locked.count} wrong passwords were tried {where} just now. {retry_text(locked)}"
-            status = 429
+            status, retry_after = 429, locked.seconds_left
         elif form.is_valid():
             auth.login(request, form.get_user())
             response = redirect(f"{reverse('workshops:otp')}?{urlencode({auth.REDIRECT_FIELD_NAME: next_url})}")
@@ -50,7 +50,10 @@ def login(request):
         else:
             services.login_failed(client, username, known)
             status = 400
-    return render(request, "workshops/login.html", {"form": form, "next": next_url, "problem": problem}, status=status)
+    response = render(request, "workshops/login.html", {"form": form, "next": next_url, "problem": problem}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -200,19 +203,22 @@ def summary(request, pk):
 @require_http_methods(["GET", "POST"])
 def join(request):
     form = JoinForm(request.POST or None)
-    status = 200
+    status, retry_after = 200, 0
     if request.method == "POST":
         if form.is_valid():
             try:
                 participant = services.join_workshop(form.cleaned_data["code"], form.cleaned_data["display_name"], client_ip(request))
             except services.JoinRefused as refused:
                 form.add_error(refused.field, refused.message)
-                status = 429 if refused.throttled else 400
+                status, retry_after = (429 if refused.retry_after else 400), refused.retry_after
             else:
                 return redirect("workshops:welcome", run_id=participant.run_id)
         else:
             status = 400
-    return render(request, "workshops/join.html", {"form": form}, status=status)
+    response = render(request, "workshops/join.html", {"form": form}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def welcome(request, run_id):

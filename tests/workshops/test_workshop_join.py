@@ -71,6 +71,7 @@ def test_wrong_codes_are_capped_per_client_address(client, workshop, settings):
     text = blocked.content.decode()
     assert blocked.status_code == 429 and "You did not join" in text and "wrong join codes" in text
     assert "Try again after" in text and "UTC" in text and "Your trainer can lift this" in text
+    assert 0 < int(blocked["Retry-After"]) <= window
     assert not Participant.objects.exists()
     # Another network is not affected.
     other = Client(REMOTE_ADDR="10.0.0.7")

@@ -146,7 +146,7 @@ def test_failed_sign_ins_are_limited_per_user_name(client, trainer, settings, dj
     blocked = _sign_in(client, PASSWORD)
     text = blocked.content.decode()
     assert blocked.status_code == 429 and "You were not signed in" in text and "Try again after" in text
-    assert "3 wrong passwords were tried for this user name" in text
+    assert "3 wrong passwords were tried for this user name" in text and 0 < int(blocked["Retry-After"]) <= 600
     assert "_auth_user_id" not in client.session
     # From another address too: the lock is on the user name.
     assert _sign_in(Client(REMOTE_ADDR="203.0.113.50"), PASSWORD).status_code == 429
