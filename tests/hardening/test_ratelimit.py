@@ -2,8 +2,11 @@
 memory and on Redis; and client_ip behind 0, 1 or 2 trusted proxies."""
 import os
 import secrets
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -12,6 +15,7 @@ from django.test import RequestFactory
 from iamwizard.settings import _rate_limits
 from iamwizard.wizard import ratelimit
 
+ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("IAMWIZARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 BACKENDS = {
     "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit-unit"},
@@ -138,3 +142,16 @@ def test_client_ip_without_any_address(settings):
     settings.TRUSTED_PROXIES = 1
     request = RequestFactory().get("/", REMOTE_ADDR="")
     assert ratelimit.client_ip(request) == "unknown"
+
+
+@pytest.mark.parametrize("variable, value, named", [
+    ("IAMWIZARD_TRUSTED_PROXIES", "one", "IAMWIZARD_TRUSTED_PROXIES"),
+    ("IAMWIZARD_TRUSTED_PROXIES", "-1", "IAMWIZARD_TRUSTED_PROXIES"),
+    ("IAMWIZARD_RATE_LIMITS", "join-wrong-codes=300/600", "IAMWIZARD_RATE_LIMITS"),
+])
+def test_a_malformed_setting_stops_the_app_at_start_up(tmp_path, variable, value, named):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "iamwizard.settings", "IAMWIZARD_DATA_DIR": str(tmp_path), variable: value}
+    proc = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0 and "ImproperlyConfigured" in proc.stderr and named in proc.stderr
+    env[variable] = "2" if variable == "IAMWIZARD_TRUSTED_PROXIES" else "join-wrong-code=500/600"
+    assert subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env, timeout=60).returncode == 0
