@@ -13,6 +13,7 @@ urlpatterns = [
     path("trainer/workshops/new/", views.create, name="create"),
     path("trainer/workshops/<int:pk>/", views.dashboard, name="dashboard"),
     path("trainer/workshops/<int:pk>/live/", views.dashboard_live, name="live"),
+    path("trainer/workshops/<int:pk>/lockouts/", views.lockouts_live, name="lockouts"),
     path("trainer/workshops/<int:pk>/lockouts/lift/", views.lift_lockout, name="lift"),
     path("trainer/workshops/<int:pk>/close/", views.close, name="close"),
     path("trainer/workshops/<int:pk>/cleanup/", views.cleanup, name="cleanup"),

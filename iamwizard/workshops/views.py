@@ -118,6 +118,15 @@ def dashboard(request, pk):
 
 
 @trainer_required
+def lockouts_live(request, pk):
+    """The dashboard's rate-limit panel, which static/js/lockouts.js fetches every few seconds."""
+    workshop = _owned(request, pk)
+    response = render(request, "workshops/_lockouts.html", {"workshop": workshop, "lockouts": lockouts.current(workshop)})
+    response["X-Dashboard-Fragment"] = "1"
+    return response
+
+
+@trainer_required
 @require_POST
 def lift_lockout(request, pk):
     """Lift one rate-limit lockout that touches the trainer's workshop (only those the dashboard shows)."""

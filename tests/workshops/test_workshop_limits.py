@@ -78,12 +78,16 @@ def test_trainer_sees_and_lifts_the_join_lock_of_the_rooms_address(trainer_clien
 
     response = lift(trainer_client, workshop, "join-wrong-code", ROOM)
     assert response.status_code == 302 and response["Location"] == f"{dashboard}#lockouts"
-    page = lockout_section(trainer_client.get(dashboard))
-    assert f"Lifted: people at {ROOM} can join again." in page and "No limit refuses anyone" in page
+    page = htmllib.unescape(trainer_client.get(dashboard).content.decode())
+    assert f'<p class="notice" role="status">Lifted: people at {ROOM} can join again.</p>' in page
+    assert "No limit refuses anyone" in lockout_section(trainer_client.get(dashboard))
     assert post_join(Client(REMOTE_ADDR=ROOM), workshop.join_code_display, "Ada").status_code == 302
     # Lifting again finds nothing to lift.
     lift(trainer_client, workshop, "join-wrong-code", ROOM)
-    assert "nothing to lift" in lockout_section(trainer_client.get(dashboard))
+    assert "nothing to lift" in trainer_client.get(dashboard).content.decode()
+    # The panel alone, as the dashboard's script fetches it.
+    fragment = trainer_client.get(f"/trainer/workshops/{workshop.pk}/lockouts/")
+    assert fragment["X-Dashboard-Fragment"] == "1" and "No limit refuses anyone" in fragment.content.decode()
 
 
 def test_trainer_sees_and_lifts_the_run_ceiling_of_an_address_participants_joined_from(trainer_client, workshop, settings):

@@ -21,6 +21,7 @@ def trainer_get_urls(workshop, participant=None, record=None):
     urls = [
         "/trainer/", "/trainer/workshops/new/", f"/trainer/workshops/{pk}/", f"/trainer/workshops/{pk}/live/",
         f"/trainer/workshops/{pk}/cleanup/", f"/trainer/workshops/{pk}/export.csv", f"/trainer/workshops/{pk}/summary/",
+        f"/trainer/workshops/{pk}/lockouts/",
     ]
     if participant:
         urls.append(f"/trainer/workshops/{pk}/participants/{participant.pk}/reset/")
