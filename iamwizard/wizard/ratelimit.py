@@ -52,6 +52,10 @@ def limit_for(name: str) -> tuple:
     return settings.RATE_LIMITS[name]
 
 
+def window_minutes(name: str) -> int:
+    return max(1, round(limit_for(name)[1] / 60))
+
+
 def digest(ident: str) -> str:
     return hashlib.sha256(ident.encode()).hexdigest()[:32]
 
@@ -207,8 +211,7 @@ COUNTED = {"run-start": "new runs from one network", "run-post": "submits in one
 
 def limit_text(name: str) -> str:
     """ "600 new runs from one network in 10 minutes" """
-    limit, window = limit_for(name)
-    minutes = max(1, round(window / 60))
+    limit, minutes = limit_for(name)[0], window_minutes(name)
     return f"{limit} {COUNTED.get(name, 'requests')} in {minutes} minute{'s' if minutes != 1 else ''}"
 
 

@@ -1,10 +1,10 @@
 """The rate limits that touch a workshop, as the trainer sees and lifts them.
 
 A workshop touches the addresses its participants joined from, and the addresses that tried its
-join code while locked (remembered in the rate-limit cache, not in the database: they matter only
-while a limit can be active). For those addresses: the wrong-join-code limit and the new-run
-ceiling; for its participants' runs: the submits limit. Each current lockout carries its limit's
-name (the kind), its identity and numbers; the template words it.
+join code while locked (remembered in the rate-limit cache for two days, not in the database: they
+matter only while a limit can be active). For those addresses: the wrong-join-code limit and the
+new-run ceiling; for its participants' runs: the submits limit. Each current lockout carries its
+limit's name (the kind), whom it refuses and its numbers, and words itself in one place.
 """
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,11 +71,10 @@ def current(workshop) -> list[Lockout]:
               Participant.objects.filter(workshop=workshop).values_list("pk", "run_id", "display_name")}
     found = []
     for name, idents in ((JOIN, by_address), (RUN_START, by_address), (RUN_POST, by_run)):
-        _, window = ratelimit.limit_for(name)
         for ident, status in ratelimit.statuses(name, idents).items():
             if status.locked:
                 target, who = idents[ident]
-                found.append(Lockout(name, target, who, status.count, status.limit, max(1, round(window / 60)), status.ends_at, ident))
+                found.append(Lockout(name, target, who, status.count, status.limit, ratelimit.window_minutes(name), status.ends_at, ident))
     return sorted(found, key=lambda lockout: lockout.ends_at)
 
 

@@ -55,10 +55,9 @@ def join_workshop(typed_code: str, display_name: str, client: str, now=None) -> 
     if locked:
         if workshop is not None:
             lockouts.remember_address(workshop, client)
-        _, window = ratelimit.limit_for(lockouts.JOIN)
         raise JoinRefused(
             f"You did not join: joining from your network ({client}) is paused, because {locked.count} wrong "
-            f"join codes were tried from it within {window // 60} minutes. Your trainer can lift this from the "
+            f"join codes were tried from it within {ratelimit.window_minutes(lockouts.JOIN)} minutes. Your trainer can lift this from the "
             f"workshop dashboard. {ratelimit.retry_text(locked)}", None, locked.seconds_left)
     if workshop is None:
         ratelimit.fail(lockouts.JOIN, client)
