@@ -163,20 +163,31 @@ def remembered(group: str) -> list[str]:
 # --- the client's address ------------------------------------------------------------------------
 
 def _address(text: str) -> str | None:
-    """A bare IP address from a header entry ("1.2.3.4", "1.2.3.4:5678", "[2001:db8::1]:443"), or None."""
+    """The client's network from an address ("1.2.3.4", "1.2.3.4:5678", "[2001:db8::1]:443"), or None.
+
+    An IPv4 address stands for itself. An IPv6 address counts as its /64: one home or office
+    network is handed a whole /64, so a client could otherwise take a fresh address for every
+    request; a room behind one /64 is then one network, as a room behind one IPv4 NAT is.
+    """
     text = text.strip()
     if text.startswith("[") and "]" in text:
         text = text[1:text.index("]")]
     elif text.count(":") == 1:  # IPv4 with a port
         text = text.split(":")[0]
     try:
-        return str(ipaddress.ip_address(text))
+        address = ipaddress.ip_address(text)
     except ValueError:
         return None
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def client_ip(request) -> str:
-    """The address of the client, as the trusted proxies in front of the app saw it.
+    """The address of the client (for IPv6 its /64, see _address), as the trusted proxies in front
+    of the app saw it.
 
     settings.TRUSTED_PROXIES (env IAMWIZARD_TRUSTED_PROXIES) is how many reverse proxies stand
     in front of the app. With 0 (the default) no header is trusted: the connecting address
@@ -186,7 +197,8 @@ def client_ip(request) -> str:
     entries or that entry is no IP address, the connecting address (the nearest proxy) is used:
     a wrong setting then groups clients together, it never lets one choose its own address.
     """
-    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    remote = request.META.get("REMOTE_ADDR", "")
+    remote = _address(remote) or remote or "unknown"
     hops = settings.TRUSTED_PROXIES
     if hops <= 0:
         return remote

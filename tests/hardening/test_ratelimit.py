@@ -127,8 +127,9 @@ def test_limits_are_configured_in_one_place_with_overrides():
     (1, "203.0.113.9, not-an-address", "192.0.2.1"),
     (1, "6.6.6.6,,", "192.0.2.1"),
     (1, "203.0.113.9:51234", "203.0.113.9"),
-    (1, "[2001:db8::1]:443", "2001:db8::1"),
-    (1, "  2001:DB8:0::1 ", "2001:db8::1"),
+    (1, "[2001:db8::1]:443", "2001:db8::/64"),  # IPv6 counts per /64: one network
+    (1, "  2001:DB8:0:7:a:b:c:d ", "2001:db8:0:7::/64"),
+    (1, "::ffff:203.0.113.9", "203.0.113.9"),
     (1, "1.2.3.4\x00", "192.0.2.1"),
 ])
 def test_client_ip_trusts_exactly_the_configured_proxies(settings, hops, forwarded, expected):
@@ -142,6 +143,14 @@ def test_client_ip_without_any_address(settings):
     settings.TRUSTED_PROXIES = 1
     request = RequestFactory().get("/", REMOTE_ADDR="")
     assert ratelimit.client_ip(request) == "unknown"
+
+
+def test_ipv6_clients_of_one_network_share_a_count_and_cannot_rotate_out_of_it(settings):
+    settings.TRUSTED_PROXIES = 0
+    one_network = {ratelimit.client_ip(RequestFactory().get("/", REMOTE_ADDR=f"2001:db8:5:6::{i:x}")) for i in range(1, 50)}
+    assert one_network == {"2001:db8:5:6::/64"}
+    other = ratelimit.client_ip(RequestFactory().get("/", REMOTE_ADDR="2001:db8:5:7::1"))
+    assert other == "2001:db8:5:7::/64"
 
 
 @pytest.mark.parametrize("variable, value, named", [
