@@ -136,8 +136,8 @@ def test_later_login_asks_for_the_code_without_showing_the_secret(client, traine
     assert client.get("/trainer/").status_code == 200
 
 
-def _sign_in(client, password, username="trina", **extra):
-    return client.post("/trainer/login/", {"username": username, "password": password}, **extra)
+def _sign_in(client, password, username="trina"):
+    return client.post("/trainer/login/", {"username": username, "password": password})
 
 
 def test_failed_sign_ins_are_limited_per_user_name(client, trainer, settings, django_user_model):
@@ -167,7 +167,7 @@ def test_failed_sign_ins_are_limited_per_address_far_above_a_room(client, traine
     assert _sign_in(Client(REMOTE_ADDR="203.0.113.50"), PASSWORD).status_code == 302
 
 
-def test_the_room_cannot_lock_the_trainer_out_of_their_own_browser(trainer, settings):
+def test_the_room_cannot_lock_the_trainer_out_of_their_own_browser(trainer, settings, django_user_model):
     """Mischief from the room (same address, the trainer's user name) does not refuse the browser
     where the trainer signed in before; that browser's own failures still count."""
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "trainer-login-user": (3, 600), "trainer-login-address": (5, 600)}
@@ -190,6 +190,10 @@ def test_the_room_cannot_lock_the_trainer_out_of_their_own_browser(trainer, sett
     forged = Client()
     forged.cookies["trainer_browser"] = cookie.value.replace(cookie.value[-4:], "AAAA")
     assert _sign_in(forged, PASSWORD).status_code == 429
+    make_trainer(django_user_model, username="tom")
+    toms_browser = Client(REMOTE_ADDR="203.0.113.60")
+    assert _sign_in(toms_browser, PASSWORD, username="tom").status_code == 302
+    assert _sign_in(toms_browser, PASSWORD).status_code == 429  # it is Tom's browser, not Trina's
     # The trainer's own browser has a count of its own.
     trainers_browser.post("/trainer/logout/")
     for _ in range(3):
