@@ -11,6 +11,7 @@
 #   IAMWIZARD_BIND      [127.0.0.1:8000]   where gunicorn listens (put a TLS proxy in front)
 #   WEB_CONCURRENCY     [3]                gunicorn workers
 #   SANDBOX_PORT        [5000]             the standalone sandbox (loopback only); IAMWIZARD_TARGET=aws skips it
+#   IAMWIZARD_TRUSTED_PROXIES [0]          reverse proxies in front whose X-Forwarded-For is trusted (deploy/README.md)
 #   IAMWIZARD_ENV       [production]       production needs DJANGO_SECRET_KEY and ALLOWED_HOSTS;
 #                                          SECURE_SSL_REDIRECT=0 when no TLS proxy is in front (loopback tests)
 set -euo pipefail

@@ -7,6 +7,8 @@ DATABASE_URL           e.g. postgres://user@127.0.0.1:5432/db (default: SQLite i
 IAMWIZARD_TARGET       sandbox (default) or aws
 IAMWIZARD_SANDBOX_URL  endpoint of a standalone sandbox (`manage.py sandbox`); unset = embedded
 REDIS_URL              shared cache for rate limits (default: local memory)
+IAMWIZARD_TRUSTED_PROXIES  reverse proxies in front whose X-Forwarded-For is trusted (default 0)
+IAMWIZARD_RATE_LIMITS  overrides of RATE_LIMITS, e.g. join-wrong-code=300/600,run-start=600/600
 ALLOWED_HOSTS          comma separated (production)
 """
 import os
@@ -115,9 +117,44 @@ else:
 # the same Redis as the default cache when there is one, so every worker counts together.
 CACHES["ratelimit"] = {**CACHES["default"], "KEY_PREFIX": "ratelimit"} if os.environ.get("REDIS_URL") else {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
-# (requests, seconds) per window: new runs per client IP (each is a new emulated account);
-# submits per run (each may call AWS).
-RATE_LIMITS = {"run-start": (30, 600), "run-post": (300, 600)}
+# Every rate limit of the app (wizard/ratelimit.py): name -> (how many, window in seconds).
+# Limits per client address are ceilings far above a room of 200 behind one address (a NAT),
+# which must never be refused, yet low enough to stop a script from that address.
+RATE_LIMITS = {
+    # New runs (each a new emulated account) per client address: a room starts ~250 at once.
+    "run-start": (600, 600),
+    # Submits per run (each may call AWS): one person never sends 300 forms in 10 minutes.
+    "run-post": (300, 600),
+    # Wrong join codes per client address: a room mistypes a few dozen; guessing one of
+    # 31**8 codes 300 at a time is hopeless. Correct codes never count.
+    "join-wrong-code": (300, 600),
+    # Failed trainer sign-ins per client address (the room shares the trainer's address) ...
+    "trainer-login-address": (100, 600),
+    # ... and per user name, from browsers that never signed in as that trainer (see
+    # workshops/services.py: the trainer's own browser is not locked by others' failures).
+    "trainer-login-user": (10, 600),
+}
+
+
+def _rate_limits(text: str) -> dict:
+    """IAMWIZARD_RATE_LIMITS="join-wrong-code=300/600,run-start=600/600" overrides some of them."""
+    limits = dict(RATE_LIMITS)
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, value = item.partition("=")
+        count, _, window = value.partition("/")
+        if name.strip() not in RATE_LIMITS or not count.strip().isdigit() or not window.strip().isdigit():
+            raise ImproperlyConfigured(f"IAMWIZARD_RATE_LIMITS: {item!r} is not name=COUNT/SECONDS with a name among {', '.join(RATE_LIMITS)}.")
+        limits[name.strip()] = (int(count), int(window))
+    return limits
+
+
+RATE_LIMITS = _rate_limits(os.environ.get("IAMWIZARD_RATE_LIMITS", ""))
+# How many reverse proxies stand in front of the app: with N > 0 the client address is the N-th
+# entry from the right of X-Forwarded-For; with 0 no header is trusted (REMOTE_ADDR).
+_proxies = os.environ.get("IAMWIZARD_TRUSTED_PROXIES", "0").strip()
+if not _proxies.isdigit():
+    raise ImproperlyConfigured("IAMWIZARD_TRUSTED_PROXIES is how many reverse proxies stand in front of the app: 0, 1, 2...")
+TRUSTED_PROXIES = int(_proxies)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -139,10 +176,6 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 LOGIN_URL = "/trainer/login/"
 # Trainers' second factor (django-otp TOTP): the name authenticator apps show for the entry.
 OTP_TOTP_ISSUER = "IAM wizard"
-# Workshops: wrong join codes / failed trainer sign-ins allowed per client IP, per window (seconds);
-# minutes on one step before a participant counts as stuck.
-WORKSHOP_JOIN_THROTTLE = (10, 600)
-TRAINER_LOGIN_THROTTLE = (10, 600)
 WORKSHOP_MAX_PARTICIPANTS = int(os.environ.get("WORKSHOP_MAX_PARTICIPANTS", "300"))
 # One "Clean up workshop" request works this long, then reports who is left (press again to go on).
 WORKSHOP_CLEANUP_SECONDS = int(os.environ.get("WORKSHOP_CLEANUP_SECONDS", "20"))

@@ -55,9 +55,8 @@ def _with_bound_run(view):
 
 def _limited(request, name, ident, message):
     """A 429 page when `ident` went over the `name` rate limit, else None."""
-    limit, window = ratelimit.limit_for(name)
-    wait = ratelimit.hit(name, ident, limit, window)
-    return ratelimit.too_many(request, wait, message) if wait else None
+    refused = ratelimit.hit(name, ident)
+    return ratelimit.too_many(request, refused, message) if refused else None
 
 
 def _base_url(request) -> str:

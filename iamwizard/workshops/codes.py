@@ -1,7 +1,7 @@
 """Join codes: short enough to type from a projector, hard enough to guess.
 
 8 characters from a 31-symbol alphabet without look-alikes (no 0/O, 1/I/L) give
-31**8 ≈ 8.5e11 codes; with wrong guesses limited per client (see throttle.py) a
+31**8 ≈ 8.5e11 codes; with wrong guesses limited per client (see wizard/ratelimit.py) a
 guesser would need millennia to hit one of a handful of open workshops.
 """
 import re

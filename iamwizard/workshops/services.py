@@ -8,28 +8,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from iamwizard.aws.gateway import AwsError
-from iamwizard.wizard import engine
+from iamwizard.wizard import engine, ratelimit
 from iamwizard.wizard.cleanup import CleanupReport, cleanup_from
 from iamwizard.wizard.models import Run, StepState
 from iamwizard.wizard.steps import BY_SLUG, STEPS
 
-from . import codes
+from . import codes, lockouts
 from .hooks import has_prefix
 from .models import CleanupRecord, Participant, Workshop
 from .progress import CLEANUP_SLUG
-from .throttle import Throttle, retry_message
 
 log = logging.getLogger(__name__)
-
-
-def join_throttle() -> Throttle:
-    limit, window = getattr(settings, "WORKSHOP_JOIN_THROTTLE", (10, 600))
-    return Throttle("join", limit, window)
-
-
-def login_throttle() -> Throttle:
-    limit, window = getattr(settings, "TRAINER_LOGIN_THROTTLE", (10, 600))
-    return Throttle("trainer-login", limit, window)
 
 
 # --- creating and joining ----------------------------------------------------------------------
@@ -49,7 +38,7 @@ def create_workshop(owner, data: dict) -> Workshop:
 class JoinRefused(Exception):
     message: str
     field: str | None = "code"
-    throttled: bool = False
+    retry_after: int = 0  # seconds, when a rate limit refused the join
 
 
 def participant_of(run) -> Participant | None:
@@ -60,17 +49,27 @@ def participant_of(run) -> Participant | None:
 
 
 def join_workshop(typed_code: str, display_name: str, client: str, now=None, returning: Participant | None = None) -> tuple:
-    """Join by code: refuse blocked clients, count wrong codes, respect the window; start an own run.
+    """Join by code: refuse a locked address, count wrong codes, respect the window; start an own run.
     `returning` is the participant this browser already is, if any: joining the same workshop again
-    under the same name gives them back. Returns (participant, whether they joined just now)."""
-    throttle = join_throttle()
-    blocked = throttle.blocked_until(client)
-    if blocked:
-        raise JoinRefused(retry_message(blocked, "Too many wrong join codes were tried from your network."), None, True)
+    under the same name gives them back. Returns (participant, whether they joined just now).
+
+    Only wrong codes count against the address (a ceiling far above a room's typos, see
+    settings.RATE_LIMITS); a correct code is accepted until the address is locked. Every address
+    that joins, or tries this workshop's code while locked, is remembered for the trainer's
+    dashboard, which shows and lifts the limits of those addresses.
+    """
     code = codes.normalize(typed_code)
     workshop = Workshop.objects.filter(join_code=code).first() if code else None
+    locked = ratelimit.locked(lockouts.JOIN, client)
+    if locked:
+        if workshop is not None:
+            lockouts.remember_address(workshop, client)
+        raise JoinRefused(
+            f"You did not join: joining from your network ({client}) is paused, because {locked.count} wrong "
+            f"join codes were tried from it within {ratelimit.window_minutes(lockouts.JOIN)} minutes. Your trainer can lift this from the "
+            f"workshop dashboard. {ratelimit.retry_text(locked)}", None, locked.seconds_left)
     if workshop is None:
-        throttle.failure(client)
+        ratelimit.fail(lockouts.JOIN, client)
         raise JoinRefused("No workshop has that code. Check it with your trainer: codes look like ABCD-EF23.")
     if returning is not None and returning.workshop_id == workshop.pk and returning.display_name.casefold() == display_name.casefold():
         return returning, False
@@ -81,7 +80,64 @@ def join_workshop(typed_code: str, display_name: str, client: str, now=None, ret
         # Each participant is a new emulated account (or IAM user): a leaked code must not mint them without end.
         raise JoinRefused(f"This workshop is full ({settings.WORKSHOP_MAX_PARTICIPANTS} participants). Ask your trainer.", None)
     run = engine.start_run(target=workshop.target, role_arn=workshop.role_arn)
+    lockouts.remember_address(workshop, client)
     return Participant.objects.create(workshop=workshop, run=run, display_name=display_name), True
+
+
+# --- trainer sign-in ---------------------------------------------------------------------------
+#
+# Failed sign-ins count twice. Per client address, with a ceiling far above a room's typos
+# ("trainer-login-address"), which stops a script trying many names or passwords from one place.
+# And per user name ("trainer-login-user", a low limit), which stops guessing one trainer's
+# password from many addresses. That second lock alone would let anyone who knows a trainer's
+# user name (a participant in the room, which shares the trainer's address too) lock the trainer
+# out with a few wrong passwords. So a browser where that trainer signed in before carries a
+# signed cookie naming them; it is neither refused nor counted by the others' limits: its own
+# failures count in a bucket of its own for that name (a stolen laptop still gets 10 tries in
+# 10 minutes, and then also needs the trainer's authenticator). A trainer on a new browser
+# can still be locked out by someone who wants to, for at most one window.
+
+KNOWN_BROWSER_COOKIE = "trainer_browser"
+_KNOWN_BROWSER_SALT = "iamwizard.workshops.known-browser"
+_KNOWN_BROWSER_DAYS = 180
+
+
+def _user_key(username: str) -> str:
+    return (username or "").strip().casefold()
+
+
+def known_browser(request, username: str) -> bool:
+    """Whether this browser signed in before as `username` (a cookie signed with the secret key)."""
+    value = request.get_signed_cookie(KNOWN_BROWSER_COOKIE, default=None, salt=_KNOWN_BROWSER_SALT,
+                                      max_age=_KNOWN_BROWSER_DAYS * 86400)
+    return value is not None and value == ratelimit.digest(_user_key(username))
+
+
+def remember_browser(response, username: str):
+    response.set_signed_cookie(
+        KNOWN_BROWSER_COOKIE, ratelimit.digest(_user_key(username)), salt=_KNOWN_BROWSER_SALT,
+        max_age=_KNOWN_BROWSER_DAYS * 86400, httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
+def _login_buckets(client: str, username: str, known: bool) -> list:
+    if known:
+        return [("trainer-login-user", "known:" + _user_key(username))]
+    return [("trainer-login-address", client), ("trainer-login-user", _user_key(username))]
+
+
+def login_locked(client: str, username: str, known: bool):
+    """The Status of the limit that refuses this sign-in, or None."""
+    for name, ident in _login_buckets(client, username, known):
+        locked = ratelimit.locked(name, ident)
+        if locked:
+            return locked
+    return None
+
+
+def login_failed(client: str, username: str, known: bool):
+    for name, ident in _login_buckets(client, username, known):
+        ratelimit.fail(name, ident)
 
 
 # --- trainer actions ---------------------------------------------------------------------------

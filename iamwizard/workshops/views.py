@@ -2,7 +2,7 @@
 from urllib.parse import urlencode
 
 import django_otp
-from django.contrib import auth
+from django.contrib import auth, messages
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
@@ -14,13 +14,13 @@ from iamwizard.core.totp import qr_svg
 from iamwizard.wizard import links
 from iamwizard.wizard.error_summary import summarise
 from iamwizard.wizard.steps import BY_SLUG
+from iamwizard.wizard.ratelimit import client_ip, retry_text
 
-from . import otp, progress, services
+from . import lockouts, otp, progress, services
 from .charts import bar_chart
 from .forms import BroadcastForm, HelpForm, JoinForm, ResetForm, StuckForm, TokenForm, WorkshopForm
 from .models import CleanupRecord, Participant, Workshop
 from .otp import trainer_required
-from .throttle import client_ip, retry_message
 
 
 def _owned(request, pk) -> Workshop:
@@ -35,21 +35,28 @@ def login(request):
     request.no_store = True
     next_url = otp.safe_next(request)
     form = AuthenticationForm(request, data=request.POST or None)
-    status, problem = 200, ""
+    status, problem, retry_after = 200, "", 0
     if request.method == "POST":
-        throttle, client = services.login_throttle(), client_ip(request)
-        blocked = throttle.blocked_until(client)
-        if blocked:
+        client, username = client_ip(request), request.POST.get("username", "")
+        known = services.known_browser(request, username)
+        locked = services.login_locked(client, username, known)
+        if locked:
             form = AuthenticationForm(request)
-            problem = retry_message(blocked, "Too many failed sign-ins from your network.")
-            status = 429
+            where = "in this browser" if known else "from your network" if locked.name == "trainer-login-address" else "for this user name"
+            problem = f"You were not signed in: sign-in is paused, because {locked.count} wrong passwords were tried {where} just now. {retry_text(locked)}"
+            status, retry_after = 429, locked.seconds_left
         elif form.is_valid():
             auth.login(request, form.get_user())
-            return redirect(f"{reverse('workshops:otp')}?{urlencode({auth.REDIRECT_FIELD_NAME: next_url})}")
+            response = redirect(f"{reverse('workshops:otp')}?{urlencode({auth.REDIRECT_FIELD_NAME: next_url})}")
+            services.remember_browser(response, username)
+            return response
         else:
-            throttle.failure(client)
+            services.login_failed(client, username, known)
             status = 400
-    return render(request, "workshops/login.html", {"form": form, "next": next_url, "error_summary": summarise(form, messages=[problem] if problem else [])}, status=status)
+    response = render(request, "workshops/login.html", {"form": form, "next": next_url, "error_summary": summarise(form, messages=[problem] if problem else [])}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -119,7 +126,29 @@ def _dashboard_context(request, workshop):
 @trainer_required
 def dashboard(request, pk):
     workshop = _owned(request, pk)
-    return render(request, "workshops/dashboard.html", _dashboard_context(request, workshop))
+    return render(request, "workshops/dashboard.html", {**_dashboard_context(request, workshop), "lockouts": lockouts.current(workshop)})
+
+
+@trainer_required
+def lockouts_live(request, pk):
+    """The dashboard's rate-limit panel, which static/js/lockouts.js fetches every few seconds."""
+    workshop = _owned(request, pk)
+    response = render(request, "workshops/_lockouts.html", {"workshop": workshop, "lockouts": lockouts.current(workshop)})
+    response["X-Dashboard-Fragment"] = "1"
+    return response
+
+
+@trainer_required
+@require_POST
+def lift_lockout(request, pk):
+    """Lift one rate-limit lockout that touches the trainer's workshop (only those the dashboard shows)."""
+    workshop = _owned(request, pk)
+    lifted = lockouts.lift(workshop, request.POST.get("limit", ""), request.POST.get("target", ""))
+    if lifted:
+        messages.success(request, lifted.lifted_text)
+    else:
+        messages.info(request, "That limit was no longer refusing anyone: nothing to lift.")
+    return redirect(f"{reverse('workshops:dashboard', args=[pk])}#lockouts")
 
 
 @trainer_required
@@ -291,7 +320,7 @@ def join(request):
     from it with the same code and name returns the same participant. The projector's QR code
     opens this page with the code filled in (`?code=`)."""
     form = JoinForm(request.POST or None, initial={"code": request.GET.get("code", "")[:20]})
-    status = 200
+    status, retry_after = 200, 0
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -301,7 +330,7 @@ def join(request):
                 )
             except services.JoinRefused as refused:
                 form.add_error(refused.field, refused.message)
-                status = 429 if refused.throttled else 400
+                status, retry_after = (429 if refused.retry_after else 400), refused.retry_after
             else:
                 if joined_now:
                     links.issue(request, participant.run)
@@ -309,7 +338,10 @@ def join(request):
                 return redirect("workshops:welcome")
         else:
             status = 400
-    return render(request, "workshops/join.html", {"form": form, "error_summary": summarise(form)}, status=status)
+    response = render(request, "workshops/join.html", {"form": form, "error_summary": summarise(form)}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 WELCOMED = "workshops_welcomed_run"

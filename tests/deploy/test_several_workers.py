@@ -61,6 +61,7 @@ def deployment(tmp_path):
         "IAMWIZARD_ENV": "production", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0", "DATABASE_URL": f"{PG}/{name}", "REDIS_URL": redis_url,
         "IAMWIZARD_DATA_DIR": str(tmp_path), "IAMWIZARD_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "3",
+        "IAMWIZARD_RATE_LIMITS": "join-wrong-code=10/600",  # the documented override: a quick test of the shared count
         "SANDBOX_PORT": "0", "PYTHON": str(ROOT / ".venv/bin/python") if (ROOT / ".venv/bin/python").exists() else "python3",
     })
     log_path = tmp_path / "run.log"

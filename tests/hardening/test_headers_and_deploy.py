@@ -132,19 +132,40 @@ def test_production_settings_are_https_only_and_refuse_to_invent_a_key(tmp_path)
 
 # --- rate limits ------------------------------------------------------------------------------------
 
-def test_starting_runs_is_limited_per_client_ip(settings):
-    limit, _ = settings.RATE_LIMITS["run-start"]
-    here, elsewhere = Client(REMOTE_ADDR="198.51.100.7"), Client(REMOTE_ADDR="203.0.113.9")
-    assert [here.post("/").status_code for _ in range(limit)] == [302] * limit
+def test_a_room_starts_250_runs_from_one_address_and_a_flood_is_still_stopped(settings):
+    limit, window = settings.RATE_LIMITS["run-start"]
+    assert 250 <= limit < 2000 and window == 600  # far above a room, far below a flood
+    room, elsewhere = "198.51.100.7", Client(REMOTE_ADDR="203.0.113.9")
+    # 250 people behind one address press Start within minutes: each its own browser, none refused.
+    assert [Client(REMOTE_ADDR=room).post("/").status_code for _ in range(250)] == [302] * 250
+    # A script from the same address goes on until the ceiling.
+    flood = Client(REMOTE_ADDR=room)
+    assert [flood.post("/").status_code for _ in range(limit - 250)] == [302] * (limit - 250)
     runs = Run.objects.count()
-    refused = here.post("/")
+    refused = flood.post("/")
     assert refused.status_code == 429
     assert 0 < int(refused["Retry-After"]) <= 600
-    assert "Slow down" in refused.content.decode() and "Many new runs" in refused.content.decode()
+    text = refused.content.decode()
+    assert "Slow down" in text and "No new run was started." in text and "Many new runs" in text
+    assert f"The limit is {limit} new runs from one network in 10 minutes." in text and re.search(r"Try again after \d\d:\d\d UTC \(in about 10 minutes\)", text)
     assert_headers(refused, "429")
     assert Run.objects.count() == runs
     assert elsewhere.post("/").status_code == 302  # another network is not affected
-    assert here.get("/").status_code == 200  # reading is never limited
+    assert flood.get("/").status_code == 200  # reading is never limited
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_apart(settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "run-start": (2, 600)}
+    settings.TRUSTED_PROXIES = 1
+    proxy = "10.0.0.2"
+
+    def start(client_address, spoofed="6.6.6.6"):
+        return Client(REMOTE_ADDR=proxy).post("/", HTTP_X_FORWARDED_FOR=f"{spoofed}, {client_address}").status_code
+
+    assert [start("203.0.113.1", spoofed=f"6.6.6.{i}") for i in range(3)] == [302, 302, 429]  # made-up entries do not help
+    assert start("203.0.113.2") == 302  # another client behind the same proxy
+    settings.TRUSTED_PROXIES = 0  # trusting no proxy: everyone behind it is one address
+    assert [Client(REMOTE_ADDR=proxy).post("/", HTTP_X_FORWARDED_FOR="203.0.113.3").status_code for _ in range(3)] == [302, 302, 429]
 
 
 def test_submits_are_limited_per_run(client, settings):
@@ -174,7 +195,8 @@ print(json.dumps({"codes": [client.post("/").status_code for _ in range(int(sys.
 def test_the_run_start_limit_is_shared_by_processes_through_redis(tmp_path):
     redis_url = redis_or_skip()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(REDIS_URL=redis_url, IAMWIZARD_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="iamwizard.settings")
+    env.update(REDIS_URL=redis_url, IAMWIZARD_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="iamwizard.settings",
+               IAMWIZARD_RATE_LIMITS="run-start=30/600")  # the documented override, and a quick test
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
     ip = f"192.0.2.{secrets.randbelow(250) + 1}-{secrets.token_hex(4)}"  # a fresh client identity for every test run
 

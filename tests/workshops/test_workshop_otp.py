@@ -7,6 +7,7 @@ import pyotp
 import pytest
 from base64 import b32encode
 from django.core.management import call_command
+from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from iamwizard.workshops.models import Participant, Workshop
@@ -20,6 +21,7 @@ def trainer_get_urls(workshop, participant=None, record=None):
     urls = [
         "/trainer/", "/trainer/workshops/new/", f"/trainer/workshops/{pk}/", f"/trainer/workshops/{pk}/live/",
         f"/trainer/workshops/{pk}/cleanup/", f"/trainer/workshops/{pk}/export.csv", f"/trainer/workshops/{pk}/summary/",
+        f"/trainer/workshops/{pk}/lockouts/",
     ]
     if participant:
         urls.append(f"/trainer/workshops/{pk}/participants/{participant.pk}/reset/")
@@ -31,7 +33,8 @@ def trainer_get_urls(workshop, participant=None, record=None):
 def trainer_post_urls(workshop, participant):
     pk = workshop.pk
     return [f"/trainer/workshops/{pk}/close/", f"/trainer/workshops/{pk}/cleanup/",
-            f"/trainer/workshops/{pk}/participants/{participant.pk}/reset/", "/trainer/workshops/new/"]
+            f"/trainer/workshops/{pk}/participants/{participant.pk}/reset/", "/trainer/workshops/new/",
+            f"/trainer/workshops/{pk}/lockouts/lift/"]
 
 
 @pytest.fixture
@@ -133,12 +136,69 @@ def test_later_login_asks_for_the_code_without_showing_the_secret(client, traine
     assert client.get("/trainer/").status_code == 200
 
 
-def test_failed_sign_ins_are_rate_limited(client, trainer, settings):
-    settings.TRAINER_LOGIN_THROTTLE = (3, 600)
+def _sign_in(client, password, username="trina"):
+    return client.post("/trainer/login/", {"username": username, "password": password})
+
+
+def test_failed_sign_ins_are_limited_per_user_name(client, trainer, settings, django_user_model):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "trainer-login-user": (3, 600)}
     for _ in range(3):
-        assert client.post("/trainer/login/", {"username": "trina", "password": "nope"}).status_code == 400
-    blocked = client.post("/trainer/login/", {"username": "trina", "password": PASSWORD})
-    assert blocked.status_code == 429 and "Try again after" in blocked.content.decode()
+        assert _sign_in(client, "nope").status_code == 400
+    blocked = _sign_in(client, PASSWORD)
+    text = blocked.content.decode()
+    assert blocked.status_code == 429 and "You were not signed in" in text and "Try again after" in text
+    assert "3 wrong passwords were tried for this user name" in text and 0 < int(blocked["Retry-After"]) <= 600
+    assert "_auth_user_id" not in client.session
+    # From another address too: the lock is on the user name.
+    assert _sign_in(Client(REMOTE_ADDR="203.0.113.50"), PASSWORD).status_code == 429
+    # Another trainer's name is not locked.
+    make_trainer(django_user_model, username="tom")
+    assert _sign_in(client, PASSWORD, username="tom").status_code == 302
+
+
+def test_failed_sign_ins_are_limited_per_address_far_above_a_room(client, trainer, settings):
+    limit, _ = settings.RATE_LIMITS["trainer-login-address"]
+    assert limit >= 50  # a room sharing the trainer's address mistypes far less than this
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "trainer-login-address": (5, 600)}
+    for i in range(5):  # a script trying a different name each time
+        assert _sign_in(client, "nope", username=f"user{i}").status_code == 400
+    blocked = _sign_in(client, PASSWORD)
+    assert blocked.status_code == 429 and "5 wrong passwords were tried from your network" in blocked.content.decode()
+    assert _sign_in(Client(REMOTE_ADDR="203.0.113.50"), PASSWORD).status_code == 302
+
+
+def test_the_room_cannot_lock_the_trainer_out_of_their_own_browser(trainer, settings, django_user_model):
+    """Mischief from the room (same address, the trainer's user name) does not refuse the browser
+    where the trainer signed in before; that browser's own failures still count."""
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "trainer-login-user": (3, 600), "trainer-login-address": (5, 600)}
+    trainers_browser = Client()
+    assert _sign_in(trainers_browser, PASSWORD).status_code == 302
+    cookie = trainers_browser.cookies["trainer_browser"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and "trina" not in cookie.value
+    trainers_browser.post("/trainer/logout/")
+    mischief = Client()
+    for _ in range(3):
+        assert _sign_in(mischief, "nope").status_code == 400
+    assert _sign_in(mischief, PASSWORD).status_code == 429  # a new browser is refused...
+    assert _sign_in(trainers_browser, PASSWORD).status_code == 302  # ...the trainer's own is not
+    trainers_browser.post("/trainer/logout/")
+    for i in range(2):  # the room's address reaches its ceiling as well
+        assert _sign_in(mischief, "nope", username=f"user{i}").status_code == 400
+    assert _sign_in(mischief, PASSWORD, username="user9").status_code == 429
+    assert _sign_in(trainers_browser, PASSWORD).status_code == 302
+    # A forged or foreign cookie is worth nothing.
+    forged = Client()
+    forged.cookies["trainer_browser"] = cookie.value.replace(cookie.value[-4:], "AAAA")
+    assert _sign_in(forged, PASSWORD).status_code == 429
+    make_trainer(django_user_model, username="tom")
+    toms_browser = Client(REMOTE_ADDR="203.0.113.60")
+    assert _sign_in(toms_browser, PASSWORD, username="tom").status_code == 302
+    assert _sign_in(toms_browser, PASSWORD).status_code == 429  # it is Tom's browser, not Trina's
+    # The trainer's own browser has a count of its own.
+    trainers_browser.post("/trainer/logout/")
+    for _ in range(3):
+        assert _sign_in(trainers_browser, "nope").status_code == 400
+    assert _sign_in(trainers_browser, PASSWORD).status_code == 429
 
 
 def test_logout_ends_the_verified_session(trainer_client):
