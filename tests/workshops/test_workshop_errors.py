@@ -18,12 +18,12 @@ def test_trainer_sign_in_refused_clears_the_password_and_says_so(client, trainer
 
 
 def test_trainer_sign_in_throttled_is_in_the_summary(client, trainer, settings):
-    settings.TRAINER_LOGIN_THROTTLE = (1, 600)
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "trainer-login-user": (1, 600)}
     client.post("/trainer/login/", {"username": "trina", "password": "wrong"})
     response = client.post("/trainer/login/", {"username": "trina", "password": PASSWORD})
     assert response.status_code == 429
     summary = summary_of(response.content.decode())
-    assert summary["links"][0][0].startswith("Too many failed sign-ins from your network.") and summary["links"][0][1] == "id_username"
+    assert summary["links"][0][0].startswith("You were not signed in: sign-in is paused") and summary["links"][0][1] == "id_username"
 
 
 def test_wrong_second_factor_code_is_cleared(client, trainer):
