@@ -85,6 +85,15 @@ class Row:
         return bool(self.stuck_reason)
 
     @property
+    def asks_for_help(self) -> bool:
+        return self.participant.help_requested_at is not None
+
+    @property
+    def needs_trainer(self) -> bool:
+        """Asked for help or stuck: the rows a trainer should look at first."""
+        return self.asks_for_help or self.stuck
+
+    @property
     def minutes_on_step(self) -> int:
         return int(self.on_step.total_seconds() // 60)
 
@@ -128,7 +137,7 @@ def row_for(participant, now, workshop) -> Row:
         row.attempts = participant.refused_tries
         row.last_problem = label(participant.refused_kind, participant.refused_params or {}, participant.refused_field)
     row.idle = now - (last_try or entered_at)
-    if not finished:
+    if not finished and not workshop.has_ended(now):  # once it has ended nobody can be stuck any more
         if status == StepState.FAILED:
             row.stuck_reason = "last attempt failed"
         elif row.attempts >= workshop.stuck_attempts:
@@ -139,7 +148,7 @@ def row_for(participant, now, workshop) -> Row:
 
 
 SORTS = {
-    "stuck": ("Stuck first", lambda r: (not r.stuck, -r.attempts, -r.on_step.total_seconds())),
+    "stuck": ("Help and stuck first", lambda r: (not r.asks_for_help, not r.stuck, -r.attempts, -r.on_step.total_seconds())),
     "step": ("Furthest behind first", lambda r: (r.finished, r.done, -r.on_step.total_seconds())),
     "attempts": ("Most refused tries first", lambda r: (-r.attempts, not r.stuck)),
     "name": ("Name", lambda r: r.participant.display_name.casefold()),
@@ -159,6 +168,7 @@ def counts(rows) -> dict:
         "participants": len(rows),
         "finished": sum(1 for r in rows if r.finished),
         "stuck": [r for r in rows if r.stuck],
+        "help": [r for r in rows if r.asks_for_help],
     }
 
 

@@ -153,16 +153,20 @@ def close_workshop(workshop: Workshop, by=None) -> CleanupRecord | None:
     return None
 
 
+def close_if_ended(workshop: Workshop, by=None, now=None) -> CleanupRecord | None:
+    """A workshop past its closing time that nobody closed yet is closed now (and cleaned up,
+    where set); returns that cleanup's record, or None."""
+    if workshop.closed_at is None and (now or timezone.now()) >= workshop.closes_at:
+        return close_workshop(workshop, by)
+    return None
+
+
 def close_ended_workshops(now=None) -> list:
-    """Workshops past their closing time that nobody closed yet: close them (and clean up, where
-    set). `manage.py close_workshops` runs this from cron; a trainer's dashboard also does."""
+    """Every workshop past its closing time: `manage.py close_workshops` runs this from cron (a
+    trainer's dashboard also closes its own workshop when it opens). Returns the cleanup records."""
     now = now or timezone.now()
-    records = []
-    for workshop in Workshop.objects.filter(closed_at__isnull=True, closes_at__lte=now):
-        record = close_workshop(workshop)
-        if record is not None:
-            records.append(record)
-    return records
+    records = [close_if_ended(w, now=now) for w in Workshop.objects.filter(closed_at__isnull=True, closes_at__lte=now)]
+    return [r for r in records if r is not None]
 
 
 def cleanup_participant(participant: Participant, from_step: str = "connect") -> dict:

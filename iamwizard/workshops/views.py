@@ -117,16 +117,29 @@ def _dashboard_context(request, workshop):
     rows = progress.dashboard_rows(workshop, sort=sort)
     view = {**({"sort": sort} if sort != "stuck" else {}), **({"stuck": "1"} if stuck_only else {})}
     return {
-        "workshop": workshop, "counts": progress.counts(rows), "rows": [r for r in rows if r.stuck] if stuck_only else rows,
+        "workshop": workshop, "counts": progress.counts(rows), "rows": [r for r in rows if r.needs_trainer] if stuck_only else rows,
         "sort": sort, "sorts": [(key, words) for key, (words, _) in progress.SORTS.items()], "stuck_only": stuck_only,
         "view_query": urlencode(view),
     }
 
 
+def _dashboard_page(request, workshop, broadcast_form=None, status=200):
+    context = {
+        **_dashboard_context(request, workshop), "lockouts": lockouts.current(workshop),
+        "broadcast_form": broadcast_form or BroadcastForm(), "error_summary": summarise(broadcast_form),
+    }
+    return render(request, "workshops/dashboard.html", context, status=status)
+
+
 @trainer_required
 def dashboard(request, pk):
+    """The trainer's live view of the room. A workshop past its closing time is closed here (and
+    cleaned up, where set) if `manage.py close_workshops` has not done it yet."""
     workshop = _owned(request, pk)
-    return render(request, "workshops/dashboard.html", {**_dashboard_context(request, workshop), "lockouts": lockouts.current(workshop)})
+    record = services.close_if_ended(workshop, request.user)
+    if record is not None:
+        messages.info(request, "The workshop reached its closing time, so it was closed and cleaned up: the report is under Earlier cleanups.")
+    return _dashboard_page(request, workshop)
 
 
 @trainer_required
@@ -197,7 +210,7 @@ def reset(request, pk, participant_pk):
         record = services.reset_participant(participant, request.user, form.cleaned_data["from_step"])
         return redirect("workshops:report", pk=pk, record_pk=record.pk)
     return render(request, "workshops/confirm_reset.html", {
-        "workshop": workshop, "participant": participant, "form": form,
+        "workshop": workshop, "participant": participant, "form": form, "error_summary": summarise(form),
         "user_name": participant.run.answers.get("user-details", {}).get("user_name", ""),
     }, status=400 if form.errors else 200)
 
@@ -234,9 +247,7 @@ def broadcast(request, pk):
     if form.is_valid():
         services.broadcast(workshop, form.cleaned_data["message"])
         return redirect("workshops:dashboard", pk=pk)
-    context = _dashboard_context(workshop)
-    context["broadcast_form"] = form
-    return render(request, "workshops/dashboard.html", context, status=400)
+    return _dashboard_page(request, workshop, broadcast_form=form, status=400)
 
 
 @trainer_required

@@ -44,11 +44,11 @@ def test_trainer_lifts_a_join_lockout_with_the_lift_button(live_server, browser,
         participant.get_by_label("Join code").fill(wrong)
         participant.get_by_label("Your name").fill("Ada")
         participant.get_by_role("button", name="Join").click()
-        expect(participant.get_by_text("No workshop has that code")).to_be_visible()
+        expect(participant.locator("#id_code_error").get_by_text("No workshop has that code")).to_be_visible()
     participant.get_by_label("Join code").fill(workshop.join_code_display)
     participant.get_by_label("Your name").fill("Ada")
     participant.get_by_role("button", name="Join").click()
-    expect(participant.get_by_text("You did not join: joining from your network")).to_be_visible()
+    expect(participant.locator("[data-error-summary]").get_by_text("You did not join: joining from your network")).to_be_visible()
     audit(participant, "join: address locked")
 
     # The same network's second Start is refused by the (here tiny) new-run ceiling: the 429 page.
