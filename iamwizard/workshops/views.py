@@ -274,6 +274,7 @@ def _counts_context(workshop):
 
 
 @trainer_required
+@require_http_methods(["GET"])
 def observe(request, pk, participant_pk):
     """See what they see: the participant's current step, read-only, with every secret hidden,
     through the trainer's own session (never the participant's link)."""

@@ -55,6 +55,7 @@ class ParticipantWalker(Walker):
     def start(self):
         self.run_id = join(self.client, self.workshop, self.name)
         self.run = Run.objects.get(pk=self.run_id)
+        self._resume_link = None
 
     def to_created(self, user_name, group="Readers", policies=("arn:aws:iam::aws:policy/ReadOnlyAccess",)):
         """Join and walk to a created IAM user (console password, group membership)."""
