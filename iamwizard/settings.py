@@ -176,6 +176,8 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 LOGIN_URL = "/trainer/login/"
 # Trainers' second factor (django-otp TOTP): the name authenticator apps show for the entry.
 OTP_TOTP_ISSUER = "IAM wizard"
+# How often a participant's page asks for the trainer's message (seconds).
+WORKSHOP_ROOM_POLL_SECONDS = 15
 WORKSHOP_MAX_PARTICIPANTS = int(os.environ.get("WORKSHOP_MAX_PARTICIPANTS", "300"))
 # One "Clean up workshop" request works this long, then reports who is left (press again to go on).
 WORKSHOP_CLEANUP_SECONDS = int(os.environ.get("WORKSHOP_CLEANUP_SECONDS", "20"))

@@ -22,6 +22,8 @@ def workshop_prefix_rule(ctx, name: str):
 def participant_room(run):
     """A participant's pages show their workshop: the trainer's message, "I need help", a notice
     after a reset; once the workshop has ended, a page that says so replaces the steps."""
+    from django.conf import settings
+
     from iamwizard.wizard.rooms import Room
     from iamwizard.wizard.steps import BY_SLUG
 
@@ -38,6 +40,7 @@ def participant_room(run):
 
     return Room(
         bar_template="workshops/_room_bar.html", ended=workshop.has_ended(), ended_template="workshops/ended.html",
-        data={"participant": participant, "workshop": workshop, "reset_step": reset_step},
+        data={"participant": participant, "workshop": workshop, "reset_step": reset_step,
+              "poll_seconds": settings.WORKSHOP_ROOM_POLL_SECONDS},
         shown=notice_seen if reset_step else None,
     )

@@ -2,7 +2,6 @@
 // reloads once the workshop has ended. Without JavaScript both show on the next page load.
 (function () {
   "use strict";
-  var INTERVAL_MS = 15000;
 
   document.addEventListener("DOMContentLoaded", function () {
     var bar = document.querySelector(".room-bar[data-room-url]");
@@ -26,7 +25,7 @@
         .catch(function () { /* offline for a moment: try again at the next tick */ });
     }
 
-    setInterval(refresh, INTERVAL_MS);
+    setInterval(refresh, 1000 * (Number(bar.getAttribute("data-interval")) || 15));
     document.addEventListener("visibilitychange", refresh);
   });
 })();
