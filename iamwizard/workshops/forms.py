@@ -26,11 +26,23 @@ class AsciiDateTimeField(forms.DateTimeField):
         return super().to_python(value)
 
 
+class AsciiIntegerField(forms.IntegerField):
+    """Django's int() reads ٣ (other scripts' digits) as 3: accept the digits 0-9 only."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and has_foreign_digits(value):
+            raise forms.ValidationError("Type the number with the digits 0 to 9.", code="invalid")
+        return super().to_python(value)
+
+
+ASCII_NUMBERS = {"stuck_attempts": AsciiIntegerField, "stuck_idle_minutes": AsciiIntegerField}
+
+
 class WorkshopForm(forms.ModelForm):
     class Meta:
         model = Workshop
         fields = ["title", "target", "role_arn", "user_prefix", "opens_at", "closes_at", "stuck_attempts", "stuck_idle_minutes", "cleanup_on_close"]
-        field_classes = {"opens_at": AsciiDateTimeField, "closes_at": AsciiDateTimeField}
+        field_classes = {"opens_at": AsciiDateTimeField, "closes_at": AsciiDateTimeField, **ASCII_NUMBERS}
         labels = {"opens_at": "Opens at (UTC)", "closes_at": "Closes at (UTC)", "target": "Where participants work"}
         help_texts = {
             "target": "Sandbox: every participant gets an emulated AWS account of their own (no AWS account needed).",
@@ -94,6 +106,7 @@ class StuckForm(forms.ModelForm):
     class Meta:
         model = Workshop
         fields = ["stuck_attempts", "stuck_idle_minutes"]
+        field_classes = ASCII_NUMBERS
         labels = {"stuck_attempts": "Refused tries on a step", "stuck_idle_minutes": "Idle minutes"}
         help_texts = {"stuck_attempts": "", "stuck_idle_minutes": ""}
 

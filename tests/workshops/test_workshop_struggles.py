@@ -168,6 +168,9 @@ def test_thresholds_are_set_per_workshop(trainer_client, workshop, clock):
     assert {name for name, r in rows.items() if r.stuck} == {"Wes", "Pia", "Max"}
     refused = trainer_client.post(f"/trainer/workshops/{workshop.pk}/stuck/", {"stuck_attempts": "0", "stuck_idle_minutes": "x"})
     assert refused.status_code == 400 and 'class="field-error"' in refused.content.decode()
+    refused = trainer_client.post(f"/trainer/workshops/{workshop.pk}/stuck/", {"stuck_attempts": "٣", "stuck_idle_minutes": "٣٠"})
+    assert refused.status_code == 400 and "Type the number with the digits 0 to 9." in refused.content.decode()
+    assert type(workshop).objects.get(pk=workshop.pk).stuck_attempts == 2  # unchanged
 
 
 def test_a_run_over_its_submit_limit_is_recorded_once(workshop, settings):
