@@ -1,7 +1,6 @@
 """Thin views: render a step, hand a posted form to the engine, follow its outcome."""
 import copy
 import functools
-import re
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render

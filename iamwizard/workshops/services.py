@@ -10,8 +10,7 @@ from django.utils import timezone
 from iamwizard.aws.gateway import AwsError
 from iamwizard.wizard import engine, ratelimit
 from iamwizard.wizard.cleanup import CleanupReport, cleanup_from
-from iamwizard.wizard.models import Run, StepState
-from iamwizard.wizard.steps import BY_SLUG, STEPS
+from iamwizard.wizard.steps import BY_SLUG
 
 from . import codes, lockouts
 from .hooks import has_prefix
