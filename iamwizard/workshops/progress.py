@@ -11,6 +11,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from django.db.models import Count, IntegerField, JSONField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -241,7 +242,8 @@ def problems_by_kind(workshop) -> list[dict]:
 # --- export ------------------------------------------------------------------------------------
 
 CSV_COLUMNS = ["participant", "joined_at_utc", "current_step", "step_status", "minutes_on_step", "steps_done",
-               "steps_total", "finished", "stuck", "attempts_on_step", "last_problem", "error_code", "error_message"]
+               "steps_total", "finished", "stuck", "attempts_on_step", "last_problem", "error_code", "error_message",
+               "asked_for_help_at_utc", "help_note"]
 
 
 def _cell(value) -> str:
@@ -250,14 +252,19 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def _utc(moment) -> str:
+    return moment.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
 def progress_csv(workshop) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for row in dashboard_rows(workshop):
         writer.writerow([_cell(v) for v in (
-            row.participant.display_name, row.participant.joined_at.strftime("%Y-%m-%d %H:%M:%S"), row.step_title,
+            row.participant.display_name, _utc(row.participant.joined_at), row.step_title,
             row.step_status, row.minutes_on_step, row.done, row.total, "yes" if row.finished else "no",
             row.stuck_reason or "", row.attempts, row.last_problem, row.error_code, row.error_message,
+            _utc(row.participant.help_requested_at), row.participant.help_note,
         )])
     return out.getvalue()

@@ -49,6 +49,13 @@ def test_a_participant_asks_for_help_and_the_trainer_clears_it(trainer_client, w
     # Help first, even before the stuck: Ada's row leads.
     assert re.search(r'<tr[^>]*id="participant-(\d+)"', board).group(1) == str(ada.participant.pk)
 
+    rows = list(csv.DictReader(io.StringIO(trainer_client.get(f"/trainer/workshops/{workshop.pk}/export.csv").content.decode())))
+    assert rows[0]["help_note"] == f"stuck {SCRIPT}" and rows[0]["asked_for_help_at_utc"]
+    # A note that a spreadsheet would run as a formula is defused in the CSV.
+    ada.client.post(f"/join/help/{ada.run_id}/", {"action": "ask", "note": "=HYPERLINK(\"http://x\")"})
+    rows = list(csv.DictReader(io.StringIO(trainer_client.get(f"/trainer/workshops/{workshop.pk}/export.csv").content.decode())))
+    assert rows[0]["help_note"] == "'=HYPERLINK(\"http://x\")"
+
     trainer_client.post(f"/trainer/workshops/{workshop.pk}/participants/{ada.participant.pk}/helped/")
     assert Participant.objects.get(run_id=ada.run_id).help_requested_at is None
     assert "Asks for help" not in dashboard(trainer_client, workshop)
