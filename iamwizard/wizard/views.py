@@ -158,7 +158,7 @@ def step_page(request, run_id, slug):
         status = 400 if outcome.problem is None else 200
     ctx.query = request.GET
     context = _page_context(ctx, step, bound, problem)
-    context.update(new_resume_link=links.pop_new_link(request, run), room=room, observer=None)
+    context.update(new_resume_link=links.pop_new_link(request, run), room=room)
     response = render(request, "wizard/step.html", context, status=status)
     if room is not None and room.shown:
         room.shown()
@@ -188,6 +188,9 @@ def _page_context(ctx, step, bound, problem):
         "planned": step.planned_calls(ctx) if ctx.status("connect") == StepState.DONE or step.slug == "connect" else [],
         "calls": _calls_made(ctx, step, state),
         "next_step": engine.first_open_step(ctx) if state.status == StepState.DONE else None,
+        # Set by the page that shows them (every name a template asks for is defined: Django logs
+        # a failed lookup with the whole context, which may hold a secret).
+        "new_resume_link": None, "first_link": False, "room": None, "observer": None,
         **step.context(ctx),
     }
 
