@@ -85,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "iamwizard.wizard.error_summary.no_errors",
+                "iamwizard.wizard.context_processors.page_defaults",
             ],
         },
     },

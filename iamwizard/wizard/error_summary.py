@@ -69,9 +69,3 @@ def summarise(form=None, messages=(), problem=None, state=None) -> ErrorSummary:
 def _aws(kind, message, code="", missing_permission="", retryable=False) -> dict:
     # Every key always present: a template's failed lookup would log the whole page context, secrets included.
     return {"kind": kind, "message": message, "code": code, "missing_permission": missing_permission or "", "retryable": retryable}
-
-
-def no_errors(request) -> dict:
-    """Context processor: every page defines `error_summary` (base.html asks for it); a view's own value wins.
-    An undefined variable would make Django log the page's whole context, secrets included."""
-    return {"error_summary": None}

@@ -2,6 +2,7 @@
 import copy
 import functools
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -86,7 +87,7 @@ def home(request):
         links.issue(request, run, show=False)
         return redirect(_step_url(run, "connect"))
     return render(request, "wizard/home.html", {
-        "continue_run": continue_run,
+        "continue_run": continue_run, "target": settings.IAMWIZARD_TARGET,
         "continue_user": continue_run.answers.get("user-details", {}).get("user_name", "") if continue_run else "",
         "start_allowed": continue_run is None or not rooms.keeps_browser(continue_run),
     })
@@ -165,10 +166,17 @@ def step_page(request, run_id, slug):
     return response
 
 
+class _FormsByAction(dict):
+    """A step's forms by action. Templates ask for each action they know; one not offered now is None."""
+
+    def __missing__(self, action):
+        return None
+
+
 def _page_context(ctx, step, bound, problem):
     state = ctx.states[step.slug]
     frozen = engine.is_frozen(ctx, step.slug)
-    forms = {}
+    forms = _FormsByAction()
     if not frozen and not (state.status == StepState.DONE and step.irreversible):
         for action in step.forms(ctx):
             forms[action] = bound.get(action) or engine.bind_form(step, ctx, action)

@@ -218,3 +218,29 @@ def test_the_csv_keeps_times_in_utc(trainer_client, workshop, settings):
     rows = list(csv.reader(io.StringIO(trainer_client.get(f"/trainer/workshops/{workshop.pk}/export.csv").content.decode())))
     joined_at = ada.participant.joined_at.astimezone(datetime.timezone.utc)
     assert rows[1][rows[0].index("joined_at_utc")] == f"{joined_at:%Y-%m-%d %H:%M:%S}"
+
+
+def test_no_page_logs_a_failed_template_lookup(trainer_client, workshop, caplog):
+    """Django logs a failed variable lookup at DEBUG with the whole context, which on these pages can
+    hold a one-time password or an MFA key: every name a template asks for must be defined."""
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="django.template")
+    ada = ParticipantWalker(workshop, "Ada")
+    ada.to_mfa(user_name="ws-ada")
+    ada.create_device("ws-ada")
+    ada.client.post(f"/join/help/{ada.run_id}/", {"action": "ask", "note": "hi", "step": "mfa"})
+    trainer_client.post(f"/trainer/workshops/{workshop.pk}/broadcast/", {"message": "hello"})
+    trainer_client.get(f"/trainer/workshops/{workshop.pk}/participants/{ada.participant.pk}/view/")  # MFA, observed
+    ada.post("mfa", {"action": "enable", "code1": "123456", "code2": "123456"}, expect=400)  # refused, with its summary
+    ada.enable_mfa(ada.create_device("ws-ada"))
+    for url in ["/", "/join/welcome/"] + [ada.url(step) for step in
+                                          ("connect", "user-details", "permissions", "review", "sign-in-details", "sign-in", "mfa", "finish")]:
+        assert ada.client.get(url).status_code == 200, url
+    Client().get(ada.url("mfa"))  # the page that says how to resume
+    for url in ("", "projector/", "live/", f"participants/{ada.participant.pk}/view/", f"participants/{ada.participant.pk}/reset/"):
+        assert trainer_client.get(f"/trainer/workshops/{workshop.pk}/{url}").status_code == 200, url
+    trainer_client.post(f"/trainer/workshops/{workshop.pk}/close/")
+    ada.client.get(ada.url("mfa"))  # the workshop has ended
+    failed = [r.getMessage().split(".")[0] for r in caplog.records if "Exception while resolving variable" in r.getMessage()]
+    assert not failed, failed

@@ -58,6 +58,10 @@ class Finish(Step):
             ),
         }
 
+    def context(self, ctx):
+        result = ctx.result(self.slug)
+        return {"deleted": bool(result.get("deleted")), "cleanup": result.get("cleanup", [])}
+
     def forms(self, ctx):
         if ctx.result(self.slug).get("deleted"):
             return {}
