@@ -170,6 +170,8 @@ class _FormsByAction(dict):
     """A step's forms by action. Templates ask for each action they know; one not offered now is None."""
 
     def __missing__(self, action):
+        if hasattr(dict, action):  # `forms.items` in a template: let Django find the method
+            raise KeyError(action)
         return None
 
 
