@@ -356,9 +356,13 @@ def _virtual_device(request, serial):
 
 
 def _check_codes(device, request):
-    if not mfa.consecutive_codes_valid(device.base32_string_seed, request.param("AuthenticationCode1"),
-                                       request.param("AuthenticationCode2")):
+    """The step of AuthenticationCode1 when the two codes are right and neither was accepted before
+    (AWS refuses a code it already accepted, at sign-in or enrolment, for the rest of its window)."""
+    step = mfa.consecutive_codes_step(device.base32_string_seed, request.param("AuthenticationCode1"),
+                                      request.param("AuthenticationCode2"))
+    if step is None or {step, step + 1} & set(mfa.used_steps(device)):
         raise IAMError("InvalidAuthenticationCode", "Authentication code for device is not valid.")
+    return step
 
 
 def enable_mfa_device(request):
@@ -369,8 +373,11 @@ def enable_mfa_device(request):
         raise IAMError("EntityAlreadyExists", "MFA Device is already in use.")
     if len(user.mfa_devices) >= MFA_DEVICES_PER_USER:
         raise IAMError("LimitExceeded", f"Cannot exceed quota for MFADevicesPerUser: {MFA_DEVICES_PER_USER}")
-    _check_codes(device, request)
-    return request.forward()
+    step = _check_codes(device, request)
+    response = request.forward()
+    if response.status < 400:
+        mfa.mark_used(device, step, step + 1)
+    return response
 
 
 def resync_mfa_device(request):
@@ -379,7 +386,8 @@ def resync_mfa_device(request):
     device = _virtual_device(request, serial)
     if serial not in user.mfa_devices:
         raise IAMError("NoSuchEntity", f"MFA Device with serial number {serial} is not assigned to user {user.name}.")
-    _check_codes(device, request)
+    step = _check_codes(device, request)
+    mfa.mark_used(device, step, step + 1)
     return result("ResyncMFADevice")
 
 

@@ -240,7 +240,60 @@ def test_resync_mfa_device(iam):
     iam.enable_mfa_device(UserName="kate", SerialNumber=serial, AuthenticationCode1=first, AuthenticationCode2=second)
     assert error_of(iam.resync_mfa_device, UserName="kate", SerialNumber=serial,
                     AuthenticationCode1="000000", AuthenticationCode2="111111") == ("InvalidAuthenticationCode", 403)
-    iam.resync_mfa_device(UserName="kate", SerialNumber=serial, AuthenticationCode1=first, AuthenticationCode2=second)
+    # The codes that enabled it are spent; the next ones resync it.
+    assert error_of(iam.resync_mfa_device, UserName="kate", SerialNumber=serial,
+                    AuthenticationCode1=first, AuthenticationCode2=second) == ("InvalidAuthenticationCode", 403)
+    later1, later2 = pyotp.TOTP(seed).at(time.time() + 30), pyotp.TOTP(seed).at(time.time() + 60)
+    iam.resync_mfa_device(UserName="kate", SerialNumber=serial, AuthenticationCode1=later1, AuthenticationCode2=later2)
+
+
+def test_codes_already_accepted_are_refused_at_enable_mfa_device(iam):
+    iam.create_user(UserName="reuse")
+    serial, seed = new_device(iam, "reuse")
+    first, second = codes(seed)
+    iam.enable_mfa_device(UserName="reuse", SerialNumber=serial, AuthenticationCode1=first, AuthenticationCode2=second)
+    iam.deactivate_mfa_device(UserName="reuse", SerialNumber=serial)
+    # The same pair again, still in its window: AWS accepts a code once.
+    assert error_of(iam.enable_mfa_device, UserName="reuse", SerialNumber=serial,
+                    AuthenticationCode1=first, AuthenticationCode2=second) == ("InvalidAuthenticationCode", 403)
+    later1, later2 = pyotp.TOTP(seed).at(time.time() + 30), pyotp.TOTP(seed).at(time.time() + 60)
+    iam.enable_mfa_device(UserName="reuse", SerialNumber=serial, AuthenticationCode1=later1, AuthenticationCode2=later2)
+
+
+def mfa_signin(endpoint, challenge, code):
+    data = urllib.parse.urlencode({"challenge": challenge, "mfa_code": code}).encode()
+    try:
+        with urllib.request.urlopen(endpoint + "/_sandbox/console-signin", data=data) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_console_signin_asks_for_the_mfa_code_and_accepts_each_code_once(sandbox, account):
+    account_id, iam = account
+    iam.create_user(UserName="otto")
+    iam.create_login_profile(UserName="otto", Password=GOOD_PASSWORD)
+    serial, seed = new_device(iam, "otto")
+    now = time.time()
+    totp = pyotp.TOTP(seed)
+    iam.enable_mfa_device(UserName="otto", SerialNumber=serial, AuthenticationCode1=totp.at(now - 30), AuthenticationCode2=totp.at(now))
+
+    assert signin(sandbox, account_id, "otto", "wrong-Passw0rd")[0] == 401
+    status, answer = signin(sandbox, account_id, "otto", GOOD_PASSWORD)
+    assert status == 200 and answer["MFARequired"] is True and "AccessKeyId" not in answer
+    challenge = answer["Challenge"]
+    # The code typed at enrolment is spent; a code from 4 minutes ahead is a phone clock off.
+    status, refused = mfa_signin(sandbox, challenge, totp.at(now))
+    assert (status, refused["Code"], refused["Diagnosis"]["kind"]) == (401, "InvalidMFACode", "mfa.code_reused")
+    status, refused = mfa_signin(sandbox, challenge, totp.at(now + 240))
+    assert refused["Diagnosis"] == {"kind": "mfa.clock_off", "params": {"minutes": 4, "direction": "ahead"}}
+    status, creds = mfa_signin(sandbox, challenge, totp.at(now + 30))
+    assert status == 200 and creds["MFAAuthenticated"] is True and creds["SerialNumber"] == serial
+    assert session_client(sandbox, creds).get_user()["User"]["UserName"] == "otto"
+    # The challenge was used up, and the code too, for a new sign-in.
+    assert mfa_signin(sandbox, challenge, totp.at(now + 30))[1]["Code"] == "ChallengeExpired"
+    _, answer = signin(sandbox, account_id, "otto", GOOD_PASSWORD)
+    assert mfa_signin(sandbox, answer["Challenge"], totp.at(now + 30))[1]["Diagnosis"]["kind"] == "mfa.code_reused"
 
 
 def test_account_summary_reflects_state(iam):
