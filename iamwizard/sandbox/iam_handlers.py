@@ -3,10 +3,7 @@
 Each handler takes a middleware.Request and returns a WSGI response: either its
 own (success or IAMError) or moto's via `request.forward()`.
 """
-import fnmatch
-import json
 import re
-from urllib.parse import unquote
 
 from moto.core.exceptions import ServiceException
 from moto.core.utils import utcnow
@@ -243,45 +240,6 @@ def delete_login_profile(request):
     return result("DeleteLoginProfile")
 
 
-def _allows(document, action):
-    """Whether a policy document has an Allow statement whose Action matches `action`."""
-    try:
-        parsed = json.loads(unquote(document) if document.lstrip().startswith("%") else document)
-    except (TypeError, ValueError):
-        return False
-    statements = parsed.get("Statement", [])
-    if isinstance(statements, dict):
-        statements = [statements]
-    for statement in statements:
-        if statement.get("Effect") != "Allow":
-            continue
-        actions = statement.get("Action", [])
-        actions = [actions] if isinstance(actions, str) else actions
-        if any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in actions):
-            return True
-    return False
-
-
-def _managed_document(policy):
-    for version in policy.versions:
-        if version.is_default:
-            return version.document
-    return "{}"
-
-
-def may_change_own_password(backend, user):
-    """AllowUsersToChangePassword in the account policy, or an identity policy allowing iam:ChangePassword."""
-    if backend.account_password_policy is not None and backend.account_password_policy.allow_users_to_change_password:
-        return True
-    holders = [user] + list(backend.get_groups_for_user(user.name))
-    for holder in holders:
-        if any(_allows(doc, "iam:ChangePassword") for doc in holder.policies.values()):
-            return True
-        if any(_allows(_managed_document(p), "iam:ChangePassword") for p in holder.managed_policies.values()):
-            return True
-    return False
-
-
 def change_password(request):
     name = request.caller_user_name()
     if name is None:
@@ -289,10 +247,7 @@ def change_password(request):
     user = _user(request, name)
     if not _has_login_profile(user):
         raise IAMError("NoSuchEntity", f"Login Profile for User {name} cannot be found.")
-    if not may_change_own_password(request.backend, user):
-        raise IAMError("AccessDenied", f"User: {user.arn} is not authorized to perform: iam:ChangePassword "
-                                       f"on resource: user {name} because no identity-based policy allows "
-                                       "the iam:ChangePassword action")
+    # Whether the user may (AllowUsersToChangePassword, or a policy) was decided by middleware.authorize.
     if not passwords.verify_password(request.param("OldPassword") or "", user.password):
         raise IAMError(*WRONG_OLD_PASSWORD)
     new_password = request.param("NewPassword") or ""
@@ -315,6 +270,14 @@ def get_user(request):
     if boundary and response.status < 400:
         response.body = _with_boundary(response.body, boundary)
     return response
+
+
+def _own_user_by_default(request):
+    """AWS reads UserName as the caller's own when it is left out (ListMFADevices, ListAccessKeys...); moto does not."""
+    name = request.caller_user_name()
+    if not request.param("UserName") and name:
+        return request.forward({"UserName": name})
+    return request.forward()
 
 
 def get_caller_identity(request):
@@ -434,6 +397,8 @@ IAM = {
     "DeleteLoginProfile": delete_login_profile,
     "ChangePassword": change_password,
     "GetUser": get_user,
+    "ListMFADevices": _own_user_by_default,
+    "ListAccessKeys": _own_user_by_default,
     "PutUserPermissionsBoundary": put_user_permissions_boundary,
     "DeleteUserPermissionsBoundary": delete_user_permissions_boundary,
     "CreateVirtualMFADevice": create_virtual_mfa_device,

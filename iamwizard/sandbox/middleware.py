@@ -13,7 +13,7 @@ import threading
 import time
 from urllib.parse import parse_qs, urlencode
 
-from . import accounts, awsxml, iam_handlers, signin
+from . import accounts, awsxml, iam_handlers, policy_eval, signin
 from .awsxml import IAMError
 from .numbers import LATENCY_PROBLEM, parse_latency_ms
 
@@ -88,6 +88,32 @@ class Request:
         if key.user_name and not getattr(key, "role_arn", None):
             return key.user_name
         return None
+
+
+def authorize(request):
+    """An IAM user's own credentials act only as far as the user's policies allow (AWS's evaluation:
+    explicit Deny, then Allow, else AccessDenied). The wizard's assumed role is not evaluated."""
+    name = request.caller_user_name()
+    if name is None:
+        return
+    backend = request.backend
+    user = backend.users.get(name)
+    if user is None:
+        return
+    key = request.caller_access_key()
+    console = getattr(key, "sandbox_console_user", None)
+    # A console session knows whether it signed in with MFA; a long-term access key carries no MFA key at all.
+    context = {"aws:MultiFactorAuthPresent": bool(getattr(key, "sandbox_mfa", False))} if console else {}
+    action = f"iam:{request.action}"
+    resource = policy_eval.resource_arn(request.account_id, request.action, request.params, name)
+    account_policy = backend.account_password_policy
+    implicit = (action in policy_eval.SELF_SERVICE_BY_ACCOUNT_POLICY and account_policy is not None
+                and account_policy.allow_users_to_change_password)
+    decision = policy_eval.decide(policy_eval.user_documents(backend, user), action, resource, context, name, implicit)
+    if decision == "Allow":
+        return
+    why = "with an explicit deny in an identity-based policy" if decision == "Deny" else f"because no identity-based policy allows the {action} action"
+    raise IAMError("AccessDenied", f"User: {user.arn} is not authorized to perform: {action} on resource: {resource} {why}")
 
 
 def _read_body(environ):
@@ -171,6 +197,8 @@ class SandboxMiddleware:
             handlers = iam_handlers.IAM if service == "iam" else iam_handlers.STS
             handler = handlers.get(request.action)
             try:
+                if service == "iam":
+                    authorize(request)
                 response = handler(request) if handler else request.forward()
             except IAMError as error:
                 response = error.response()

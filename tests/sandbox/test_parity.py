@@ -123,7 +123,8 @@ def test_console_signin(sandbox, account):
     status, creds = signin(sandbox, account_id, "erin", GOOD_PASSWORD)
     assert status == 200
     assert creds["PasswordResetRequired"] is True and creds["AccountId"] == account_id and creds["UserName"] == "erin"
-    assert session_client(sandbox, creds).get_user()["User"]["UserName"] == "erin"
+    # A user with no policy may do nothing in IAM, not even read itself (sts:GetCallerIdentity needs no permission).
+    assert error_of(session_client(sandbox, creds).get_user) == ("AccessDenied", 403)
     identity = session_client(sandbox, creds, "sts").get_caller_identity()
     assert identity["Arn"] == f"arn:aws:iam::{account_id}:user/erin" and identity["Account"] == account_id
     assert "PasswordLastUsed" in iam.get_user(UserName="erin")["User"]
@@ -289,11 +290,65 @@ def test_console_signin_asks_for_the_mfa_code_and_accepts_each_code_once(sandbox
     assert refused["Diagnosis"] == {"kind": "mfa.clock_off", "params": {"minutes": 4, "direction": "ahead"}}
     status, creds = mfa_signin(sandbox, challenge, totp.at(now + 30))
     assert status == 200 and creds["MFAAuthenticated"] is True and creds["SerialNumber"] == serial
-    assert session_client(sandbox, creds).get_user()["User"]["UserName"] == "otto"
+    assert session_client(sandbox, creds, "sts").get_caller_identity()["Arn"].endswith(":user/otto")
     # The challenge was used up, and the code too, for a new sign-in.
     assert mfa_signin(sandbox, challenge, totp.at(now + 30))[1]["Code"] == "ChallengeExpired"
     _, answer = signin(sandbox, account_id, "otto", GOOD_PASSWORD)
     assert mfa_signin(sandbox, answer["Challenge"], totp.at(now + 30))[1]["Diagnosis"]["kind"] == "mfa.code_reused"
+
+
+def test_deny_without_mfa_is_enforced_for_the_users_own_calls(sandbox, account):
+    from iamwizard.core.mfa_policy import document
+
+    account_id, iam = account
+    arn = iam.create_policy(PolicyName="RequireMFA", PolicyDocument=json.dumps(document()))["Policy"]["Arn"]
+    iam.create_group(GroupName="Admins")
+    iam.attach_group_policy(GroupName="Admins", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    iam.attach_group_policy(GroupName="Admins", PolicyArn=arn)
+    iam.create_user(UserName="pia")
+    iam.create_user(UserName="other")
+    iam.add_user_to_group(GroupName="Admins", UserName="pia")
+    iam.create_login_profile(UserName="pia", Password=GOOD_PASSWORD)
+
+    _, creds = signin(sandbox, account_id, "pia", GOOD_PASSWORD)
+    pia = session_client(sandbox, creds)
+    # Without MFA: an ordinary action is denied (explicitly, despite AdministratorAccess)...
+    assert error_of(pia.list_users) == ("AccessDenied", 403)
+    assert error_of(pia.create_user, UserName="sneaky") == ("AccessDenied", 403)
+    # ...what the first sign-in and the MFA set-up need is not.
+    assert pia.get_user()["User"]["UserName"] == "pia"
+    pia.change_password(OldPassword=GOOD_PASSWORD, NewPassword="N3w-password")
+    serial = pia.create_virtual_mfa_device(VirtualMFADeviceName="pia")["VirtualMFADevice"]
+    seed = serial["Base32StringSeed"].decode("ascii")
+    totp, now = pyotp.TOTP(seed), time.time()
+    pia.enable_mfa_device(UserName="pia", SerialNumber=serial["SerialNumber"], AuthenticationCode1=totp.at(now - 30), AuthenticationCode2=totp.at(now))
+    assert [d["UserName"] for d in pia.list_mfa_devices()["MFADevices"]] == ["pia"]
+    # Signed in with MFA: the same action is allowed.
+    _, answer = signin(sandbox, account_id, "pia", "N3w-password")
+    _, creds = mfa_signin(sandbox, answer["Challenge"], totp.at(now + 30))
+    with_mfa = session_client(sandbox, creds)
+    assert "pia" in [u["UserName"] for u in with_mfa.list_users()["Users"]]
+    # A long-term access key carries no MFA at all: BoolIfExists denies it too.
+    key = iam.create_access_key(UserName="pia")["AccessKey"]
+    by_key = boto3.client("iam", endpoint_url=sandbox, region_name=REGION, aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    assert error_of(by_key.list_users) == ("AccessDenied", 403)
+
+
+def test_policy_conditions_bool_and_not_action_are_evaluated():
+    from iamwizard.sandbox.policy_eval import decide
+
+    doc = json.dumps({"Statement": [
+        {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "iam:ListUsers", "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}},
+    ]})
+    assert decide([doc], "iam:ListUsers", "*", {"aws:MultiFactorAuthPresent": False}, "u") == "Deny"
+    assert decide([doc], "iam:ListUsers", "*", {"aws:MultiFactorAuthPresent": True}, "u") == "Allow"
+    assert decide([doc], "iam:ListUsers", "*", {}, "u") == "Allow"  # Bool: an absent key does not match
+    assert decide([doc.replace('"Bool"', '"BoolIfExists"')], "iam:ListUsers", "*", {}, "u") == "Deny"
+    own = json.dumps({"Statement": [{"Effect": "Allow", "NotAction": "iam:Delete*", "Resource": "arn:aws:iam::*:user/${aws:username}"}]})
+    assert decide([own], "iam:GetUser", "arn:aws:iam::1:user/u", {}, "u") == "Allow"
+    assert decide([own], "iam:GetUser", "arn:aws:iam::1:user/v", {}, "u") == "ImplicitDeny"
+    assert decide([own], "iam:DeleteUser", "arn:aws:iam::1:user/u", {}, "u") == "ImplicitDeny"
 
 
 def test_account_summary_reflects_state(iam):
