@@ -171,6 +171,7 @@ KIND_LABELS = {
     "mfa.device_gone": "MFA device to be created again",
     "password.gone": "Password to be chosen again",
     "group_name.taken": "Group name taken meanwhile",
+    "policy_name.taken": "Require-MFA policy name taken",
     "delete.incomplete": "Deleting the user did not finish",
     "step.input": "Answer refused",
     "signin.rejected": "Practice sign-in refused (wrong password, user or account)",

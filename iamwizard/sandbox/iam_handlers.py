@@ -384,6 +384,22 @@ def _refuse_aws_policy_change(request):
     return request.forward()
 
 
+def delete_policy(request):
+    """AWS refuses to delete a customer managed policy that is still attached, or that has versions
+    besides the default one (DeleteConflict); moto deletes it anyway."""
+    arn = request.param("PolicyArn") or ""
+    if arn.startswith(AWS_POLICY_PREFIX):
+        return _refuse_aws_policy_change(request)
+    policy = request.backend.managed_policies.get(arn)
+    if policy is not None:
+        if policy.attachment_count:
+            raise IAMError("DeleteConflict", "Cannot delete a policy attached to entities.")
+        if len(policy.versions) > 1:
+            raise IAMError("DeleteConflict", "This policy has more than one version. Before you delete a policy, you must delete "
+                                             "the policy's versions. The default version is deleted with the policy.")
+    return request.forward()
+
+
 IAM = {
     "CreateUser": create_user,
     "UpdateUser": update_user,
@@ -409,7 +425,7 @@ IAM = {
     "CreatePolicyVersion": _refuse_aws_policy_change,
     "DeletePolicyVersion": _refuse_aws_policy_change,
     "SetDefaultPolicyVersion": _refuse_aws_policy_change,
-    "DeletePolicy": _refuse_aws_policy_change,
+    "DeletePolicy": delete_policy,
     "TagPolicy": _refuse_aws_policy_change,
     "UntagPolicy": _refuse_aws_policy_change,
 }

@@ -334,6 +334,20 @@ def test_deny_without_mfa_is_enforced_for_the_users_own_calls(sandbox, account):
     assert error_of(by_key.list_users) == ("AccessDenied", 403)
 
 
+def test_a_customer_managed_policy_is_deleted_in_awss_order(iam):
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}
+    arn = iam.create_policy(PolicyName="Mine", PolicyDocument=json.dumps(document))["Policy"]["Arn"]
+    iam.create_group(GroupName="team")
+    iam.attach_group_policy(GroupName="team", PolicyArn=arn)
+    iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=True)
+    assert error_of(iam.delete_policy, PolicyArn=arn) == ("DeleteConflict", 409)
+    iam.detach_group_policy(GroupName="team", PolicyArn=arn)
+    assert error_of(iam.delete_policy, PolicyArn=arn) == ("DeleteConflict", 409)  # v1 is left besides the default v2
+    iam.delete_policy_version(PolicyArn=arn, VersionId="v1")
+    iam.delete_policy(PolicyArn=arn)
+    assert error_of(iam.get_policy, PolicyArn=arn) == ("NoSuchEntity", 404)
+
+
 def test_policy_conditions_bool_and_not_action_are_evaluated():
     from iamwizard.sandbox.policy_eval import decide
 

@@ -13,14 +13,14 @@ user's PasswordLastUsed must come after the device's EnableDate, so that sign-in
 """
 from django import forms
 
-from iamwizard.aws.gateway import MfaCodeRejected, SignInExpired, SignInRejected, sandbox_console_signin, sandbox_mfa_signin
+from iamwizard.aws.gateway import MfaCodeRejected, SignInExpired, SignInRejected, sandbox_console_signin, sandbox_mfa_signin, user_gateway
 from iamwizard.core.problems import Problem
 
 from .. import vault
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
 from .forms import ConfirmForm, OneTimeCodeInput, StepForm
 from .mfa import UNCOUNTED_KINDS, clock, count_failure, end_throttling, locked_message, seconds_locked
-from .sign_in import REJECTED, PracticeSignInForm
+from .sign_in import PROBE_ANSWERS, REJECTED, PracticeSignInForm, mfa_probe, probe_fact
 from .sign_in_details import REAL_URL_PATTERN, sign_in_url
 
 _CODE_ATTRS = {"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "off", "class": "otp"}
@@ -43,6 +43,7 @@ class MfaSignIn(Step):
     title = "Sign in with MFA"
     nav_title = "MFA sign-in"
     template = "wizard/steps/mfa_sign_in.html"
+    expected_answers = PROBE_ANSWERS
     why = (
         "MFA is on: see it at work. Sign in as the user once more. After the password, the console now asks "
         "for the code the app shows, and nothing opens without it.",
@@ -73,6 +74,8 @@ class MfaSignIn(Step):
             PlannedCall("iam", "GetUser", {"UserName": user}, "PasswordLastUsed: when the user last signed in."),
             PlannedCall("iam", "ListMFADevices", {"UserName": user}, "EnableDate: when the device was added. A sign-in after it had to give a code."),
         ]
+        if ctx.is_sandbox() and ctx.answers("permissions").get("require_mfa"):
+            calls.insert(0, PlannedCall("iam", "ListUsers", {"MaxItems": 1}, "Made as the user, signed in with MFA: the require-MFA policy now lets an ordinary action through."))
         return calls
 
     def execute(self, ctx, action, data):
@@ -122,7 +125,9 @@ class MfaSignIn(Step):
             raise StepInputError.of("mfa_code", problem, more) from None
         end_throttling(run)
         run.save(update_fields=["mfa_failures", "mfa_locked_until", "updated_at"])
-        return {"challenge": "", "mfa_authenticated": bool(answer.get("MFAAuthenticated")), "serial": answer.get("SerialNumber", "")}
+        as_user = user_gateway(ctx.gateway.target.endpoint_url, answer, recorder=ctx.gateway.recorder)
+        return {"challenge": "", "mfa_authenticated": bool(answer.get("MFAAuthenticated")), "serial": answer.get("SerialNumber", ""),
+                **mfa_probe(ctx, as_user, "with_mfa")}
 
     def verify(self, ctx, result):
         user = ctx.user_name
@@ -140,6 +145,9 @@ class MfaSignIn(Step):
         facts = [("Last sign-in", f"{last_used:%Y-%m-%d %H:%M:%S} UTC"), ("MFA device added", f"{enabled:%Y-%m-%d %H:%M:%S} UTC")]
         if result.get("mfa_authenticated"):
             facts.insert(0, ("Signed in with", "the password and an MFA code"))
+        before, after = ctx.result("sign-in").get("without_mfa"), result.get("with_mfa")
+        if before or after:
+            facts += [f for f in (probe_fact(ctx.result("sign-in"), "without_mfa", "Before, without MFA"), probe_fact(result, "with_mfa", "Now, with MFA")) if f]
         return facts
 
     def context(self, ctx):
