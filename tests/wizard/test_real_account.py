@@ -43,7 +43,8 @@ def test_real_account_run_ends_with_a_signed_in_user_and_mfa(client, real_accoun
     walker.run.refresh_from_db()
     assert walker.run.account_id == "123456789012"
     walker.post("user-details", {"action": "save", "user_name": name, "console_access": "on", "password_type": "custom", "custom_password": "Real-Pass-4242", "must_reset": "on"})
-    walker.post("permissions", {"action": "save", "mode": "direct", "policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]})
+    # A new group with the require-MFA policy: the first password change and the MFA set-up still go through.
+    walker.post("permissions", {"action": "save", "mode": "group", "group_name": f"g-{name}", "policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"], "require_mfa": "on"})
     walker.post("review", {"action": "create", "tags": ""})
     walker.post("sign-in-details", {"action": "continue"})
 
