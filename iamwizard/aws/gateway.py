@@ -362,11 +362,12 @@ class SignInRejected(Exception):
 
 
 class MfaCodeRejected(Exception):
-    """The practice console refused the MFA code; `kind` and `params` diagnose why (core.totp's words)."""
+    """The practice console refused the MFA code: `kind` and `params` say why (a core.problems Problem),
+    `verdict` is core.totp's (not_six_digits, reused, clock_drift, invalid)."""
 
-    def __init__(self, kind: str, params: dict):
+    def __init__(self, kind: str, params: dict, verdict: str = "invalid"):
         super().__init__(kind)
-        self.kind, self.params = kind, params
+        self.kind, self.params, self.verdict = kind, params, verdict
 
 
 class SignInExpired(Exception):
@@ -385,7 +386,7 @@ def _console(endpoint_url: str, fields: dict) -> dict:
         answer = json.load(exc)
         if answer.get("Code") == "InvalidMFACode":
             diagnosis = answer.get("Diagnosis") or {}
-            raise MfaCodeRejected(diagnosis.get("kind", "mfa.sign_in_invalid"), diagnosis.get("params") or {}) from None
+            raise MfaCodeRejected(diagnosis.get("kind", "mfa.sign_in_invalid"), diagnosis.get("params") or {}, diagnosis.get("verdict", "invalid")) from None
         if answer.get("Code") == "ChallengeExpired":
             raise SignInExpired(answer.get("Message", "")) from None
         raise SignInRejected(answer.get("Message", "Sign-in failed.")) from None

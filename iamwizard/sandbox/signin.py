@@ -9,7 +9,8 @@ the right password answers 200 with `MFARequired: true` and a `Challenge` (no cr
 yet), valid for CHALLENGE_SECONDS; then POST `challenge` and `mfa_code`. The code must be
 the device's code of a 30 s window near now, not accepted before (at sign-in or when the
 device was enabled). A wrong one answers 401 InvalidMFACode with a `Diagnosis` (kind and
-parameters, iamwizard.core.totp's words: phone clock off, code used already...), since
+parameters, iamwizard.core.totp's words: phone clock off, code used already..., and the
+verdict), since
 this console exists to teach; an unknown or expired challenge answers 401 ChallengeExpired.
 The credentials of an MFA sign-in carry `MFAAuthenticated: true` (aws:MultiFactorAuthPresent).
 """
@@ -100,7 +101,7 @@ def _answer_challenge(params, now):
             _challenges.pop(digest, None)
         _, diagnosis = diagnoses[-1]  # the latest device: the one most likely in front of the person
         return _json(401, {"Code": "InvalidMFACode", "Message": "Your authentication information is incorrect. Please try again.",
-                           "Diagnosis": {"kind": diagnosis.problem.kind, "params": diagnosis.problem.params},
+                           "Diagnosis": {"kind": diagnosis.problem.kind, "params": diagnosis.problem.params, "verdict": diagnosis.kind},
                            "TriesLeft": max(entry[3], 0)}), None
     device, diagnosis = accepted
     mfa.mark_used(device, diagnosis.step)

@@ -287,7 +287,7 @@ def test_console_signin_asks_for_the_mfa_code_and_accepts_each_code_once(sandbox
     status, refused = mfa_signin(sandbox, challenge, totp.at(now))
     assert (status, refused["Code"], refused["Diagnosis"]["kind"]) == (401, "InvalidMFACode", "mfa.code_reused")
     status, refused = mfa_signin(sandbox, challenge, totp.at(now + 240))
-    assert refused["Diagnosis"] == {"kind": "mfa.clock_off", "params": {"minutes": 4, "direction": "ahead"}}
+    assert refused["Diagnosis"] == {"kind": "mfa.clock_off", "params": {"minutes": 4, "direction": "ahead"}, "verdict": "clock_drift"}
     status, creds = mfa_signin(sandbox, challenge, totp.at(now + 30))
     assert status == 200 and creds["MFAAuthenticated"] is True and creds["SerialNumber"] == serial
     assert session_client(sandbox, creds, "sts").get_caller_identity()["Arn"].endswith(":user/otto")

@@ -40,7 +40,7 @@ THROTTLE_CAP_SECONDS = 5 * 60
 # Diagnoses that say nothing about the seed (typos caught by looking at the input alone) are not counted.
 UNCOUNTED_KINDS = frozenset({"not_six_digits", "same_code_twice"})
 
-_CODE_ATTRS = {"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "off", "class": "otp"}
+CODE_ATTRS = {"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "off", "class": "otp"}
 
 
 class DeviceNameForm(StepForm):
@@ -61,8 +61,8 @@ class CodesForm(StepForm):
     # Not required and generously long: an empty field or a pasted secret key gets the
     # diagnosis's plain message (and the browser must not silently cut a paste short).
     # After a refused pair both fields come back empty: the next try needs new codes anyway.
-    code1 = forms.CharField(label="MFA code 1", max_length=400, required=False, widget=OneTimeCodeInput(attrs=_CODE_ATTRS))
-    code2 = forms.CharField(label="MFA code 2", max_length=400, required=False, widget=OneTimeCodeInput(attrs=_CODE_ATTRS))
+    code1 = forms.CharField(label="MFA code 1", max_length=400, required=False, widget=OneTimeCodeInput(attrs=CODE_ATTRS))
+    code2 = forms.CharField(label="MFA code 2", max_length=400, required=False, widget=OneTimeCodeInput(attrs=CODE_ATTRS))
 
 
 def lock_seconds(failures: int) -> int:

@@ -19,23 +19,17 @@ from iamwizard.core.problems import Problem
 from .. import vault
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
 from .forms import ConfirmForm, OneTimeCodeInput, StepForm
-from .mfa import UNCOUNTED_KINDS, clock, count_failure, end_throttling, locked_message, seconds_locked
-from .sign_in import PROBE_ANSWERS, REJECTED, PracticeSignInForm, mfa_probe, probe_fact
+from .mfa import CODE_ATTRS, UNCOUNTED_KINDS, clock, count_failure, end_throttling, locked_message, seconds_locked
+from .sign_in import PROBE, REJECTED, PracticeSignInForm, mfa_probe, probe_fact
 from .sign_in_details import REAL_URL_PATTERN, sign_in_url
 
-_CODE_ATTRS = {"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "off", "class": "otp"}
 # Diagnoses that say nothing about the seed, or that the right code would have been accepted: not counted as guesses.
 SIGN_IN_UNCOUNTED = UNCOUNTED_KINDS | {"reused"}
 
 
 class MfaCodeForm(StepForm):
-    mfa_code = forms.CharField(label="MFA code", max_length=400, required=False, widget=OneTimeCodeInput(attrs=_CODE_ATTRS),
+    mfa_code = forms.CharField(label="MFA code", max_length=400, required=False, widget=OneTimeCodeInput(attrs=CODE_ATTRS),
                                help_text="The 6-digit code your authenticator app shows now for this user.")
-
-
-def _kind_of(problem_kind: str) -> str:
-    """core.totp's verdict for a problem kind, to decide whether a wrong code counts as a guess."""
-    return {"mfa.code_reused": "reused"}.get(problem_kind, "not_six_digits" if problem_kind.startswith("mfa.code_") else problem_kind)
 
 
 class MfaSignIn(Step):
@@ -43,7 +37,8 @@ class MfaSignIn(Step):
     title = "Sign in with MFA"
     nav_title = "MFA sign-in"
     template = "wizard/steps/mfa_sign_in.html"
-    expected_answers = PROBE_ANSWERS
+    # With MFA the require-MFA policy no longer blocks it: a refusal now means no other policy allows it.
+    expected_answers = {(PROBE, "AccessDenied"): "refused: none of the user's other policies allows it (MFA is no longer what is missing)"}
     why = (
         "MFA is on: see it at work. Sign in as the user once more. After the password, the console now asks "
         "for the code the app shows, and nothing opens without it.",
@@ -121,7 +116,7 @@ class MfaSignIn(Step):
             raise StepInputError.of(None, Problem("mfa.sign_in_restart")) from None
         except MfaCodeRejected as exc:
             problem = Problem(exc.kind, exc.params, typed={"device_name": ctx.result("mfa").get("device_name", "")})
-            more = count_failure(run, now) if _kind_of(exc.kind) not in SIGN_IN_UNCOUNTED else ""
+            more = count_failure(run, now) if exc.verdict not in SIGN_IN_UNCOUNTED else ""
             raise StepInputError.of("mfa_code", problem, more) from None
         end_throttling(run)
         run.save(update_fields=["mfa_failures", "mfa_locked_until", "updated_at"])
