@@ -10,7 +10,7 @@ from moto.core.utils import utcnow
 
 from iamwizard.core.totp import otpauth_uri
 
-from . import accounts, mfa, passwords, rules
+from . import accounts, mfa, passwords, root, rules
 from .awsxml import STS_NS, IAMError, blob, element, result
 
 MFA_DEVICES_PER_USER = 8
@@ -287,6 +287,10 @@ def get_caller_identity(request):
                  + element("Account", request.account_id))
         return result("GetCallerIdentity", inner, namespace=STS_NS)
     key = accounts.iam_backend(request.account_id).access_keys.get(request.access_key)
+    if request.caller_is_root():
+        inner = (element("Arn", f"arn:aws:iam::{request.account_id}:root") + element("UserId", request.account_id)
+                 + element("Account", request.account_id))
+        return result("GetCallerIdentity", inner, namespace=STS_NS)
     name = getattr(key, "sandbox_console_user", None) if key is not None else None
     if not name:
         return request.forward()
@@ -341,6 +345,37 @@ def enable_mfa_device(request):
     if response.status < 400:
         mfa.mark_used(device, step, step + 1)
     return response
+
+
+def deactivate_mfa_device(request):
+    if not request.param("UserName") and request.caller_is_root():
+        if not root.deactivate_mfa(request.backend, request.param("SerialNumber")):
+            raise IAMError("NoSuchEntity", f"MFA Device with serial number {request.param('SerialNumber')} is not the root user's.")
+        return result("DeactivateMFADevice")
+    return request.forward()
+
+
+def _root_keys(request, action):
+    """Access keys of the root user (CreateAccessKey, ListAccessKeys, DeleteAccessKey without a UserName, as root)."""
+    backend = request.backend
+    if action == "CreateAccessKey":
+        key = root.create_access_key(backend)
+        inner = ("<AccessKey>" + element("AccessKeyId", key.access_key_id) + element("SecretAccessKey", key.secret_access_key)
+                 + element("Status", "Active") + element("CreateDate", _iso(key.create_date)) + "</AccessKey>")
+        return result(action, inner)
+    if action == "DeleteAccessKey":
+        if not root.delete_access_key(backend, request.param("AccessKeyId")):
+            raise IAMError("NoSuchEntity", f"The Access Key with id {request.param('AccessKeyId')} cannot be found")
+        return result(action)
+    members = "".join("<member>" + element("AccessKeyId", key_id) + element("Status", "Active") + element("CreateDate", _iso(created)) + "</member>"
+                      for key_id, created in root.state(backend)["access_keys"].items())
+    return result(action, f"<AccessKeyMetadata>{members}</AccessKeyMetadata>" + element("IsTruncated", False))
+
+
+def _access_keys(request):
+    if not request.param("UserName") and request.caller_is_root():
+        return _root_keys(request, request.action)
+    return _own_user_by_default(request)
 
 
 def resync_mfa_device(request):
@@ -414,7 +449,10 @@ IAM = {
     "ChangePassword": change_password,
     "GetUser": get_user,
     "ListMFADevices": _own_user_by_default,
-    "ListAccessKeys": _own_user_by_default,
+    "ListAccessKeys": _access_keys,
+    "CreateAccessKey": _access_keys,
+    "DeleteAccessKey": _access_keys,
+    "DeactivateMFADevice": deactivate_mfa_device,
     "PutUserPermissionsBoundary": put_user_permissions_boundary,
     "DeleteUserPermissionsBoundary": delete_user_permissions_boundary,
     "CreateVirtualMFADevice": create_virtual_mfa_device,

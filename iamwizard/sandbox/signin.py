@@ -1,6 +1,7 @@
 """Console sign-in practice: POST /_sandbox/console-signin (not an AWS API).
 
-Form fields `account` (12-digit id or alias), `user_name`, `password`.
+Form fields `account` (12-digit id or alias), `user_name`, `password`; or, for the root user,
+`email` (root@<account id>.sandbox.example, see root.py) and `password`.
 200 -> JSON temporary credentials acting as that IAM user; 401 -> InvalidCredentials
 with one message for every kind of mistake, like the console.
 
@@ -23,7 +24,7 @@ from moto.core.utils import utcnow
 
 from iamwizard.core.totp import diagnose_code
 
-from . import accounts, mfa, passwords
+from . import accounts, mfa, passwords, root
 from .awsxml import Response
 
 INVALID_MESSAGE = "Your authentication information is incorrect. Please try again."
@@ -61,6 +62,8 @@ def console_signin(params, now=None):
     """(response, account id touched or None)."""
     if params.get("challenge"):
         return _answer_challenge(params, now)
+    if params.get("email"):
+        return _root_signin(params)
     account_id = accounts.find_account(params.get("account", ""))
     if account_id is None:
         return _invalid(), None
@@ -69,13 +72,39 @@ def console_signin(params, now=None):
     if user is None or not passwords.verify_password(params.get("password", ""), user.password):
         return _invalid(), None
     if user_devices(backend, user):
-        challenge = secrets.token_urlsafe(32)
-        for digest, entry in list(_challenges.items()):
-            if entry[2] < time.monotonic():
-                del _challenges[digest]
-        _challenges[_digest(challenge)] = [account_id, user.name, time.monotonic() + CHALLENGE_SECONDS, CHALLENGE_TRIES]
-        return _json(200, {"MFARequired": True, "Challenge": challenge, "AccountId": account_id, "UserName": user.name}), None
+        return _json(200, {"MFARequired": True, "Challenge": _new_challenge(account_id, user.name), "AccountId": account_id, "UserName": user.name}), None
     return _signed_in(backend, account_id, user, mfa_used=False), account_id
+
+
+def _new_challenge(account_id, user_name):
+    challenge = secrets.token_urlsafe(32)
+    for digest, entry in list(_challenges.items()):
+        if entry[2] < time.monotonic():
+            del _challenges[digest]
+    _challenges[_digest(challenge)] = [account_id, user_name, time.monotonic() + CHALLENGE_SECONDS, CHALLENGE_TRIES]
+    return challenge
+
+
+def _root_signin(params):
+    """The root user signs in with the account's e-mail address (user_name None in a challenge)."""
+    account_id = root.account_of(params["email"])
+    backend = accounts.existing_iam_backend(account_id) if account_id else None
+    if backend is None or not root.password_ok(backend, params.get("password", "")):
+        return _invalid(), None
+    if root.devices(backend):
+        return _json(200, {"MFARequired": True, "Challenge": _new_challenge(account_id, None), "AccountId": account_id}), None
+    return _root_session(backend, account_id, mfa_used=False), account_id
+
+
+def _root_session(backend, account_id, mfa_used, serial=""):
+    key = backend.create_temp_access_key()
+    key.sandbox_root = True
+    key.sandbox_mfa = mfa_used
+    answer = {"AccessKeyId": key.access_key_id, "SecretAccessKey": key.secret_access_key, "SessionToken": secrets.token_urlsafe(96),
+              "AccountId": account_id, "Root": True, "MFAAuthenticated": mfa_used}
+    if serial:
+        answer["SerialNumber"] = serial
+    return _json(200, answer)
 
 
 def _answer_challenge(params, now):
@@ -87,8 +116,11 @@ def _answer_challenge(params, now):
         return _json(401, expired), None
     account_id, user_name = entry[0], entry[1]
     backend = accounts.existing_iam_backend(account_id)
-    user = backend.users.get(user_name) if backend is not None else None
-    devices = user_devices(backend, user) if user is not None else []
+    user = backend.users.get(user_name) if backend is not None and user_name is not None else None
+    if backend is None:
+        devices = []
+    else:
+        devices = root.devices(backend) if user_name is None else (user_devices(backend, user) if user is not None else [])
     if not devices:
         _challenges.pop(digest, None)
         return _json(401, expired), None
@@ -106,6 +138,8 @@ def _answer_challenge(params, now):
     device, diagnosis = accepted
     mfa.mark_used(device, diagnosis.step)
     del _challenges[digest]
+    if user_name is None:
+        return _root_session(backend, account_id, mfa_used=True, serial=device.serial_number), account_id
     return _signed_in(backend, account_id, user, mfa_used=True, serial=device.serial_number), account_id
 
 

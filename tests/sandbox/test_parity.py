@@ -445,3 +445,62 @@ def test_root_access_key_identifies_as_the_root_user(sandbox):
 
     sts = boto3.client("sts", endpoint_url=sandbox, region_name=REGION, aws_access_key_id=ROOT_ACCESS_KEY, aws_secret_access_key="x")
     assert sts.get_caller_identity()["Arn"] == "arn:aws:iam::123456789012:root"
+
+
+# --- the root user (practice: sign-in by e-mail, MFA the console's way, access keys) -------------
+
+def root_user(endpoint, account_id):
+    data = urllib.parse.urlencode({"account": account_id}).encode()
+    with urllib.request.urlopen(endpoint + "/_sandbox/root-user", data=data) as response:
+        return json.loads(response.read())
+
+
+def root_mfa(endpoint, access_key, serial, code1, code2):
+    data = urllib.parse.urlencode({"access_key": access_key, "serial": serial, "code1": code1, "code2": code2}).encode()
+    try:
+        with urllib.request.urlopen(endpoint + "/_sandbox/root-mfa", data=data) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def root_signin(endpoint, address, password):
+    data = urllib.parse.urlencode({"email": address, "password": password}).encode()
+    try:
+        with urllib.request.urlopen(endpoint + "/_sandbox/console-signin", data=data) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_root_mfa_shows_in_the_account_summary_and_only_the_console_enables_it(sandbox, account):
+    account_id, iam = account
+    assert iam.get_account_summary()["SummaryMap"]["AccountMFAEnabled"] == 0
+    practice = root_user(sandbox, account_id)
+    assert practice["Email"] == f"root@{account_id}.sandbox.example"
+    assert root_signin(sandbox, practice["Email"], "wrong-Passw0rd")[0] == 401
+    status, creds = root_signin(sandbox, practice["Email"], practice["Password"])
+    assert status == 200 and creds["Root"] is True
+    as_root = session_client(sandbox, creds)
+    assert session_client(sandbox, creds, "sts").get_caller_identity()["Arn"] == f"arn:aws:iam::{account_id}:root"
+    device = as_root.create_virtual_mfa_device(VirtualMFADeviceName="root-account-mfa-device")["VirtualMFADevice"]
+    totp, now = pyotp.TOTP(device["Base32StringSeed"].decode("ascii")), time.time()
+    # The API has no way (EnableMFADevice needs a UserName): the console's own route, as root.
+    key = as_root.create_access_key()["AccessKey"]
+    assert root_mfa(sandbox, key["AccessKeyId"], device["SerialNumber"], totp.at(now - 30), totp.at(now))[0] == 403  # access keys are not a console session
+    assert root_mfa(sandbox, creds["AccessKeyId"], device["SerialNumber"], "123456", "654321")[1]["Code"] == "InvalidAuthenticationCode"
+    assert root_mfa(sandbox, creds["AccessKeyId"], device["SerialNumber"], totp.at(now - 30), totp.at(now))[0] == 200
+    summary = iam.get_account_summary()["SummaryMap"]
+    assert (summary["AccountMFAEnabled"], summary["AccountAccessKeysPresent"]) == (1, 1)
+    # The root sign-in now asks for the code too.
+    status, answer = root_signin(sandbox, practice["Email"], practice["Password"])
+    assert answer["MFARequired"] is True
+    status, creds = mfa_signin(sandbox, answer["Challenge"], totp.at(now + 30))
+    assert status == 200 and creds["Root"] is True and creds["MFAAuthenticated"] is True
+    # Root access keys: listed, deleted, and the summary says so.
+    as_root = session_client(sandbox, creds)
+    assert [k["AccessKeyId"] for k in as_root.list_access_keys()["AccessKeyMetadata"]] == [key["AccessKeyId"]]
+    as_root.delete_access_key(AccessKeyId=key["AccessKeyId"])
+    assert iam.get_account_summary()["SummaryMap"]["AccountAccessKeysPresent"] == 0
+    as_root.deactivate_mfa_device(SerialNumber=device["SerialNumber"])
+    assert iam.get_account_summary()["SummaryMap"]["AccountMFAEnabled"] == 0
