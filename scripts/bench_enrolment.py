@@ -75,6 +75,8 @@ MINIMUM = [
     ("mfa", "iam", "CreateVirtualMFADevice", "the seed and the device"),
     ("mfa", "iam", "EnableMFADevice", "two consecutive codes, checked by AWS"),
     ("mfa", "iam", "ListMFADevices", "read back: the device is the user's"),
+    ("mfa-sign-in", "iam", "GetUser", "read back: the user signed in (PasswordLastUsed)"),
+    ("mfa-sign-in", "iam", "ListMFADevices", "read back: after the device was added (EnableDate)"),
     ("finish", "iam", "GetAccountSummary", "does the root user have MFA or access keys"),
 ]
 PG = os.environ.get("IAMWIZARD_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -152,9 +154,9 @@ class Deployment:
 def boto3_enrolment(sandbox, account_id, user_name="plain", new_password="Walked-by-boto3-42"):
     """The AWS calls the wizard makes for one enrolment (its steady-state AwsCall rows, in order;
     `calls()` checks that the two sequences are the same), plus what it does unrecorded: one
-    AssumeRole into the account and two practice console sign-ins. Returns the IAM/STS
+    AssumeRole into the account and the practice console sign-ins (two, then password and code). Returns the IAM/STS
     operations made, as "service:Operation"."""
-    from iamwizard.aws.gateway import SANDBOX_ADMIN, sandbox_console_signin
+    from iamwizard.aws.gateway import SANDBOX_ADMIN, sandbox_console_signin, sandbox_mfa_signin
 
     made = []
 
@@ -202,6 +204,11 @@ def boto3_enrolment(sandbox, account_id, user_name="plain", new_password="Walked
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName=user_name)["VirtualMFADevice"]
     totp, now = pyotp.TOTP(device["Base32StringSeed"].decode()), time.time()
     iam.enable_mfa_device(UserName=user_name, SerialNumber=device["SerialNumber"], AuthenticationCode1=totp.at(now - 30), AuthenticationCode2=totp.at(now))
+    iam.list_mfa_devices(UserName=user_name)
+    # mfa-sign-in: the practice console (password, then the next window's code), then read back
+    challenge = sandbox_console_signin(sandbox, account_id, user_name, new_password)["Challenge"]
+    sandbox_mfa_signin(sandbox, challenge, totp.at(now + 30))
+    iam.get_user(UserName=user_name)
     iam.list_mfa_devices(UserName=user_name)
     # finish
     iam.get_account_summary()

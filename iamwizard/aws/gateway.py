@@ -361,17 +361,46 @@ class SignInRejected(Exception):
     """The sandbox's practice console refused the sign-in (wrong account, user or password)."""
 
 
-def sandbox_console_signin(endpoint_url: str, account: str, user_name: str, password: str) -> dict:
-    """Practise the console sign-in against the sandbox; returns the user's temporary credentials."""
-    body = urllib.parse.urlencode({"account": account, "user_name": user_name, "password": password}).encode()
+class MfaCodeRejected(Exception):
+    """The practice console refused the MFA code: `kind` and `params` say why (a core.problems Problem),
+    `verdict` is core.totp's (not_six_digits, reused, clock_drift, invalid)."""
+
+    def __init__(self, kind: str, params: dict, verdict: str = "invalid"):
+        super().__init__(kind)
+        self.kind, self.params, self.verdict = kind, params, verdict
+
+
+class SignInExpired(Exception):
+    """The practice console's MFA challenge is unknown or timed out: sign in with the password again."""
+
+
+def _console(endpoint_url: str, fields: dict) -> dict:
+    body = urllib.parse.urlencode(fields).encode()
     request = urllib.request.Request(f"{endpoint_url}/_sandbox/console-signin", data=body, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.load(response)
     except urllib.error.HTTPError as exc:
-        if exc.code == 401:
-            raise SignInRejected(json.load(exc).get("Message", "Sign-in failed.")) from None
-        raise
+        if exc.code != 401:
+            raise
+        answer = json.load(exc)
+        if answer.get("Code") == "InvalidMFACode":
+            diagnosis = answer.get("Diagnosis") or {}
+            raise MfaCodeRejected(diagnosis.get("kind", "mfa.sign_in_invalid"), diagnosis.get("params") or {}, diagnosis.get("verdict", "invalid")) from None
+        if answer.get("Code") == "ChallengeExpired":
+            raise SignInExpired(answer.get("Message", "")) from None
+        raise SignInRejected(answer.get("Message", "Sign-in failed.")) from None
+
+
+def sandbox_console_signin(endpoint_url: str, account: str, user_name: str, password: str) -> dict:
+    """Practise the console sign-in against the sandbox; returns the user's temporary credentials,
+    or, for a user with an MFA device, {"MFARequired": True, "Challenge": ...} (see sandbox_mfa_signin)."""
+    return _console(endpoint_url, {"account": account, "user_name": user_name, "password": password})
+
+
+def sandbox_mfa_signin(endpoint_url: str, challenge: str, code: str) -> dict:
+    """The practice console's second page: the MFA code; returns the user's temporary credentials."""
+    return _console(endpoint_url, {"challenge": challenge, "mfa_code": code})
 
 
 def user_gateway(endpoint_url: str, credentials: dict, recorder=None) -> Gateway:

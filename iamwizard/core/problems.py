@@ -31,7 +31,7 @@ class Problem:
 # --- the person's own words ----------------------------------------------------------------------
 
 NOUNS = {"user_name": "user name", "group_name": "group name", "device_name": "device name"}
-_CODE_LABELS = {1: "MFA code 1", 2: "MFA code 2"}
+_CODE_LABELS = {0: "MFA code", 1: "MFA code 1", 2: "MFA code 2"}  # 0: the one code of a sign-in
 IAM_NAME_CHARS = "Use only letters, digits and + = , . @ _ - (no spaces)."
 
 
@@ -73,6 +73,11 @@ def _mfa_invalid(p: dict, t: dict) -> str:
     )
 
 
+def _sign_in_invalid(p: dict, t: dict) -> str:
+    entry = f'the entry named "{t["device_name"]}"' if t.get("device_name") else "this user's entry"
+    return f"That code doesn't match the user's MFA device. Read the code from {entry} in your app (not another account), and check for typos."
+
+
 def _name_bad_chars(p: dict, t: dict) -> str:
     shown = t.get("chars", "")
     return f"{IAM_NAME_CHARS} Not allowed: {shown}" if shown else IAM_NAME_CHARS
@@ -108,6 +113,10 @@ MESSAGES = {
     "mfa.clock_off": _clock_off,
     "mfa.invalid": _mfa_invalid,
     "mfa.ok": "The codes match.",
+    "mfa.code_reused": "That code was already used: AWS accepts each code only once. Wait for the app to show a new code (up to 30 seconds), then type it.",
+    "mfa.sign_in_invalid": _sign_in_invalid,
+    "mfa.sign_in_restart": "The sign-in waited too long for the code. Sign in again with the password, then type the code the app shows.",
+    "mfa.not_asked": "The sign-in did not ask for an MFA code: AWS shows no MFA device for this user. Go back to the MFA step.",
 }
 
 
@@ -152,12 +161,17 @@ KIND_LABELS = {
     "mfa.not_consecutive": "MFA codes not in a row",
     "mfa.clock_off": "Phone clock off",
     "mfa.invalid": "MFA codes from another app entry, or mistyped",
+    "mfa.code_reused": "MFA code used twice in its 30 seconds",
+    "mfa.sign_in_invalid": "MFA code at sign-in from another app entry, or mistyped",
+    "mfa.sign_in_restart": "MFA sign-in timed out: password again",
+    "mfa.not_asked": "Sign-in did not ask for MFA",
     "mfa.locked": "Too many wrong MFA codes: made to wait",
     "mfa.refused_by_aws": "AWS refused the MFA codes",
     "mfa.device_name_taken": "MFA device name taken",
     "mfa.device_gone": "MFA device to be created again",
     "password.gone": "Password to be chosen again",
     "group_name.taken": "Group name taken meanwhile",
+    "policy_name.taken": "Require-MFA policy name taken",
     "delete.incomplete": "Deleting the user did not finish",
     "step.input": "Answer refused",
     "signin.rejected": "Practice sign-in refused (wrong password, user or account)",

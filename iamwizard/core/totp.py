@@ -99,6 +99,7 @@ class CodeDiagnosis:
     kind: str
     problem: Problem
     field: str | None
+    step: int | None = None  # for an accepted sign-in code: its 30 s step (AWS accepts it once)
 
     @property
     def message(self) -> str:
@@ -161,7 +162,7 @@ class _Codes:
 
 def _format_problem(code: str, field: str, seed: str) -> CodeDiagnosis | None:
     """A not_six_digits diagnosis for one field, or None if it is six digits."""
-    number = 1 if field == "code1" else 2
+    number = {"code1": 1, "code2": 2}.get(field, 0)  # 0: the one code of a sign-in
     if re.fullmatch(r"[0-9]{6}", code):  # not \d: AWS wants ASCII digits
         return None
     if not code:
@@ -250,3 +251,41 @@ def diagnose_codes(
         closest = min(pairs, key=lambda t: abs(t + 1 - now_step))
         return _drift_diagnosis(closest + 1, now_step)
     return _invalid(bool(steps1), bool(steps2), device_name)
+
+
+def diagnose_code(
+    seed_b32: str,
+    code: str,
+    *,
+    now: float | None = None,
+    used_steps=(),
+    valid_window: int = 1,
+    drift_search_minutes: int = 24 * 60,
+) -> CodeDiagnosis:
+    """Check the one MFA code of a sign-in, as the console does after the password, and explain
+    a failure with the enrolment's words.
+
+    Accepted ("ok", with its `step`): the code of a step within `valid_window` steps of now that
+    is not in `used_steps` (a code AWS accepted once, at sign-in or when the device was enabled,
+    is refused for the rest of its window). Otherwise: not_six_digits, reused, clock_drift (the
+    code of a step up to `drift_search_minutes` away), invalid.
+    """
+    code = clean_code(code)
+    problem = _format_problem(code, "mfa_code", seed_b32)
+    if problem:
+        return problem
+    generator = _TotpGenerator(_decode_seed(seed_b32))
+    number = int(code)
+    now_step = int((time.time() if now is None else now) // STEP_SECONDS)
+    used = set(used_steps)
+    near = [step for step in range(now_step - valid_window, now_step + valid_window + 1) if generator.code(step) == number]
+    fresh = [step for step in near if step not in used]
+    if fresh:
+        return CodeDiagnosis(True, "ok", Problem("mfa.ok"), None, step=fresh[0])
+    if near:
+        return CodeDiagnosis(False, "reused", Problem("mfa.code_reused"), "mfa_code")
+    reach = drift_search_minutes * 60 // STEP_SECONDS
+    steps = _Codes(generator, now_step - reach, now_step + reach).steps_of(number)
+    if steps:
+        return _drift_diagnosis(min(steps, key=lambda s: abs(s - now_step)), now_step)
+    return CodeDiagnosis(False, "invalid", Problem("mfa.sign_in_invalid"), "mfa_code")

@@ -3,17 +3,14 @@
 Each handler takes a middleware.Request and returns a WSGI response: either its
 own (success or IAMError) or moto's via `request.forward()`.
 """
-import fnmatch
-import json
 import re
-from urllib.parse import unquote
 
 from moto.core.exceptions import ServiceException
 from moto.core.utils import utcnow
 
 from iamwizard.core.totp import otpauth_uri
 
-from . import accounts, mfa, passwords, rules
+from . import accounts, mfa, passwords, root, rules
 from .awsxml import STS_NS, IAMError, blob, element, result
 
 MFA_DEVICES_PER_USER = 8
@@ -243,45 +240,6 @@ def delete_login_profile(request):
     return result("DeleteLoginProfile")
 
 
-def _allows(document, action):
-    """Whether a policy document has an Allow statement whose Action matches `action`."""
-    try:
-        parsed = json.loads(unquote(document) if document.lstrip().startswith("%") else document)
-    except (TypeError, ValueError):
-        return False
-    statements = parsed.get("Statement", [])
-    if isinstance(statements, dict):
-        statements = [statements]
-    for statement in statements:
-        if statement.get("Effect") != "Allow":
-            continue
-        actions = statement.get("Action", [])
-        actions = [actions] if isinstance(actions, str) else actions
-        if any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in actions):
-            return True
-    return False
-
-
-def _managed_document(policy):
-    for version in policy.versions:
-        if version.is_default:
-            return version.document
-    return "{}"
-
-
-def may_change_own_password(backend, user):
-    """AllowUsersToChangePassword in the account policy, or an identity policy allowing iam:ChangePassword."""
-    if backend.account_password_policy is not None and backend.account_password_policy.allow_users_to_change_password:
-        return True
-    holders = [user] + list(backend.get_groups_for_user(user.name))
-    for holder in holders:
-        if any(_allows(doc, "iam:ChangePassword") for doc in holder.policies.values()):
-            return True
-        if any(_allows(_managed_document(p), "iam:ChangePassword") for p in holder.managed_policies.values()):
-            return True
-    return False
-
-
 def change_password(request):
     name = request.caller_user_name()
     if name is None:
@@ -289,10 +247,7 @@ def change_password(request):
     user = _user(request, name)
     if not _has_login_profile(user):
         raise IAMError("NoSuchEntity", f"Login Profile for User {name} cannot be found.")
-    if not may_change_own_password(request.backend, user):
-        raise IAMError("AccessDenied", f"User: {user.arn} is not authorized to perform: iam:ChangePassword "
-                                       f"on resource: user {name} because no identity-based policy allows "
-                                       "the iam:ChangePassword action")
+    # Whether the user may (AllowUsersToChangePassword, or a policy) was decided by middleware.authorize.
     if not passwords.verify_password(request.param("OldPassword") or "", user.password):
         raise IAMError(*WRONG_OLD_PASSWORD)
     new_password = request.param("NewPassword") or ""
@@ -317,6 +272,14 @@ def get_user(request):
     return response
 
 
+def _own_user_by_default(request):
+    """AWS reads UserName as the caller's own when it is left out (ListMFADevices, ListAccessKeys...); moto does not."""
+    name = request.caller_user_name()
+    if not request.param("UserName") and name:
+        return request.forward({"UserName": name})
+    return request.forward()
+
+
 def get_caller_identity(request):
     if request.access_key == ROOT_ACCESS_KEY:
         # Root credentials: practise (and test) what the wizard says to someone who uses them.
@@ -324,6 +287,10 @@ def get_caller_identity(request):
                  + element("Account", request.account_id))
         return result("GetCallerIdentity", inner, namespace=STS_NS)
     key = accounts.iam_backend(request.account_id).access_keys.get(request.access_key)
+    if request.caller_is_root():
+        inner = (element("Arn", f"arn:aws:iam::{request.account_id}:root") + element("UserId", request.account_id)
+                 + element("Account", request.account_id))
+        return result("GetCallerIdentity", inner, namespace=STS_NS)
     name = getattr(key, "sandbox_console_user", None) if key is not None else None
     if not name:
         return request.forward()
@@ -356,9 +323,13 @@ def _virtual_device(request, serial):
 
 
 def _check_codes(device, request):
-    if not mfa.consecutive_codes_valid(device.base32_string_seed, request.param("AuthenticationCode1"),
-                                       request.param("AuthenticationCode2")):
+    """The step of AuthenticationCode1 when the two codes are right and neither was accepted before
+    (AWS refuses a code it already accepted, at sign-in or enrolment, for the rest of its window)."""
+    step = mfa.consecutive_codes_step(device.base32_string_seed, request.param("AuthenticationCode1"),
+                                      request.param("AuthenticationCode2"))
+    if step is None or {step, step + 1} & set(mfa.used_steps(device)):
         raise IAMError("InvalidAuthenticationCode", "Authentication code for device is not valid.")
+    return step
 
 
 def enable_mfa_device(request):
@@ -369,8 +340,42 @@ def enable_mfa_device(request):
         raise IAMError("EntityAlreadyExists", "MFA Device is already in use.")
     if len(user.mfa_devices) >= MFA_DEVICES_PER_USER:
         raise IAMError("LimitExceeded", f"Cannot exceed quota for MFADevicesPerUser: {MFA_DEVICES_PER_USER}")
-    _check_codes(device, request)
+    step = _check_codes(device, request)
+    response = request.forward()
+    if response.status < 400:
+        mfa.mark_used(device, step, step + 1)
+    return response
+
+
+def deactivate_mfa_device(request):
+    if not request.param("UserName") and request.caller_is_root():
+        if not root.deactivate_mfa(request.backend, request.param("SerialNumber")):
+            raise IAMError("NoSuchEntity", f"MFA Device with serial number {request.param('SerialNumber')} is not the root user's.")
+        return result("DeactivateMFADevice")
     return request.forward()
+
+
+def _root_keys(request, action):
+    """Access keys of the root user (CreateAccessKey, ListAccessKeys, DeleteAccessKey without a UserName, as root)."""
+    backend = request.backend
+    if action == "CreateAccessKey":
+        key = root.create_access_key(backend)
+        inner = ("<AccessKey>" + element("AccessKeyId", key.access_key_id) + element("SecretAccessKey", key.secret_access_key)
+                 + element("Status", "Active") + element("CreateDate", _iso(key.create_date)) + "</AccessKey>")
+        return result(action, inner)
+    if action == "DeleteAccessKey":
+        if not root.delete_access_key(backend, request.param("AccessKeyId")):
+            raise IAMError("NoSuchEntity", f"The Access Key with id {request.param('AccessKeyId')} cannot be found")
+        return result(action)
+    members = "".join("<member>" + element("AccessKeyId", key_id) + element("Status", "Active") + element("CreateDate", _iso(created)) + "</member>"
+                      for key_id, created in root.state(backend)["access_keys"].items())
+    return result(action, f"<AccessKeyMetadata>{members}</AccessKeyMetadata>" + element("IsTruncated", False))
+
+
+def _access_keys(request):
+    if not request.param("UserName") and request.caller_is_root():
+        return _root_keys(request, request.action)
+    return _own_user_by_default(request)
 
 
 def resync_mfa_device(request):
@@ -379,7 +384,8 @@ def resync_mfa_device(request):
     device = _virtual_device(request, serial)
     if serial not in user.mfa_devices:
         raise IAMError("NoSuchEntity", f"MFA Device with serial number {serial} is not assigned to user {user.name}.")
-    _check_codes(device, request)
+    step = _check_codes(device, request)
+    mfa.mark_used(device, step, step + 1)
     return result("ResyncMFADevice")
 
 
@@ -413,6 +419,22 @@ def _refuse_aws_policy_change(request):
     return request.forward()
 
 
+def delete_policy(request):
+    """AWS refuses to delete a customer managed policy that is still attached, or that has versions
+    besides the default one (DeleteConflict); moto deletes it anyway."""
+    arn = request.param("PolicyArn") or ""
+    if arn.startswith(AWS_POLICY_PREFIX):
+        return _refuse_aws_policy_change(request)
+    policy = request.backend.managed_policies.get(arn)
+    if policy is not None:
+        if policy.attachment_count:
+            raise IAMError("DeleteConflict", "Cannot delete a policy attached to entities.")
+        if len(policy.versions) > 1:
+            raise IAMError("DeleteConflict", "This policy has more than one version. Before you delete a policy, you must delete "
+                                             "the policy's versions. The default version is deleted with the policy.")
+    return request.forward()
+
+
 IAM = {
     "CreateUser": create_user,
     "UpdateUser": update_user,
@@ -426,6 +448,11 @@ IAM = {
     "DeleteLoginProfile": delete_login_profile,
     "ChangePassword": change_password,
     "GetUser": get_user,
+    "ListMFADevices": _own_user_by_default,
+    "ListAccessKeys": _access_keys,
+    "CreateAccessKey": _access_keys,
+    "DeleteAccessKey": _access_keys,
+    "DeactivateMFADevice": deactivate_mfa_device,
     "PutUserPermissionsBoundary": put_user_permissions_boundary,
     "DeleteUserPermissionsBoundary": delete_user_permissions_boundary,
     "CreateVirtualMFADevice": create_virtual_mfa_device,
@@ -436,7 +463,7 @@ IAM = {
     "CreatePolicyVersion": _refuse_aws_policy_change,
     "DeletePolicyVersion": _refuse_aws_policy_change,
     "SetDefaultPolicyVersion": _refuse_aws_policy_change,
-    "DeletePolicy": _refuse_aws_policy_change,
+    "DeletePolicy": delete_policy,
     "TagPolicy": _refuse_aws_policy_change,
     "UntagPolicy": _refuse_aws_policy_change,
 }

@@ -14,19 +14,38 @@ def _totp(seed):
     return pyotp.TOTP(seed, digits=6, interval=30)
 
 
-def consecutive_codes_valid(seed, code1, code2, now=None, drift=DRIFT_WINDOWS):
-    """True when code1 and code2 are the codes of two consecutive 30 s windows near now."""
+# How many accepted 30 s steps a device remembers: far more than the windows a code stays valid in.
+USED_STEPS_KEPT = 16
+
+
+def consecutive_codes_step(seed, code1, code2, now=None, drift=DRIFT_WINDOWS):
+    """The 30 s step of code1 when code1 and code2 are the codes of two consecutive windows near now, else None."""
     if not (isinstance(code1, str) and isinstance(code2, str)):
-        return False
+        return None
     if not (len(code1) == len(code2) == 6 and code1.isdigit() and code2.isdigit()):
-        return False
+        return None
     totp = _totp(seed)
     now = time.time() if now is None else now
     base = int(now) // 30
     for counter in range(base - drift - 1, base + drift + 1):
         if totp.at(counter * 30) == code1 and totp.at((counter + 1) * 30) == code2:
-            return True
-    return False
+            return counter
+    return None
+
+
+def consecutive_codes_valid(seed, code1, code2, now=None, drift=DRIFT_WINDOWS):
+    """True when code1 and code2 are the codes of two consecutive 30 s windows near now."""
+    return consecutive_codes_step(seed, code1, code2, now, drift) is not None
+
+
+def used_steps(device) -> list:
+    """The 30 s steps whose codes this (moto) virtual device already had accepted."""
+    return list(getattr(device, "sandbox_used_steps", []))
+
+
+def mark_used(device, *steps):
+    """AWS accepts a code once: remember the steps of the codes just accepted."""
+    device.sandbox_used_steps = sorted(set(used_steps(device)) | set(steps))[-USED_STEPS_KEPT:]
 
 
 def _png_chunk(kind, data):

@@ -13,7 +13,7 @@ import threading
 import time
 from urllib.parse import parse_qs, urlencode
 
-from . import accounts, awsxml, iam_handlers, signin
+from . import accounts, awsxml, iam_handlers, policy_eval, root, signin
 from .awsxml import IAMError
 from .numbers import LATENCY_PROBLEM, parse_latency_ms
 
@@ -77,6 +77,14 @@ class Request:
     def caller_access_key(self):
         return self.backend.access_keys.get(self.access_key) if self.access_key else None
 
+    def caller_is_root(self, console_only=False):
+        """Whether the credentials are the root user's: a practice console session, or (unless
+        `console_only`) one of its access keys."""
+        key = self.caller_access_key()
+        if key is None:
+            return False
+        return bool(getattr(key, "sandbox_root", False) or (not console_only and getattr(key, "sandbox_root_key", False)))
+
     def caller_user_name(self):
         """The IAM user the credentials act as (console session or user access key), else None."""
         key = self.caller_access_key()
@@ -88,6 +96,32 @@ class Request:
         if key.user_name and not getattr(key, "role_arn", None):
             return key.user_name
         return None
+
+
+def authorize(request):
+    """An IAM user's own credentials act only as far as the user's policies allow (AWS's evaluation:
+    explicit Deny, then Allow, else AccessDenied). The wizard's assumed role is not evaluated."""
+    name = request.caller_user_name()
+    if name is None:
+        return
+    backend = request.backend
+    user = backend.users.get(name)
+    if user is None:
+        return
+    key = request.caller_access_key()
+    console = getattr(key, "sandbox_console_user", None)
+    # A console session knows whether it signed in with MFA; a long-term access key carries no MFA key at all.
+    context = {"aws:MultiFactorAuthPresent": bool(getattr(key, "sandbox_mfa", False))} if console else {}
+    action = f"iam:{request.action}"
+    resource = policy_eval.resource_arn(request.account_id, request.action, request.params, name)
+    account_policy = backend.account_password_policy
+    implicit = (action in policy_eval.SELF_SERVICE_BY_ACCOUNT_POLICY and account_policy is not None
+                and account_policy.allow_users_to_change_password)
+    decision = policy_eval.decide(policy_eval.user_documents(backend, user), action, resource, context, name, implicit)
+    if decision == "Allow":
+        return
+    why = "with an explicit deny in an identity-based policy" if decision == "Deny" else f"because no identity-based policy allows the {action} action"
+    raise IAMError("AccessDenied", f"User: {user.arn} is not authorized to perform: {action} on resource: {resource} {why}")
 
 
 def _read_body(environ):
@@ -171,6 +205,8 @@ class SandboxMiddleware:
             handlers = iam_handlers.IAM if service == "iam" else iam_handlers.STS
             handler = handlers.get(request.action)
             try:
+                if service == "iam":
+                    authorize(request)
                 response = handler(request) if handler else request.forward()
             except IAMError as error:
                 response = error.response()
@@ -199,10 +235,58 @@ class SandboxMiddleware:
                 if account_id and self.store is not None:
                     self.store.mark_dirty(account_id)
             return response(environ, start_response)
+        if path.rstrip("/") == "/_sandbox/root-user":
+            return self._root_user_route(environ, start_response)
+        if path.rstrip("/") == "/_sandbox/root-mfa":
+            return self._root_mfa_route(environ, start_response)
         if path.rstrip("/") == "/_sandbox/latency":
             return self._latency_route(environ, start_response)
         return awsxml.Response(404, '{"Code": "NotFound", "Message": "Unknown sandbox route."}',
                                "application/json")(environ, start_response)
+
+    def _root_user_route(self, environ, start_response):
+        """POST account=<id>: the account's root e-mail and a new practice password for it (as
+        "Forgot password?" would give). The sandbox listens on loopback only."""
+        if environ.get("REQUEST_METHOD") != "POST":
+            return awsxml.Response(405, '{"Code": "MethodNotAllowed", "Message": "Use POST."}', "application/json")(environ, start_response)
+        body = _read_body(environ)
+        account_id = _parse(dict(environ, CONTENT_TYPE="application/x-www-form-urlencoded"), body).get("account", "")
+        with self.lock:
+            found = accounts.find_account(account_id)
+            if found is None:
+                return awsxml.Response(404, '{"Code": "NoSuchEntity", "Message": "No such account."}', "application/json")(environ, start_response)
+            password = root.new_password(accounts.iam_backend(found))
+            if self.store is not None:
+                self.store.mark_dirty(found)
+        return awsxml.Response(200, json.dumps({"Email": root.email(found), "Password": password, "AccountId": found}),
+                               "application/json")(environ, start_response)
+
+    def _root_mfa_route(self, environ, start_response):
+        """The console's "Assign MFA device" for the root user: POST `access_key` (of a root console
+        session), `serial` (a virtual device it created), `code1`, `code2`."""
+        def answer(status, payload):
+            return awsxml.Response(status, json.dumps(payload), "application/json")(environ, start_response)
+
+        if environ.get("REQUEST_METHOD") != "POST":
+            return answer(405, {"Code": "MethodNotAllowed", "Message": "Use POST."})
+        params = _parse(dict(environ, CONTENT_TYPE="application/x-www-form-urlencoded"), _read_body(environ))
+        self._wait_like_aws()
+        with self.lock:
+            account_id = accounts.get_account_id_from(params.get("access_key", ""))
+            backend = accounts.iam_backend(account_id)
+            key = backend.access_keys.get(params.get("access_key", ""))
+            if key is None or not getattr(key, "sandbox_root", False):
+                return answer(403, {"Code": "AccessDenied", "Message": "Sign in as the root user first."})
+            device = backend.virtual_mfa_devices.get(params.get("serial", ""))
+            if device is None:
+                return answer(404, {"Code": "NoSuchEntity", "Message": "No such MFA device."})
+            if device.user is not None or getattr(device, "sandbox_root", False):
+                return answer(409, {"Code": "EntityAlreadyExists", "Message": "MFA Device is already in use."})
+            if not root.enable_mfa(backend, device, params.get("code1", ""), params.get("code2", "")):
+                return answer(403, {"Code": "InvalidAuthenticationCode", "Message": "Authentication code for device is not valid."})
+            if self.store is not None:
+                self.store.mark_dirty(account_id)
+        return answer(200, {"SerialNumber": device.serial_number})
 
     def _latency_route(self, environ, start_response):
         """GET: the added latency; POST ms=N (0 to 10000): set it. For benchmarks and demos of

@@ -96,21 +96,42 @@ def _delete_pending_device(ctx, report: CleanupReport):
         _try(report, f"MFA device {pending_serial}", "DeleteVirtualMFADevice", lambda: ctx.iam("DeleteVirtualMFADevice", SerialNumber=pending_serial))
 
 
-def delete_group_if_empty(iam, group_name: str, report: CleanupReport):
-    """A group the run created goes too, but only once nobody is left in it."""
+def delete_group_if_empty(iam, group_name: str, report: CleanupReport) -> bool:
+    """A group the run created goes too, but only once nobody is left in it. True when it is gone."""
     try:
         members = iam("GetGroup", GroupName=group_name).get("Users", [])
     except AwsError as exc:
         report.add(f"group {group_name}", "GetGroup", exc.code == "NoSuchEntity", "already gone" if exc.code == "NoSuchEntity" else exc.problem.message)
-        return
+        return exc.code == "NoSuchEntity"
     if members:
         report.add(f"group {group_name}", "DeleteGroup", True, "kept: other users are still in it")
-        return
+        return False
     for policy in list_all(iam, "ListAttachedGroupPolicies", "AttachedPolicies", GroupName=group_name):
         _try(report, f"group {group_name}: policy {policy['PolicyName']}", "DetachGroupPolicy", lambda p=policy: iam("DetachGroupPolicy", GroupName=group_name, PolicyArn=p["PolicyArn"]))
     for name in list_all(iam, "ListGroupPolicies", "PolicyNames", GroupName=group_name):
         _try(report, f"group {group_name}: inline policy {name}", "DeleteGroupPolicy", lambda n=name: iam("DeleteGroupPolicy", GroupName=group_name, PolicyName=n))
-    _try(report, f"group {group_name}", "DeleteGroup", lambda: iam("DeleteGroup", GroupName=group_name))
+    return _try(report, f"group {group_name}", "DeleteGroup", lambda: iam("DeleteGroup", GroupName=group_name))
+
+
+def delete_managed_policy(iam, arn: str, report: CleanupReport):
+    """A customer managed policy, in AWS's order: detach it from every user, group and role, delete
+    its non-default versions, then delete it (DeletePolicy removes the default version)."""
+    name = arn.rsplit("/", 1)[-1]
+    try:
+        entities = {key: list_all(iam, "ListEntitiesForPolicy", key, PolicyArn=arn) for key in ("PolicyGroups", "PolicyUsers", "PolicyRoles")}
+    except AwsError as exc:
+        report.add(f"policy {name}", "ListEntitiesForPolicy", exc.code == "NoSuchEntity", "already gone" if exc.code == "NoSuchEntity" else exc.problem.message)
+        return
+    for group in entities["PolicyGroups"]:
+        _try(report, f"policy {name}: group {group['GroupName']}", "DetachGroupPolicy", lambda g=group: iam("DetachGroupPolicy", GroupName=g["GroupName"], PolicyArn=arn))
+    for user in entities["PolicyUsers"]:
+        _try(report, f"policy {name}: user {user['UserName']}", "DetachUserPolicy", lambda u=user: iam("DetachUserPolicy", UserName=u["UserName"], PolicyArn=arn))
+    for role in entities["PolicyRoles"]:
+        _try(report, f"policy {name}: role {role['RoleName']}", "DetachRolePolicy", lambda r=role: iam("DetachRolePolicy", RoleName=r["RoleName"], PolicyArn=arn))
+    for version in list_all(iam, "ListPolicyVersions", "Versions", PolicyArn=arn):
+        if not version["IsDefaultVersion"]:
+            _try(report, f"policy {name}: version {version['VersionId']}", "DeletePolicyVersion", lambda v=version: iam("DeletePolicyVersion", PolicyArn=arn, VersionId=v["VersionId"]))
+    _try(report, f"policy {name}", "DeletePolicy", lambda: iam("DeletePolicy", PolicyArn=arn))
 
 
 def cleanup_run(ctx, report: CleanupReport | None = None) -> CleanupReport:
@@ -129,8 +150,14 @@ def cleanup_run(ctx, report: CleanupReport | None = None) -> CleanupReport:
     _delete_pending_device(ctx, report)
     perms = ctx.answers("permissions")
     if perms.get("mode") == "group" and perms.get("group_name") and not perms.get("group_exists"):
-        if any(":CreateGroup:" in key for key in ctx.result("review").get("progress", [])):
-            delete_group_if_empty(iam, perms["group_name"], report)
+        progress = ctx.result("review").get("progress", [])
+        if any(":CreateGroup:" in key for key in progress):
+            group_gone = delete_group_if_empty(iam, perms["group_name"], report)
+            # The require-MFA policy protects whoever is still in the group: it goes with the group only.
+            if group_gone and any(":CreatePolicy:" in key for key in progress):
+                from .steps.review import require_mfa_arn
+
+                delete_managed_policy(iam, require_mfa_arn(ctx), report)
     return report
 
 

@@ -17,6 +17,9 @@ OPERATIONS = [("sts", "GetCallerIdentity")] + [("iam", op) for op in (
     # create the user and its permissions
     "CreateUser", "TagUser", "PutUserPermissionsBoundary", "CreateLoginProfile", "CreateGroup", "AttachGroupPolicy",
     "AddUserToGroup", "AttachUserPolicy", "PutUserPolicy",
+    # the require-MFA policy: created, read back, and deleted in AWS's order
+    "CreatePolicy", "GetPolicy", "GetPolicyVersion", "ListEntitiesForPolicy", "DetachRolePolicy", "ListPolicyVersions",
+    "DeletePolicyVersion", "DeletePolicy",
     # MFA
     "CreateVirtualMFADevice", "EnableMFADevice", "DeleteVirtualMFADevice",
     # cleanup, in AWS's required order

@@ -114,6 +114,14 @@ def test_whole_wizard_with_the_keyboard_alone(live_server, page, account_iam):
     kb.type_into("#id_code2", totp.at(now))
     kb.activate("#mfa-codes button.primary")  # Add MFA
     expect(page.get_by_text("MFA is on for this user.")).to_be_visible()
+    kb.activate("p.next a")  # Next: MFA sign-in
+    kb.type_into("#id_account", run.account_id)
+    kb.type_into("#id_user_name", "kim")
+    kb.type_into("#id_password", "Keyboard-only-Pass-42")
+    kb.activate("form.step-form button.primary")  # Sign in
+    kb.type_into("#id_mfa_code", totp.at(now + 30))
+    kb.activate("#mfa-signin button.primary")  # Submit
+    expect(page.get_by_text("Signed in with MFA.")).to_be_visible()
     kb.activate("p.next a")  # Next: Done
     expect(page.get_by_role("heading", name="Done: your IAM user is ready")).to_be_visible()
 

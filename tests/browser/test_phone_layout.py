@@ -203,7 +203,19 @@ def test_full_walk_fits_the_screen(live_server, screen, account_iam):
     page.get_by_label("MFA code 2").fill(totp.at(now))
     button("Add MFA").click()
     expect(page.get_by_text("MFA is on for this user.")).to_be_visible()
-    check("mfa: done", link("Next: Done"))
+    check("mfa: done", link("Next: MFA sign-in"))
+    link("Next: MFA sign-in").click()
+
+    check("mfa sign-in", button("Sign in"))
+    page.get_by_label("Account ID or account alias").fill(run.account_id)
+    page.get_by_label("IAM user name").fill("erin")
+    page.get_by_label("Password").fill("Brand-new-Pass-77")
+    button("Sign in").click()
+    check("mfa sign-in: code", button("Submit"))
+    page.get_by_label("MFA code", exact=True).fill(totp.at(now + 30))
+    button("Submit").click()
+    expect(page.get_by_text("Signed in with MFA.")).to_be_visible()
+    check("mfa sign-in: done", link("Next: Done"))
     link("Next: Done").click()
     check("finish", page.get_by_role("button", name="Read AWS again"))
 
@@ -211,4 +223,4 @@ def test_full_walk_fits_the_screen(live_server, screen, account_iam):
     assert [d["SerialNumber"] for d in devices] == [f"arn:aws:iam::{run.account_id}:mfa/erin"]
     # The secret never travelled in a URL the server saw.
     assert not [url for url in requested if secret in url or secret.lower() in url.lower()]
-    assert len(check.seen) == 14
+    assert len(check.seen) == 17

@@ -10,7 +10,7 @@ from iamwizard.wizard.models import Run
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
-def test_newcomer_clicks_through_to_an_enabled_mfa_device(live_server, page, account_iam):
+def test_newcomer_clicks_through_to_an_enabled_mfa_device_and_signs_in_with_it(live_server, page, account_iam):
     page.goto(live_server.url)
     page.get_by_role("button", name="Start").click()
     page.get_by_role("button", name="Connect").click()
@@ -24,6 +24,7 @@ def test_newcomer_clicks_through_to_an_enabled_mfa_device(live_server, page, acc
     page.get_by_label("Add user to group").check()
     page.get_by_label("Group name").fill("Admins")
     page.get_by_label("Administrator — AdministratorAccess", exact=False).check()
+    assert page.get_by_label("Require MFA for the group's members (recommended)").is_checked()  # on by default
     page.get_by_role("button", name="Continue").click()
 
     expect(page.get_by_text("aws iam create-user --user-name erin").first).to_be_visible()
@@ -60,6 +61,23 @@ def test_newcomer_clicks_through_to_an_enabled_mfa_device(live_server, page, acc
     page.get_by_label("MFA code 1").fill(totp.at(now - 30))
     page.get_by_label("MFA code 2").fill(totp.at(now))
     page.get_by_role("button", name="Add MFA").click()
+
+    # The last practice sign-in: the password, then the code. The code just typed is spent; the next one works.
+    page.get_by_role("link", name="Next: MFA sign-in").click()
+    page.get_by_label("Account ID or account alias").fill(run.account_id)
+    page.get_by_label("IAM user name").fill("erin")
+    page.get_by_label("Password").fill("Brand-new-Pass-77")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("MFA code", exact=True).fill(totp.at(now))
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_text("That code was already used").first).to_be_visible()
+    page.get_by_label("MFA code", exact=True).fill(totp.at(now + 30))
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_text("Signed in with MFA.")).to_be_visible()
+    # The require-MFA policy, before and after: as the user, iam:ListUsers refused without MFA, allowed with it.
+    expect(page.get_by_text("iam:ListUsers refused (AccessDenied)")).to_be_visible()
+    expect(page.get_by_text("iam:ListUsers allowed")).to_be_visible()
+    page.screenshot(path="/tmp/shot-mfa-sign-in.png", full_page=True)
 
     page.get_by_role("link", name="Next: Done").click()
     expect(page.get_by_role("heading", name="Done: your IAM user is ready")).to_be_visible()

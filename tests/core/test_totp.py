@@ -289,3 +289,37 @@ def test_long_digit_input_is_a_mistyped_code_not_the_secret_key():
     seed = "JBSWY3DPEHPK3PXP"
     result = diagnose_codes(seed, "23456723", "123456", now=1_700_000_000)
     assert result.kind == "not_six_digits" and "secret key" not in result.message and "8" in result.message
+
+
+# --- the one code of a sign-in ---------------------------------------------------------------
+
+def test_sign_in_code_accepted_once_in_its_window():
+    from iamwizard.core.totp import diagnose_code
+
+    seed = pyotp.random_base32()
+    now = 1_700_000_000
+    code = pyotp.TOTP(seed).at(now)
+    verdict = diagnose_code(seed, code, now=now)
+    assert verdict.ok and verdict.step == now // 30
+    again = diagnose_code(seed, code, now=now + 5, used_steps=[verdict.step])
+    assert (again.ok, again.kind, again.problem.kind, again.field) == (False, "reused", "mfa.code_reused", "mfa_code")
+    # The window before and after now count; further away is a clock that is off.
+    assert diagnose_code(seed, pyotp.TOTP(seed).at(now - 30), now=now).ok
+    assert diagnose_code(seed, pyotp.TOTP(seed).at(now + 30), now=now).ok
+    late = diagnose_code(seed, pyotp.TOTP(seed).at(now - 7 * 60), now=now)
+    assert late.problem.kind == "mfa.clock_off" and late.problem.params == {"minutes": 7, "direction": "behind"}
+
+
+def test_sign_in_code_format_and_wrong_codes():
+    from iamwizard.core.totp import diagnose_code
+
+    seed = pyotp.random_base32()
+    now = 1_700_000_000
+    assert diagnose_code(seed, "", now=now).problem.kind == "mfa.code_empty"
+    assert diagnose_code(seed, "12345", now=now).problem.params == {"code": 0, "digits": 5}
+    assert "MFA code must have 6 digits" in diagnose_code(seed, "12345", now=now).message
+    assert diagnose_code(seed, seed[:16], now=now).problem.kind == "mfa.secret_pasted"
+    totp = pyotp.TOTP(seed)
+    day = {totp.at(now + 30 * k) for k in range(-2881, 2882)}
+    wrong = next(c for c in (f"{n:06d}" for n in range(1000000)) if c not in day)
+    assert diagnose_code(seed, wrong, now=now).problem.kind == "mfa.sign_in_invalid"

@@ -97,6 +97,7 @@ class Scenario:
             self.seed = w.create_device("alice")
         if self.operation != "EnableMFADevice":
             self.walker.enable_mfa(self.seed)
+        self.walker.sign_in_with_mfa(self.seed, password=self.new_password)
 
     @property
     def run(self) -> Run:
@@ -144,7 +145,7 @@ def test_fault_is_explained_not_marked_done_and_a_retry_completes_once(client, a
         assert f"missing permission <code>iam:{operation}</code>" in page
     # Nothing AWS has not confirmed is marked done.
     assert scenario.status(scenario.step) == StepState.FAILED
-    later = {"review": ["sign-in-details", "sign-in", "mfa", "finish"], "sign-in": ["mfa", "finish"], "mfa": ["finish"]}[scenario.step]
+    later = {"review": ["sign-in-details", "sign-in", "mfa", "mfa-sign-in", "finish"], "sign-in": ["mfa", "mfa-sign-in", "finish"], "mfa": ["mfa-sign-in", "finish"]}[scenario.step]
     assert all(scenario.status(slug) != StepState.DONE for slug in later)
     failed = AwsCall.objects.filter(run_id=scenario.walker.run_id, operation=operation).latest("id")
     assert (failed.ok, failed.error_code) == (False, CODE_OF[fault])

@@ -90,6 +90,9 @@ def test_no_secret_in_database_logs_or_later_pages(client, caplog, logged_sandbo
     totp, now = pyotp.TOTP(seed), time.time()
     code1, code2 = totp.at(now - 30), totp.at(now)
     scenario.walker.post("mfa", {"action": "enable", "code1": code1, "code2": code2})
+    code3 = totp.at(now + 30)
+    scenario.walker.post("mfa-sign-in", {"action": "signin", "account": scenario.walker.run.account_id, "user_name": "alice", "password": scenario.new_password})
+    scenario.walker.post("mfa-sign-in", {"action": "code", "mfa_code": code3})
     run = Run.objects.get(pk=scenario.walker.run_id)
     assert {s.status for s in run.steps.all()} == {StepState.DONE}
     assert len(caplog.records) > 50, "DEBUG logging really was captured"
@@ -97,7 +100,7 @@ def test_no_secret_in_database_logs_or_later_pages(client, caplog, logged_sandbo
     secrets = {
         "one-time password": scenario.password, "new password": scenario.new_password, "seed": seed,
         "seed as shown": " ".join(group_secret(seed)) if not isinstance(group_secret(seed), str) else group_secret(seed),
-        "code1": code1, "code2": code2,
+        "code1": code1, "code2": code2, "sign-in code": code3,
     }
     assert len(scenario.password) >= 8 and len(seed) >= 16
 

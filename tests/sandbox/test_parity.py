@@ -123,7 +123,8 @@ def test_console_signin(sandbox, account):
     status, creds = signin(sandbox, account_id, "erin", GOOD_PASSWORD)
     assert status == 200
     assert creds["PasswordResetRequired"] is True and creds["AccountId"] == account_id and creds["UserName"] == "erin"
-    assert session_client(sandbox, creds).get_user()["User"]["UserName"] == "erin"
+    # A user with no policy may do nothing in IAM, not even read itself (sts:GetCallerIdentity needs no permission).
+    assert error_of(session_client(sandbox, creds).get_user) == ("AccessDenied", 403)
     identity = session_client(sandbox, creds, "sts").get_caller_identity()
     assert identity["Arn"] == f"arn:aws:iam::{account_id}:user/erin" and identity["Account"] == account_id
     assert "PasswordLastUsed" in iam.get_user(UserName="erin")["User"]
@@ -240,7 +241,128 @@ def test_resync_mfa_device(iam):
     iam.enable_mfa_device(UserName="kate", SerialNumber=serial, AuthenticationCode1=first, AuthenticationCode2=second)
     assert error_of(iam.resync_mfa_device, UserName="kate", SerialNumber=serial,
                     AuthenticationCode1="000000", AuthenticationCode2="111111") == ("InvalidAuthenticationCode", 403)
-    iam.resync_mfa_device(UserName="kate", SerialNumber=serial, AuthenticationCode1=first, AuthenticationCode2=second)
+    # The codes that enabled it are spent; the next ones resync it.
+    assert error_of(iam.resync_mfa_device, UserName="kate", SerialNumber=serial,
+                    AuthenticationCode1=first, AuthenticationCode2=second) == ("InvalidAuthenticationCode", 403)
+    later1, later2 = pyotp.TOTP(seed).at(time.time() + 30), pyotp.TOTP(seed).at(time.time() + 60)
+    iam.resync_mfa_device(UserName="kate", SerialNumber=serial, AuthenticationCode1=later1, AuthenticationCode2=later2)
+
+
+def test_codes_already_accepted_are_refused_at_enable_mfa_device(iam):
+    iam.create_user(UserName="reuse")
+    serial, seed = new_device(iam, "reuse")
+    first, second = codes(seed)
+    iam.enable_mfa_device(UserName="reuse", SerialNumber=serial, AuthenticationCode1=first, AuthenticationCode2=second)
+    iam.deactivate_mfa_device(UserName="reuse", SerialNumber=serial)
+    # The same pair again, still in its window: AWS accepts a code once.
+    assert error_of(iam.enable_mfa_device, UserName="reuse", SerialNumber=serial,
+                    AuthenticationCode1=first, AuthenticationCode2=second) == ("InvalidAuthenticationCode", 403)
+    later1, later2 = pyotp.TOTP(seed).at(time.time() + 30), pyotp.TOTP(seed).at(time.time() + 60)
+    iam.enable_mfa_device(UserName="reuse", SerialNumber=serial, AuthenticationCode1=later1, AuthenticationCode2=later2)
+
+
+def mfa_signin(endpoint, challenge, code):
+    data = urllib.parse.urlencode({"challenge": challenge, "mfa_code": code}).encode()
+    try:
+        with urllib.request.urlopen(endpoint + "/_sandbox/console-signin", data=data) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_console_signin_asks_for_the_mfa_code_and_accepts_each_code_once(sandbox, account):
+    account_id, iam = account
+    iam.create_user(UserName="otto")
+    iam.create_login_profile(UserName="otto", Password=GOOD_PASSWORD)
+    serial, seed = new_device(iam, "otto")
+    now = time.time()
+    totp = pyotp.TOTP(seed)
+    iam.enable_mfa_device(UserName="otto", SerialNumber=serial, AuthenticationCode1=totp.at(now - 30), AuthenticationCode2=totp.at(now))
+
+    assert signin(sandbox, account_id, "otto", "wrong-Passw0rd")[0] == 401
+    status, answer = signin(sandbox, account_id, "otto", GOOD_PASSWORD)
+    assert status == 200 and answer["MFARequired"] is True and "AccessKeyId" not in answer
+    challenge = answer["Challenge"]
+    # The code typed at enrolment is spent; a code from 4 minutes ahead is a phone clock off.
+    status, refused = mfa_signin(sandbox, challenge, totp.at(now))
+    assert (status, refused["Code"], refused["Diagnosis"]["kind"]) == (401, "InvalidMFACode", "mfa.code_reused")
+    status, refused = mfa_signin(sandbox, challenge, totp.at(now + 240))
+    assert refused["Diagnosis"] == {"kind": "mfa.clock_off", "params": {"minutes": 4, "direction": "ahead"}, "verdict": "clock_drift"}
+    status, creds = mfa_signin(sandbox, challenge, totp.at(now + 30))
+    assert status == 200 and creds["MFAAuthenticated"] is True and creds["SerialNumber"] == serial
+    assert session_client(sandbox, creds, "sts").get_caller_identity()["Arn"].endswith(":user/otto")
+    # The challenge was used up, and the code too, for a new sign-in.
+    assert mfa_signin(sandbox, challenge, totp.at(now + 30))[1]["Code"] == "ChallengeExpired"
+    _, answer = signin(sandbox, account_id, "otto", GOOD_PASSWORD)
+    assert mfa_signin(sandbox, answer["Challenge"], totp.at(now + 30))[1]["Diagnosis"]["kind"] == "mfa.code_reused"
+
+
+def test_deny_without_mfa_is_enforced_for_the_users_own_calls(sandbox, account):
+    from iamwizard.core.mfa_policy import document
+
+    account_id, iam = account
+    arn = iam.create_policy(PolicyName="RequireMFA", PolicyDocument=json.dumps(document()))["Policy"]["Arn"]
+    iam.create_group(GroupName="Admins")
+    iam.attach_group_policy(GroupName="Admins", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    iam.attach_group_policy(GroupName="Admins", PolicyArn=arn)
+    iam.create_user(UserName="pia")
+    iam.create_user(UserName="other")
+    iam.add_user_to_group(GroupName="Admins", UserName="pia")
+    iam.create_login_profile(UserName="pia", Password=GOOD_PASSWORD)
+
+    _, creds = signin(sandbox, account_id, "pia", GOOD_PASSWORD)
+    pia = session_client(sandbox, creds)
+    # Without MFA: an ordinary action is denied (explicitly, despite AdministratorAccess)...
+    assert error_of(pia.list_users) == ("AccessDenied", 403)
+    assert error_of(pia.create_user, UserName="sneaky") == ("AccessDenied", 403)
+    # ...what the first sign-in and the MFA set-up need is not.
+    assert pia.get_user()["User"]["UserName"] == "pia"
+    pia.change_password(OldPassword=GOOD_PASSWORD, NewPassword="N3w-password")
+    serial = pia.create_virtual_mfa_device(VirtualMFADeviceName="pia")["VirtualMFADevice"]
+    seed = serial["Base32StringSeed"].decode("ascii")
+    totp, now = pyotp.TOTP(seed), time.time()
+    pia.enable_mfa_device(UserName="pia", SerialNumber=serial["SerialNumber"], AuthenticationCode1=totp.at(now - 30), AuthenticationCode2=totp.at(now))
+    assert [d["UserName"] for d in pia.list_mfa_devices()["MFADevices"]] == ["pia"]
+    # Signed in with MFA: the same action is allowed.
+    _, answer = signin(sandbox, account_id, "pia", "N3w-password")
+    _, creds = mfa_signin(sandbox, answer["Challenge"], totp.at(now + 30))
+    with_mfa = session_client(sandbox, creds)
+    assert "pia" in [u["UserName"] for u in with_mfa.list_users()["Users"]]
+    # A long-term access key carries no MFA at all: BoolIfExists denies it too.
+    key = iam.create_access_key(UserName="pia")["AccessKey"]
+    by_key = boto3.client("iam", endpoint_url=sandbox, region_name=REGION, aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    assert error_of(by_key.list_users) == ("AccessDenied", 403)
+
+
+def test_a_customer_managed_policy_is_deleted_in_awss_order(iam):
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}
+    arn = iam.create_policy(PolicyName="Mine", PolicyDocument=json.dumps(document))["Policy"]["Arn"]
+    iam.create_group(GroupName="team")
+    iam.attach_group_policy(GroupName="team", PolicyArn=arn)
+    iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=True)
+    assert error_of(iam.delete_policy, PolicyArn=arn) == ("DeleteConflict", 409)
+    iam.detach_group_policy(GroupName="team", PolicyArn=arn)
+    assert error_of(iam.delete_policy, PolicyArn=arn) == ("DeleteConflict", 409)  # v1 is left besides the default v2
+    iam.delete_policy_version(PolicyArn=arn, VersionId="v1")
+    iam.delete_policy(PolicyArn=arn)
+    assert error_of(iam.get_policy, PolicyArn=arn) == ("NoSuchEntity", 404)
+
+
+def test_policy_conditions_bool_and_not_action_are_evaluated():
+    from iamwizard.sandbox.policy_eval import decide
+
+    doc = json.dumps({"Statement": [
+        {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "iam:ListUsers", "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}},
+    ]})
+    assert decide([doc], "iam:ListUsers", "*", {"aws:MultiFactorAuthPresent": False}, "u") == "Deny"
+    assert decide([doc], "iam:ListUsers", "*", {"aws:MultiFactorAuthPresent": True}, "u") == "Allow"
+    assert decide([doc], "iam:ListUsers", "*", {}, "u") == "Allow"  # Bool: an absent key does not match
+    assert decide([doc.replace('"Bool"', '"BoolIfExists"')], "iam:ListUsers", "*", {}, "u") == "Deny"
+    own = json.dumps({"Statement": [{"Effect": "Allow", "NotAction": "iam:Delete*", "Resource": "arn:aws:iam::*:user/${aws:username}"}]})
+    assert decide([own], "iam:GetUser", "arn:aws:iam::1:user/u", {}, "u") == "Allow"
+    assert decide([own], "iam:GetUser", "arn:aws:iam::1:user/v", {}, "u") == "ImplicitDeny"
+    assert decide([own], "iam:DeleteUser", "arn:aws:iam::1:user/u", {}, "u") == "ImplicitDeny"
 
 
 def test_account_summary_reflects_state(iam):
@@ -323,3 +445,62 @@ def test_root_access_key_identifies_as_the_root_user(sandbox):
 
     sts = boto3.client("sts", endpoint_url=sandbox, region_name=REGION, aws_access_key_id=ROOT_ACCESS_KEY, aws_secret_access_key="x")
     assert sts.get_caller_identity()["Arn"] == "arn:aws:iam::123456789012:root"
+
+
+# --- the root user (practice: sign-in by e-mail, MFA the console's way, access keys) -------------
+
+def root_user(endpoint, account_id):
+    data = urllib.parse.urlencode({"account": account_id}).encode()
+    with urllib.request.urlopen(endpoint + "/_sandbox/root-user", data=data) as response:
+        return json.loads(response.read())
+
+
+def root_mfa(endpoint, access_key, serial, code1, code2):
+    data = urllib.parse.urlencode({"access_key": access_key, "serial": serial, "code1": code1, "code2": code2}).encode()
+    try:
+        with urllib.request.urlopen(endpoint + "/_sandbox/root-mfa", data=data) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def root_signin(endpoint, address, password):
+    data = urllib.parse.urlencode({"email": address, "password": password}).encode()
+    try:
+        with urllib.request.urlopen(endpoint + "/_sandbox/console-signin", data=data) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_root_mfa_shows_in_the_account_summary_and_only_the_console_enables_it(sandbox, account):
+    account_id, iam = account
+    assert iam.get_account_summary()["SummaryMap"]["AccountMFAEnabled"] == 0
+    practice = root_user(sandbox, account_id)
+    assert practice["Email"] == f"root@{account_id}.sandbox.example"
+    assert root_signin(sandbox, practice["Email"], "wrong-Passw0rd")[0] == 401
+    status, creds = root_signin(sandbox, practice["Email"], practice["Password"])
+    assert status == 200 and creds["Root"] is True
+    as_root = session_client(sandbox, creds)
+    assert session_client(sandbox, creds, "sts").get_caller_identity()["Arn"] == f"arn:aws:iam::{account_id}:root"
+    device = as_root.create_virtual_mfa_device(VirtualMFADeviceName="root-account-mfa-device")["VirtualMFADevice"]
+    totp, now = pyotp.TOTP(device["Base32StringSeed"].decode("ascii")), time.time()
+    # The API has no way (EnableMFADevice needs a UserName): the console's own route, as root.
+    key = as_root.create_access_key()["AccessKey"]
+    assert root_mfa(sandbox, key["AccessKeyId"], device["SerialNumber"], totp.at(now - 30), totp.at(now))[0] == 403  # access keys are not a console session
+    assert root_mfa(sandbox, creds["AccessKeyId"], device["SerialNumber"], "123456", "654321")[1]["Code"] == "InvalidAuthenticationCode"
+    assert root_mfa(sandbox, creds["AccessKeyId"], device["SerialNumber"], totp.at(now - 30), totp.at(now))[0] == 200
+    summary = iam.get_account_summary()["SummaryMap"]
+    assert (summary["AccountMFAEnabled"], summary["AccountAccessKeysPresent"]) == (1, 1)
+    # The root sign-in now asks for the code too.
+    status, answer = root_signin(sandbox, practice["Email"], practice["Password"])
+    assert answer["MFARequired"] is True
+    status, creds = mfa_signin(sandbox, answer["Challenge"], totp.at(now + 30))
+    assert status == 200 and creds["Root"] is True and creds["MFAAuthenticated"] is True
+    # Root access keys: listed, deleted, and the summary says so.
+    as_root = session_client(sandbox, creds)
+    assert [k["AccessKeyId"] for k in as_root.list_access_keys()["AccessKeyMetadata"]] == [key["AccessKeyId"]]
+    as_root.delete_access_key(AccessKeyId=key["AccessKeyId"])
+    assert iam.get_account_summary()["SummaryMap"]["AccountAccessKeysPresent"] == 0
+    as_root.deactivate_mfa_device(SerialNumber=device["SerialNumber"])
+    assert iam.get_account_summary()["SummaryMap"]["AccountMFAEnabled"] == 0

@@ -36,7 +36,7 @@ def test_state_survives_restart(tmp_path):
         assert iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")["Policy"]["AttachmentCount"] == 1
         assert iam.get_account_summary()["SummaryMap"]["MFADevicesInUse"] == 1
         # the seed survived: the same authenticator keeps working
-        first, second = codes(seed)
+        first, second = codes(seed, offset=60)  # the enrolment's codes are spent, also after a restart
         iam.resync_mfa_device(UserName="rita", SerialNumber=serial, AuthenticationCode1=first, AuthenticationCode2=second)
         assert signin(endpoint, account_id, "rita", GOOD_PASSWORD)[0] == 200
         # the user's own access key still maps to the account

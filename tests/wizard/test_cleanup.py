@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_cleanup_deletes_user_with_mfa_group_and_keys(client, account_iam):
     walker = Walker(client)
     walker.to_mfa(user_name="carol", group="Readers", policies=["arn:aws:iam::aws:policy/ReadOnlyAccess"])
-    walker.enable_mfa(walker.create_device("carol"))
+    walker.enable_mfa_and_sign_in(walker.create_device("carol"))
     run = Run.objects.get(pk=walker.run_id)
     iam = account_iam(run.account_id)
     iam.create_access_key(UserName="carol")

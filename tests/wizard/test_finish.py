@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def finished(client, name="olga"):
     walker = Walker(client)
     walker.to_mfa(user_name=name, group="Olgas")
-    walker.enable_mfa(walker.create_device(name))
+    walker.enable_mfa_and_sign_in(walker.create_device(name))
     return walker
 
 

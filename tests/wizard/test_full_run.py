@@ -12,7 +12,7 @@ def test_full_run_creates_user_login_group_and_enabled_mfa(client, account_iam):
     walker = Walker(client)
     password = walker.to_mfa(user_name="alice")
     seed = walker.create_device("alice")
-    walker.enable_mfa(seed)
+    walker.enable_mfa_and_sign_in(seed)
 
     run = Run.objects.get(pk=walker.run_id)
     iam = account_iam(run.account_id)

@@ -150,7 +150,7 @@ def test_review_says_what_create_user_made(client):
 def test_done_after_delete_says_the_user_is_gone_and_offers_start_again(client):
     walker = Walker(client)
     walker.to_mfa(user_name="wendy", group="Wendys")
-    walker.enable_mfa(walker.create_device("wendy"))
+    walker.enable_mfa_and_sign_in(walker.create_device("wendy"))
     assert "Done: your IAM user is ready" in walker.get("finish").content.decode()
     walker.post("finish", {"action": "delete", "confirm_name": "wendy"})
     page = walker.get("finish").content.decode()

@@ -1,11 +1,13 @@
 """The real-account path (IAMWIZARD_TARGET=aws): boto3's standard configuration, pointed with
 AWS_ENDPOINT_URL at a sandbox started by `manage.py sandbox`, exactly as an operator would."""
 import json
+import time
 import urllib.parse
 import urllib.request
 import uuid
 
 import boto3
+import pyotp
 import pytest
 
 from iamwizard.aws.gateway import SANDBOX_ADMIN, forget_clients
@@ -41,7 +43,8 @@ def test_real_account_run_ends_with_a_signed_in_user_and_mfa(client, real_accoun
     walker.run.refresh_from_db()
     assert walker.run.account_id == "123456789012"
     walker.post("user-details", {"action": "save", "user_name": name, "console_access": "on", "password_type": "custom", "custom_password": "Real-Pass-4242", "must_reset": "on"})
-    walker.post("permissions", {"action": "save", "mode": "direct", "policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]})
+    # A new group with the require-MFA policy: the first password change and the MFA set-up still go through.
+    walker.post("permissions", {"action": "save", "mode": "group", "group_name": f"g-{name}", "policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"], "require_mfa": "on"})
     walker.post("review", {"action": "create", "tags": ""})
     walker.post("sign-in-details", {"action": "continue"})
 
@@ -56,7 +59,21 @@ def test_real_account_run_ends_with_a_signed_in_user_and_mfa(client, real_accoun
     walker.post("sign-in", {"action": "check"})
     assert walker.run.steps.get(step="sign-in").status == StepState.DONE
 
-    walker.enable_mfa(walker.create_device(name))
+    seed = walker.create_device(name)
+    walker.enable_mfa(seed)
+    # The MFA sign-in: instructions, then AWS read back. No sign-in since the device was added yet.
+    page = walker.post("mfa-sign-in", {"action": "check"}, expect=400).content.decode()
+    assert "since the MFA device was added" in page
+    time.sleep(1.1)  # AWS gives the dates in whole seconds: a sign-in after the device was added
+    answer = json.load(urllib.request.urlopen(f"{sandbox_endpoint}/_sandbox/console-signin", data=urllib.parse.urlencode(
+        {"account": "123456789012", "user_name": name, "password": "Changed-Pass-5353"}).encode()))
+    assert answer["MFARequired"] is True
+    code = pyotp.TOTP(seed).at(time.time() + 30)
+    json.load(urllib.request.urlopen(f"{sandbox_endpoint}/_sandbox/console-signin", data=urllib.parse.urlencode(
+        {"challenge": answer["Challenge"], "mfa_code": code}).encode()))
+    walker.post("mfa-sign-in", {"action": "check"})
+    facts = dict(walker.run.steps.get(step="mfa-sign-in").result["verified"])
+    assert set(facts) == {"Last sign-in", "MFA device added"}
     assert walker.run.steps.get(step="finish").status == StepState.DONE
 
     # Every call the wizard made is covered by the operator policy it publishes.

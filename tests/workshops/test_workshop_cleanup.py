@@ -22,6 +22,21 @@ def add_mfa(iam, user_name):
     iam.enable_mfa_device(UserName=user_name, SerialNumber=device["SerialNumber"], AuthenticationCode1=totp.at(now - 30), AuthenticationCode2=totp.at(now))
 
 
+def test_cleanup_removes_the_require_mfa_policy_after_its_group(trainer_client, trainer, account_iam):
+    workshop = make_workshop(trainer[0], user_prefix="ws-")
+    cy = ParticipantWalker(workshop, "Cy").to_created("ws-cy", group="Ops", require_mfa=True)
+    iam = account_iam(cy.run.account_id)
+    arn = f"arn:aws:iam::{cy.run.account_id}:policy/RequireMFA-Ops"
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 1
+
+    trainer_client.post(f"/trainer/workshops/{workshop.pk}/cleanup/")
+    record = workshop.cleanups.get()
+    assert record.ok, record.sections
+    assert [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]] == []
+    actions = [(line["action"], line["resource"]) for line in record.sections[0]["lines"]]
+    assert actions.index(("DeleteGroup", "group Ops")) < actions.index(("DeletePolicy", "policy RequireMFA-Ops"))
+
+
 def user_names(iam):
     return sorted(u["UserName"] for u in iam.list_users()["Users"])
 

@@ -2,11 +2,12 @@
 from .connect import Connect
 from .finish import Finish
 from .mfa import Mfa
+from .mfa_sign_in import MfaSignIn
 from .permissions import Permissions
 from .review import Review
 from .sign_in import SignIn
 from .sign_in_details import SignInDetails
 from .user_details import UserDetails
 
-STEPS = [Connect(), UserDetails(), Permissions(), Review(), SignInDetails(), SignIn(), Mfa(), Finish()]
+STEPS = [Connect(), UserDetails(), Permissions(), Review(), SignInDetails(), SignIn(), Mfa(), MfaSignIn(), Finish()]
 BY_SLUG = {step.slug: step for step in STEPS}

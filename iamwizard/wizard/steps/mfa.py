@@ -40,7 +40,7 @@ THROTTLE_CAP_SECONDS = 5 * 60
 # Diagnoses that say nothing about the seed (typos caught by looking at the input alone) are not counted.
 UNCOUNTED_KINDS = frozenset({"not_six_digits", "same_code_twice"})
 
-_CODE_ATTRS = {"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "off", "class": "otp"}
+CODE_ATTRS = {"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "off", "class": "otp"}
 
 
 class DeviceNameForm(StepForm):
@@ -61,8 +61,8 @@ class CodesForm(StepForm):
     # Not required and generously long: an empty field or a pasted secret key gets the
     # diagnosis's plain message (and the browser must not silently cut a paste short).
     # After a refused pair both fields come back empty: the next try needs new codes anyway.
-    code1 = forms.CharField(label="MFA code 1", max_length=400, required=False, widget=OneTimeCodeInput(attrs=_CODE_ATTRS))
-    code2 = forms.CharField(label="MFA code 2", max_length=400, required=False, widget=OneTimeCodeInput(attrs=_CODE_ATTRS))
+    code1 = forms.CharField(label="MFA code 1", max_length=400, required=False, widget=OneTimeCodeInput(attrs=CODE_ATTRS))
+    code2 = forms.CharField(label="MFA code 2", max_length=400, required=False, widget=OneTimeCodeInput(attrs=CODE_ATTRS))
 
 
 def lock_seconds(failures: int) -> int:
@@ -99,6 +99,20 @@ def locked_message(seconds: int) -> str:
 
 def _moment(now: float) -> datetime:
     return datetime.fromtimestamp(now, tz=timezone.utc)
+
+
+def count_failure(run, now) -> str:
+    """Record one more wrong code (pair) and lock code entry for a while; returns a sentence saying how long."""
+    run.mfa_failures += 1
+    wait = lock_seconds(run.mfa_failures)
+    run.mfa_locked_until = _moment(now) + timedelta(seconds=wait)
+    run.save(update_fields=["mfa_failures", "mfa_locked_until", "updated_at"])
+    return f" You can try again in {duration_words(wait)}." if wait >= 2 else ""
+
+
+def end_throttling(run):
+    run.mfa_failures = 0
+    run.mfa_locked_until = None
 
 
 class Mfa(Step):
@@ -215,29 +229,20 @@ class Mfa(Step):
                 raise StepInputError.of(f"code{number}", Problem("mfa.code_length", {"code": number, "digits": len(code)}))
         diagnosis = diagnose_codes(seed, code1, code2, now=now, device_name=result.get("device_name"))
         if not diagnosis.ok:
-            more = self._count_failure(run, now) if diagnosis.kind not in UNCOUNTED_KINDS else ""
+            more = count_failure(run, now) if diagnosis.kind not in UNCOUNTED_KINDS else ""
             raise StepInputError.of(diagnosis.field, diagnosis.problem, more)
         try:
             ctx.iam("EnableMFADevice", UserName=ctx.user_name, SerialNumber=serial, AuthenticationCode1=clean_code(code1), AuthenticationCode2=clean_code(code2))
         except AwsError as exc:
             if exc.code == "InvalidAuthenticationCode":
-                raise StepInputError(None, exc.problem.message + self._count_failure(run, now), "mfa.refused_by_aws") from None
+                raise StepInputError(None, exc.problem.message + count_failure(run, now), "mfa.refused_by_aws") from None
             if exc.code != "EntityAlreadyExists" or not self._enabled(ctx, serial):
                 raise
         # The app has the key now; the wizard must not keep it. Success also ends any throttling.
         run.mfa_seed_box = b""
-        run.mfa_failures = 0
-        run.mfa_locked_until = None
+        end_throttling(run)
         run.save(update_fields=["mfa_seed_box", "mfa_failures", "mfa_locked_until", "updated_at"])
         return {}
-
-    def _count_failure(self, run, now) -> str:
-        """Record one more wrong pair and lock code entry for a while; returns a sentence saying how long."""
-        run.mfa_failures += 1
-        wait = lock_seconds(run.mfa_failures)
-        run.mfa_locked_until = _moment(now) + timedelta(seconds=wait)
-        run.save(update_fields=["mfa_failures", "mfa_locked_until", "updated_at"])
-        return f" You can try again in {duration_words(wait)}." if wait >= 2 else ""
 
     def _enabled(self, ctx, serial) -> bool:
         devices = ctx.iam("ListMFADevices", UserName=ctx.user_name).get("MFADevices", [])

@@ -2,6 +2,7 @@
 from django import forms
 
 from iamwizard.aws.gateway import AwsError
+from iamwizard.core import mfa_policy
 from iamwizard.core.names import iam_name_check, same_name_ignoring_case
 from iamwizard.core.problems import Problem
 
@@ -69,12 +70,13 @@ MODES = [
 ]
 # The fields each option uses; the page reveals only these, and the others are neither checked nor kept.
 MODE_FIELDS = {
-    "group": {"group_name", "policies", "boundary"},
+    "group": {"group_name", "policies", "require_mfa", "boundary"},
     "tutorial": set(),
     "copy": {"copy_from", "boundary"},
     "direct": {"policies", "boundary"},
 }
-OPTIONAL_FIELDS = ("group_name", "copy_from", "policies", "boundary")
+OPTIONAL_FIELDS = ("group_name", "copy_from", "policies", "require_mfa", "boundary")
+EMPTY = {"policies": [], "require_mfa": False}
 
 
 class PermissionsForm(StepForm):
@@ -91,6 +93,12 @@ class PermissionsForm(StepForm):
     )
     copy_from = forms.CharField(label="Copy permissions from user", required=False, max_length=300)
     policies = PolicyChoiceField(label="Permissions policies", required=False, widget=forms.CheckboxSelectMultiple)
+    require_mfa = forms.BooleanField(
+        label="Require MFA for the group's members (recommended)", required=False, initial=True,
+        help_text="For a new group, the wizard creates a customer managed policy, RequireMFA-<group name>, and attaches it. "
+                  "Until a member signs in with MFA, they can only change their own password, read the password rules and "
+                  "set up their own MFA device; everything else is denied. An existing group keeps its own policies.",
+    )
     boundary = forms.CharField(
         label="Permissions boundary (optional)", required=False, max_length=2048,
         help_text="A managed policy (name or ARN) that caps what the user can ever be granted, whatever else is attached.",
@@ -129,7 +137,7 @@ class PermissionsForm(StepForm):
         for name in OPTIONAL_FIELDS:  # e.g. an over-long group name typed before choosing another option
             if mode and not self._uses(name):
                 self.errors.pop(name, None)
-                data[name] = [] if name == "policies" else ""
+                data[name] = EMPTY.get(name, "")
         policies = data.get("policies") or []
         try:
             if mode == "group":
@@ -202,7 +210,8 @@ class Permissions(Step):
         # The tutorial's path is Attach policies directly with AdministratorAccess; the option is remembered.
         answers = {"option": mode, "mode": "direct" if mode == "tutorial" else mode, "boundary": data.get("boundary", ""), "group_name": "", "group_exists": False, "copy_from": "", "copied": {}, "policies": []}
         if mode == "group":
-            answers.update(group_name=data["group_name"], group_exists=data["group_exists"], policies=[] if data["group_exists"] else data["policies"])
+            answers.update(group_name=data["group_name"], group_exists=data["group_exists"], policies=[] if data["group_exists"] else data["policies"],
+                           require_mfa=bool(data.get("require_mfa")) and not data["group_exists"])
         elif mode == "copy":
             answers.update(copy_from=data["copy_from"], copied=data["copied"])
             if not answers["boundary"]:
@@ -224,6 +233,8 @@ class Permissions(Step):
         if a["mode"] == "copy":
             facts.append(("Copy from", a["copy_from"]))
         facts += [("Policy", policy_name(arn)) for arn in a["policies"]]
+        if a.get("require_mfa"):
+            facts.append(("Require MFA", f"{mfa_policy.policy_name(a['group_name'])}, a customer managed policy the wizard creates for the group"))
         if a["boundary"]:
             facts.append(("Permissions boundary", policy_name(a["boundary"])))
         return facts

@@ -4,6 +4,7 @@ import json
 from django import forms
 
 from iamwizard.aws.gateway import AwsError
+from iamwizard.core import mfa_policy
 from iamwizard.core.names import tag_problems
 
 from .. import vault
@@ -63,6 +64,14 @@ def expected_grants(ctx) -> tuple:
     return groups, policies
 
 
+def require_mfa_arn(ctx) -> str:
+    """The ARN of the require-MFA policy this run creates ("" when it creates none)."""
+    perms = ctx.answers("permissions")
+    if not (perms.get("mode") == "group" and perms.get("require_mfa") and not perms.get("group_exists")):
+        return ""
+    return f"arn:aws:iam::{ctx.run.account_id}:policy/{mfa_policy.policy_name(perms['group_name'])}"
+
+
 def creation_calls(ctx) -> list:
     """The calls that create the user, in order, exactly as they will be made (password redacted)."""
     details, perms = ctx.answers("user-details"), ctx.answers("permissions")
@@ -79,6 +88,11 @@ def creation_calls(ctx) -> list:
         if not perms["group_exists"]:
             calls.append(PlannedCall("iam", "CreateGroup", {"GroupName": group}, "Creates the group."))
             calls += [PlannedCall("iam", "AttachGroupPolicy", {"GroupName": group, "PolicyArn": arn}, f"Lets the group use {policy_name(arn)}.") for arn in perms["policies"]]
+            if require_mfa_arn(ctx):
+                name = mfa_policy.policy_name(group)
+                calls.append(PlannedCall("iam", "CreatePolicy", {"PolicyName": name, "PolicyDocument": "<the require-MFA document below>", "Description": "Created by the IAM wizard: deny everything but setting up MFA until signed in with MFA"},
+                                         "Creates the customer managed policy that requires MFA."))
+                calls.append(PlannedCall("iam", "AttachGroupPolicy", {"GroupName": group, "PolicyArn": require_mfa_arn(ctx)}, "Members must sign in with MFA before they can do anything else."))
         calls.append(PlannedCall("iam", "AddUserToGroup", {"GroupName": group, "UserName": user}, "The user gets the group's permissions."))
     elif perms["mode"] == "copy":
         copied, source = perms["copied"], perms["copy_from"]
@@ -98,6 +112,7 @@ def made_in_aws(ctx) -> list:
         "CreateUser": lambda p: f"The user {p['UserName']}",
         "CreateLoginProfile": lambda p: f"Its console password{', to be changed at first sign-in' if p.get('PasswordResetRequired') else ''}",
         "CreateGroup": lambda p: f"The group {p['GroupName']}",
+        "CreatePolicy": lambda p: f"The customer managed policy {p['PolicyName']}, which requires MFA",
         "AttachGroupPolicy": lambda p: f"{policy_name(p['PolicyArn'])} attached to the group {p['GroupName']}",
         "AddUserToGroup": lambda p: f"{p['UserName']} added to the group {p['GroupName']}",
         "AttachUserPolicy": lambda p: f"{policy_name(p['PolicyArn'])} attached to {p['UserName']}",
@@ -158,6 +173,8 @@ class Review(Step):
                 if password is None:
                     raise StepInputError(None, "The password is no longer available; go back to User details and set it again.", "password.gone")
                 params["Password"] = password
+            if call.operation == "CreatePolicy":
+                params["PolicyDocument"] = mfa_policy.document_json()
             if call.operation == "PutUserPolicy":
                 source = ctx.answers("permissions")["copy_from"]
                 document = ctx.iam("GetUserPolicy", UserName=source, PolicyName=params["PolicyName"])["PolicyDocument"]
@@ -173,6 +190,14 @@ class Review(Step):
         members = ctx.iam("GetGroup", GroupName=group_name).get("Users", [])
         attached = ctx.iam("ListAttachedGroupPolicies", GroupName=group_name).get("AttachedPolicies", [])
         return not members and not attached
+
+    def _policy_document(self, ctx, arn):
+        policy = ctx.iam("GetPolicy", PolicyArn=arn)["Policy"]
+        return ctx.iam("GetPolicyVersion", PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]["Document"]
+
+    def _same_policy(self, ctx, params) -> bool:
+        """A policy of that name already there is ours (an interrupted attempt) when it says the same."""
+        return mfa_policy.same_document(self._policy_document(ctx, require_mfa_arn(ctx)), params["PolicyDocument"])
 
     def vanished(self, ctx):
         try:
@@ -191,6 +216,8 @@ class Review(Step):
                 raise
             if operation == "CreateUser" and not user_belongs_to_run(ctx.iam, params["UserName"], ctx.run):
                 raise StepInputError(None, f"Someone else created a user named {params['UserName']} meanwhile. Go back to User details and choose another name.", "user_name.taken") from None
+            if operation == "CreatePolicy" and not self._same_policy(ctx, params):
+                raise StepInputError(None, f"The account already has a policy named {params['PolicyName']} that says something else. Go back to Permissions and choose another group name.", "policy_name.taken") from None
             if operation == "CreateGroup" and not self._unused_group(ctx, params["GroupName"]):
                 # Groups carry no tags: an empty group is ours from an interrupted attempt; one
                 # with members or policies is someone else's, and must not get our policies.
@@ -236,6 +263,11 @@ class Review(Step):
             if exc.code == "NoSuchEntity":
                 raise StepNotConfirmed(f"AWS does not show the user {user} (or its password) yet: {exc.problem.aws_message}") from None
             raise
+        arn = require_mfa_arn(ctx)
+        if arn:
+            if not mfa_policy.same_document(self._policy_document(ctx, arn), mfa_policy.document()):
+                raise StepNotConfirmed(f"AWS does not hold the require-MFA document in {policy_name(arn)} yet. Try again in a few seconds.")
+            facts.append(("Require MFA", f"{policy_name(arn)}: AWS holds the document shown, attached to {ctx.answers('permissions')['group_name']}"))
         # What AWS just showed, kept for the summary at the end (so it need not ask again).
         result["read_back"] = {"user_arn": aws_user["Arn"], "console_access": bool(details.get("console_access")),
                                "groups": groups, "policies": [policy_name(a) for a in attached]}
@@ -247,4 +279,5 @@ class Review(Step):
         grants_admin = ADMINISTRATOR_ACCESS in policies + perms.get("policies", [])
         made = made_in_aws(ctx) if ctx.status(self.slug) == StepState.DONE else []
         return {"grants_admin": grants_admin, "details": ctx.answers("user-details"), "perms": perms, "user_policies": [policy_name(p) for p in policies],
-                "made": made, "tags": ctx.answers(self.slug).get("tags", [])}
+                "made": made, "tags": ctx.answers(self.slug).get("tags", []),
+                "mfa_policy_json": mfa_policy.document_json() if require_mfa_arn(ctx) else ""}

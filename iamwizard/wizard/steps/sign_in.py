@@ -55,12 +55,38 @@ class ChangePasswordForm(StepForm):
         return data
 
 
+# The ordinary action the before-and-after check of the require-MFA policy tries as the user.
+PROBE = "ListUsers"
+PROBE_ANSWERS = {("ListUsers", "AccessDenied"): "refused: the require-MFA policy denies it until the user signs in with MFA"}
+
+
+def mfa_probe(ctx, as_user, key) -> dict:
+    """When the run requires MFA (sandbox): try an ordinary action (iam:ListUsers) with the user's own
+    credentials, and keep AWS's answer under `key`: "allowed" or the error code."""
+    if not ctx.answers("permissions").get("require_mfa"):
+        return {}
+    try:
+        as_user.iam(PROBE, MaxItems=1)
+    except AwsError as exc:
+        return {key: exc.code}
+    return {key: "allowed"}
+
+
+def probe_fact(result, key, label):
+    """The (label, words) fact for a probe's answer, or None."""
+    answer = result.get(key)
+    if not answer:
+        return None
+    return (label, f"iam:{PROBE} {'allowed' if answer == 'allowed' else f'refused ({answer})'}")
+
+
 class SignIn(Step):
     slug = "sign-in"
     title = "Sign in and change the password"
     nav_title = "First sign-in"
     template = "wizard/steps/sign_in.html"
     irreversible = True
+    expected_answers = PROBE_ANSWERS
     why = (
         "Now be the new user: sign in at the account's own sign-in page with the account ID (or alias), "
         "the user name and the one-time password.",
@@ -92,7 +118,8 @@ class SignIn(Step):
         return [
             PlannedCall("iam", "ChangePassword", {"OldPassword": "<old-password>", "NewPassword": "<new-password>"}, "Made by the new user, with their own credentials (the console does this for you)."),
             PlannedCall("iam", "GetLoginProfile", {"UserName": user}, "Confirms no reset is pending any more."),
-        ]
+        ] + ([PlannedCall("iam", PROBE, {"MaxItems": 1}, "Made as the user, without MFA: the require-MFA policy should refuse it (AccessDenied).")]
+             if ctx.answers("permissions").get("require_mfa") else [])
 
     def execute(self, ctx, action, data):
         if action == "check":
@@ -115,7 +142,8 @@ class SignIn(Step):
             raise StepInputError("account", "That is another account: use the account ID or alias shown on the previous step.", "signin.other_account")
         if session.get("PasswordResetRequired"):
             return {"reset_required": True, "account": data["account"]}
-        return {"reset_required": False}
+        as_user = user_gateway(ctx.gateway.target.endpoint_url, session, recorder=ctx.gateway.recorder)
+        return {"reset_required": False, **mfa_probe(ctx, as_user, "without_mfa")}
 
     def _change(self, ctx, data):
         account = ctx.result(self.slug).get("account") or ctx.run.account_id
@@ -129,6 +157,7 @@ class SignIn(Step):
         as_user = user_gateway(ctx.gateway.target.endpoint_url, session, recorder=ctx.gateway.recorder)
         try:
             as_user.iam("ChangePassword", OldPassword=data["old_password"], NewPassword=data["new_password"])
+            changed.update(mfa_probe(ctx, as_user, "without_mfa"))
         except AwsError as exc:
             if exc.code == "InvalidUserType" and self._already_changed(ctx, account, data["new_password"]):
                 return changed
@@ -163,7 +192,9 @@ class SignIn(Step):
             raise StepNotConfirmed(f"AWS shows no sign-in by {user} yet. Sign in at {sign_in_url(ctx)}, then check again.")
         if profile.get("PasswordResetRequired"):
             raise StepNotConfirmed(f"{user} signed in but has not chosen a new password yet.")
-        return [("Last sign-in", f"{last_used:%Y-%m-%d %H:%M} UTC"), ("Password", "changed by the user; no reset pending")]
+        facts = [("Last sign-in", f"{last_used:%Y-%m-%d %H:%M} UTC"), ("Password", "changed by the user; no reset pending")]
+        probe = probe_fact(result, "without_mfa", "Without MFA")
+        return facts + [probe] if probe else facts
 
     def context(self, ctx):
         return {"sign_in_url": sign_in_url(ctx), "real_url_pattern": REAL_URL_PATTERN, "account_label": ctx.account_label, "user_name": ctx.user_name}

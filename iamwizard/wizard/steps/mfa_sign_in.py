@@ -1,0 +1,152 @@
+"""Step 7, sign in with MFA: the next sign-in, as the user, now asks for a code after the password.
+
+On the sandbox the practice console works like AWS's: the password first, then the code of
+the user's MFA device. The sandbox checks the code against the enabled device, refuses a code
+already accepted in its 30-second window (the second code typed at enrolment is still on the
+phone's screen right after it), and says why a code is wrong with the enrolment's words: a
+phone clock that is off, a code from another app entry. Between the two pages the wizard holds
+the console's sign-in challenge sealed (vault), never the password, and erases it afterwards.
+Wrong codes slow down as on the MFA step.
+
+On a real account the person signs in at the real console; the wizard then reads AWS: the
+user's PasswordLastUsed must come after the device's EnableDate, so that sign-in asked for a code.
+"""
+from django import forms
+
+from iamwizard.aws.gateway import MfaCodeRejected, SignInExpired, SignInRejected, sandbox_console_signin, sandbox_mfa_signin, user_gateway
+from iamwizard.core.problems import Problem
+
+from .. import vault
+from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
+from .forms import ConfirmForm, OneTimeCodeInput, StepForm
+from .mfa import CODE_ATTRS, UNCOUNTED_KINDS, clock, count_failure, end_throttling, locked_message, seconds_locked
+from .sign_in import PROBE, REJECTED, PracticeSignInForm, mfa_probe, probe_fact
+from .sign_in_details import REAL_URL_PATTERN, sign_in_url
+
+# Diagnoses that say nothing about the seed, or that the right code would have been accepted: not counted as guesses.
+SIGN_IN_UNCOUNTED = UNCOUNTED_KINDS | {"reused"}
+
+
+class MfaCodeForm(StepForm):
+    mfa_code = forms.CharField(label="MFA code", max_length=400, required=False, widget=OneTimeCodeInput(attrs=CODE_ATTRS),
+                               help_text="The 6-digit code your authenticator app shows now for this user.")
+
+
+class MfaSignIn(Step):
+    slug = "mfa-sign-in"
+    title = "Sign in with MFA"
+    nav_title = "MFA sign-in"
+    template = "wizard/steps/mfa_sign_in.html"
+    # With MFA the require-MFA policy no longer blocks it: a refusal now means no other policy allows it.
+    expected_answers = {(PROBE, "AccessDenied"): "refused: none of the user's other policies allows it (MFA is no longer what is missing)"}
+    why = (
+        "MFA is on: see it at work. Sign in as the user once more. After the password, the console now asks "
+        "for the code the app shows, and nothing opens without it.",
+        "Each code works once. Right after adding the device, the app may still show the code you just typed: "
+        "wait for the next one.",
+    )
+
+    def applies(self, ctx):
+        return bool(ctx.answers("user-details").get("console_access", True))
+
+    def _challenge(self, ctx):
+        box = ctx.result(self.slug).get("challenge")
+        return vault.unseal(box.encode()) if box else None
+
+    def forms(self, ctx):
+        if not ctx.is_sandbox():
+            return {"check": ConfirmForm}
+        if self._challenge(ctx):
+            return {"code": MfaCodeForm}
+        return {"signin": PracticeSignInForm}
+
+    def completes(self, action, result):
+        return action in ("code", "check")
+
+    def planned_calls(self, ctx):
+        user = ctx.user_name
+        calls = [
+            PlannedCall("iam", "GetUser", {"UserName": user}, "PasswordLastUsed: when the user last signed in."),
+            PlannedCall("iam", "ListMFADevices", {"UserName": user}, "EnableDate: when the device was added. A sign-in after it had to give a code."),
+        ]
+        if ctx.is_sandbox() and ctx.answers("permissions").get("require_mfa"):
+            calls.insert(0, PlannedCall("iam", "ListUsers", {"MaxItems": 1}, "Made as the user, signed in with MFA: the require-MFA policy now lets an ordinary action through."))
+        return calls
+
+    def execute(self, ctx, action, data):
+        if action == "check":
+            return {}
+        if action == "signin":
+            return self._password(ctx, data)
+        return self._code(ctx, data.get("mfa_code", ""))
+
+    def _password(self, ctx, data):
+        if data["user_name"].lower() != ctx.user_name.lower():
+            raise StepInputError("user_name", f"Sign in as the user you just created, {ctx.user_name}.", "signin.other_user")
+        try:
+            answer = sandbox_console_signin(ctx.gateway.target.endpoint_url, data["account"], data["user_name"], data["password"])
+        except SignInRejected:
+            raise StepInputError(None, REJECTED, "signin.rejected") from None
+        if answer.get("AccountId") != ctx.run.account_id:
+            raise StepInputError("account", "That is another account: use the account ID or alias shown on the previous steps.", "signin.other_account")
+        if not answer.get("MFARequired"):
+            raise StepInputError.of(None, Problem("mfa.not_asked"))
+        return {"challenge": vault.seal(answer["Challenge"]).decode()}
+
+    def _forget_challenge(self, ctx):
+        """Kept even though the submit is refused: the next page must ask for the password again."""
+        state = ctx.states[self.slug]
+        state.result = {**state.result, "challenge": ""}
+        state.save(update_fields=["result"])
+
+    def _code(self, ctx, code):
+        run = ctx.run
+        run.refresh_from_db(fields=["mfa_failures", "mfa_locked_until"])
+        now = clock()
+        wait = seconds_locked(run, now)
+        if wait:
+            raise StepInputError(None, locked_message(wait), "mfa.locked", {"seconds": wait})
+        challenge = self._challenge(ctx)
+        if not challenge:
+            raise StepInputError.of(None, Problem("mfa.sign_in_restart"))
+        try:
+            answer = sandbox_mfa_signin(ctx.gateway.target.endpoint_url, challenge, code)
+        except SignInExpired:
+            self._forget_challenge(ctx)
+            raise StepInputError.of(None, Problem("mfa.sign_in_restart")) from None
+        except MfaCodeRejected as exc:
+            problem = Problem(exc.kind, exc.params, typed={"device_name": ctx.result("mfa").get("device_name", "")})
+            more = count_failure(run, now) if exc.verdict not in SIGN_IN_UNCOUNTED else ""
+            raise StepInputError.of("mfa_code", problem, more) from None
+        end_throttling(run)
+        run.save(update_fields=["mfa_failures", "mfa_locked_until", "updated_at"])
+        as_user = user_gateway(ctx.gateway.target.endpoint_url, answer, recorder=ctx.gateway.recorder)
+        return {"challenge": "", "mfa_authenticated": bool(answer.get("MFAAuthenticated")), "serial": answer.get("SerialNumber", ""),
+                **mfa_probe(ctx, as_user, "with_mfa")}
+
+    def verify(self, ctx, result):
+        user = ctx.user_name
+        aws_user, devices = ctx.gateway.at_once(("iam", "GetUser", {"UserName": user}), ("iam", "ListMFADevices", {"UserName": user}))
+        last_used, devices = aws_user["User"].get("PasswordLastUsed"), devices.get("MFADevices", [])
+        if not devices:
+            raise StepNotConfirmed(f"AWS shows no MFA device for {user}: go back to the MFA step.")
+        # Whole seconds: AWS (and the sandbox) give the two dates at different precisions. On a real
+        # account only a sign-in after the device was added proves that the console asked for a code;
+        # the practice console said so itself.
+        enabled = max(d["EnableDate"] for d in devices).replace(microsecond=0)
+        after = bool(last_used) and last_used.replace(microsecond=0) > enabled
+        if not (result.get("mfa_authenticated") if ctx.is_sandbox() else after):
+            raise StepNotConfirmed(f"AWS shows no sign-in by {user} since the MFA device was added. Sign in at {sign_in_url(ctx)} with the password and a code, then check again.")
+        facts = [("Last sign-in", f"{last_used:%Y-%m-%d %H:%M:%S} UTC"), ("MFA device added", f"{enabled:%Y-%m-%d %H:%M:%S} UTC")]
+        if result.get("mfa_authenticated"):
+            facts.insert(0, ("Signed in with", "the password and an MFA code"))
+        before, after = ctx.result("sign-in").get("without_mfa"), result.get("with_mfa")
+        if before or after:
+            facts += [f for f in (probe_fact(ctx.result("sign-in"), "without_mfa", "Before, without MFA"), probe_fact(result, "with_mfa", "Now, with MFA")) if f]
+        return facts
+
+    def context(self, ctx):
+        wait = seconds_locked(ctx.run, clock())
+        return {"sign_in_url": sign_in_url(ctx), "real_url_pattern": REAL_URL_PATTERN, "account_label": ctx.account_label,
+                "user_name": ctx.user_name, "device_name": ctx.result("mfa").get("device_name", ""),
+                "locked_message": locked_message(wait) if wait else ""}
