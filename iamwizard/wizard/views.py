@@ -189,6 +189,7 @@ def _page_context(ctx, step, bound, problem):
         "planned": step.planned_calls(ctx) if ctx.status("connect") == StepState.DONE or step.slug == "connect" else [],
         "calls": _calls_made(ctx, step, state),
         "next_step": engine.first_open_step(ctx) if state.status == StepState.DONE else None,
+        "interrupted": engine.is_interrupted(state),
         **step.context(ctx),
     }
 
