@@ -190,6 +190,7 @@ def _page_context(ctx, step, bound, problem):
         "calls": _calls_made(ctx, step, state),
         "next_step": engine.first_open_step(ctx) if state.status == StepState.DONE else None,
         "interrupted": engine.is_interrupted(state),
+        "claim": claim_token(state),
         **step.context(ctx),
     }
 
@@ -226,6 +227,31 @@ def _calls_made(ctx, step, state) -> list:
     for call in calls:
         call.expected = "" if call.ok else step.expected_answer(ctx, call.operation, call.error_code)
     return calls
+
+
+@require_http_methods(["GET"])
+@_with_bound_run
+def progress(request, run_id, slug):
+    """What a submitted step is doing, polled by the page while it waits (static/js/wizard.js):
+    the step's status and the run's AWS calls since the step was claimed (a step that finishes
+    may start the next one: its calls count too), each as its name and outcome, never its
+    parameters. `claim` tells a new claim from the one the page was drawn with."""
+    if slug not in BY_SLUG:
+        raise Http404("No such step")
+    ctx = _bound_context(request, run_id, slug)
+    state = ctx.states[slug]
+    calls = []
+    if state.started_at:
+        calls = [{"call": f"{c.service}:{c.operation}", "ok": c.ok, "code": c.error_code, "ms": c.milliseconds}
+                 for c in AwsCall.objects.filter(run=ctx.run, at__gte=state.started_at).order_by("at", "id")[:200]]
+    status = "interrupted" if engine.is_interrupted(state) else state.status
+    request.no_store = True
+    return JsonResponse({"claim": claim_token(state), "status": status, "calls": calls})
+
+
+def claim_token(state) -> str:
+    """Which claim of the step this is (its start time), as the page and the progress JSON carry it."""
+    return state.started_at.isoformat() if state.started_at else ""
 
 
 @require_http_methods(["GET"])
