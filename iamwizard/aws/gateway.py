@@ -130,6 +130,12 @@ def time_budget(seconds: float = CLICK_SECONDS):
         _last_start.reset(token)
 
 
+def seconds_left() -> float:
+    """How long calls may still start within the current click's budget (inf outside any)."""
+    last_start = _last_start.get()
+    return float("inf") if last_start is None else last_start - time.monotonic()
+
+
 def _budget_for_calls():
     """The current click's last start, or a budget of its own for calls made outside any click."""
     last_start = _last_start.get()

@@ -122,8 +122,8 @@ def _no_answer(code: str, aws_message: str, endpoint: str, seconds: int) -> AwsP
     """No answer came from `endpoint`: say which one, and that trying again is safe (every step
     detects what an earlier attempt already made)."""
     if code == TIMEOUT:
-        waited = f" within {seconds} seconds" if seconds else " in time"
-        message = f"AWS ({endpoint}) didn't answer{waited}. Trying again is safe: nothing is made twice."
+        waited = f": this page waits for it at most {seconds} seconds" if seconds else ""
+        message = f"AWS ({endpoint}) didn't answer in time{waited}. Trying again is safe: nothing is made twice."
     else:
         message = (f"Can't reach AWS at {endpoint}. Check your internet connection (or proxy and firewall)."
                    " Trying again is safe: nothing is made twice.")

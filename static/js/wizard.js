@@ -37,7 +37,7 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 });
 
-// Live progress: while a submitted step waits for AWS, the page (still shown until the answer
+// Live progress: while a submitted step (or a workshop cleanup) waits for AWS, the page (still shown until the answer
 // arrives) lists each call as AWS answers it, from the step's progress JSON; a second click does
 // not submit again. Without this file the form posts as usual and the answer shows every call.
 document.addEventListener("DOMContentLoaded", function () {
@@ -46,7 +46,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var url = box.getAttribute("data-url"), drawnWith = box.getAttribute("data-claim");
   var busy = false, shown = 0;
   window.addEventListener("pageshow", function (event) { if (event.persisted) busy = false; });
-  document.querySelectorAll("form.step-form").forEach(function (form) {
+  document.querySelectorAll("form.step-form, form[data-progress]").forEach(function (form) {
     if (form.getAttribute("action")) return;  // posts elsewhere (start again)
     form.addEventListener("submit", function (event) {
       if (busy) { event.preventDefault(); return; }
@@ -65,7 +65,7 @@ document.addEventListener("DOMContentLoaded", function () {
   }
 
   function show(data) {
-    if (data.claim === drawnWith) return;  // the submit has not reached the step yet
+    if (drawnWith !== null && data.claim === drawnWith) return;  // the submit has not reached the step yet
     if (box.hidden) {
       var heading = document.createElement("h2");
       heading.textContent = "Working with AWS";

@@ -39,7 +39,7 @@ def test_aws_hanging_in_the_middle_of_create_user_answers_within_the_budget_and_
     assert waited < BUDGET, f"the click took {waited:.1f} s"
     page = response.content.decode()
     host = proxy.url.split("//")[1]
-    assert escape(f"AWS ({host}) didn't answer within {BUDGET} seconds. Trying again is safe: nothing is made twice.") in page
+    assert escape(f"AWS ({host}) didn't answer in time: this page waits for it at most {BUDGET} seconds. Trying again is safe: nothing is made twice.") in page
     assert scenario.status("review") == StepState.FAILED
     calls = AwsCall.objects.filter(run_id=scenario.walker.run_id, step="review")
     assert [(c.operation, c.ok, c.error_code) for c in calls] == [
