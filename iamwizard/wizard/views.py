@@ -2,10 +2,12 @@
 import copy
 import functools
 import re
+from datetime import datetime
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from iamwizard.aws.gateway import AwsError
@@ -190,7 +192,7 @@ def _page_context(ctx, step, bound, problem):
         "calls": _calls_made(ctx, step, state),
         "next_step": engine.first_open_step(ctx) if state.status == StepState.DONE else None,
         "interrupted": engine.is_interrupted(state),
-        "claim": claim_token(state),
+        "drawn_at": timezone.now().isoformat(),
         **step.context(ctx),
     }
 
@@ -232,26 +234,36 @@ def _calls_made(ctx, step, state) -> list:
 @require_http_methods(["GET"])
 @_with_bound_run
 def progress(request, run_id, slug):
-    """What a submitted step is doing, polled by the page while it waits (static/js/wizard.js):
-    the step's status and the run's AWS calls since the step was claimed (a step that finishes
-    may start the next one: its calls count too), each as its name and outcome, never its
-    parameters. `claim` tells a new claim from the one the page was drawn with."""
+    """What a submit is doing, polled by the page while it waits (static/js/wizard.js): the step's
+    status and the run's AWS calls since `since` (when the page was drawn; by default since the
+    step was last claimed), each as its name and outcome, never its parameters. Calls of every
+    step count: a submit may load the policy catalogue first, or start the next step."""
     if slug not in BY_SLUG:
         raise Http404("No such step")
+    since = _moment(request.GET.get("since"))
+    if since is False:
+        return JsonResponse({"error": "since: a moment in ISO 8601, with its offset"}, status=400)
     ctx = _bound_context(request, run_id, slug)
     state = ctx.states[slug]
+    since = since or state.started_at
     calls = []
-    if state.started_at:
+    if since:
         calls = [{"call": f"{c.service}:{c.operation}", "ok": c.ok, "code": c.error_code, "ms": c.milliseconds}
-                 for c in AwsCall.objects.filter(run=ctx.run, at__gte=state.started_at).order_by("at", "id")[:200]]
+                 for c in AwsCall.objects.filter(run=ctx.run, at__gte=since).order_by("at", "id")[:200]]
     status = "interrupted" if engine.is_interrupted(state) else state.status
     request.no_store = True
-    return JsonResponse({"claim": claim_token(state), "status": status, "calls": calls})
+    return JsonResponse({"status": status, "calls": calls})
 
 
-def claim_token(state) -> str:
-    """Which claim of the step this is (its start time), as the page and the progress JSON carry it."""
-    return state.started_at.isoformat() if state.started_at else ""
+def _moment(text):
+    """An aware datetime from ISO 8601 text; None when absent, False when not one."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return moment if moment.tzinfo is not None else False
 
 
 @require_http_methods(["GET"])

@@ -43,7 +43,7 @@ document.addEventListener("DOMContentLoaded", function () {
 document.addEventListener("DOMContentLoaded", function () {
   var box = document.getElementById("step-progress");
   if (!box || !window.fetch) return;
-  var url = box.getAttribute("data-url"), drawnWith = box.getAttribute("data-claim");
+  var url = box.getAttribute("data-url");
   var busy = false, shown = 0;
   window.addEventListener("pageshow", function (event) { if (event.persisted) busy = false; });
   document.querySelectorAll("form.step-form, form[data-progress]").forEach(function (form) {
@@ -65,7 +65,7 @@ document.addEventListener("DOMContentLoaded", function () {
   }
 
   function show(data) {
-    if (drawnWith !== null && data.claim === drawnWith) return;  // the submit has not reached the step yet
+    if (!data.calls.length) return;
     if (box.hidden) {
       var heading = document.createElement("h2");
       heading.textContent = "Working with AWS";
@@ -82,6 +82,6 @@ document.addEventListener("DOMContentLoaded", function () {
       list.appendChild(item);
     }
     var waiting = box.querySelector("p") || box.appendChild(document.createElement("p"));
-    waiting.textContent = data.status === "running" ? "Waiting for AWS…" : "";
+    waiting.textContent = "Waiting for AWS…";
   }
 });

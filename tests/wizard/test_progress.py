@@ -4,6 +4,7 @@ import html
 import json
 import re
 import time
+import urllib.parse
 from datetime import timedelta
 
 import pytest
@@ -27,19 +28,23 @@ def to_review(client):
     return walker
 
 
-def progress(walker):
-    response = walker.client.get(walker.url("review") + "progress")
+def progress(walker, **query):
+    response = walker.client.get(walker.url("review") + "progress", query)
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     return json.loads(response.content)
 
 
-def test_progress_lists_the_calls_since_the_claim_by_name_and_outcome_never_their_values(client):
+def test_progress_lists_the_calls_since_the_page_was_drawn_by_name_and_outcome_never_their_values(client):
     walker = to_review(client)
-    before = progress(walker)
-    assert before == {"claim": "", "status": "pending", "calls": []}
+    page = walker.get("review").content.decode()
+    since = html.unescape(re.search(r'id="step-progress" data-url="[^"?]+\?since=([^"]+)"', page).group(1))
+    assert progress(walker) == {"status": "pending", "calls": []}  # never claimed: nothing to show
+    drawn = progress(walker, since=urllib.parse.unquote(since))
+    assert drawn == {"status": "pending", "calls": []}
     walker.post("review", {"action": "create"})
-    after = progress(walker)
-    assert after["status"] == "done" and after["claim"]
+    after = progress(walker, since=urllib.parse.unquote(since))
+    assert after == progress(walker)  # the same calls: those since the claim
+    assert after["status"] == "done"
     assert [c["call"] for c in after["calls"]][:6] == [
         "iam:CreateUser", "iam:CreateLoginProfile", "iam:CreateGroup", "iam:AttachGroupPolicy", "iam:AddUserToGroup", "iam:AttachUserPolicy"]
     assert all(set(c) == {"call", "ok", "code", "ms"} for c in after["calls"])
@@ -48,9 +53,11 @@ def test_progress_lists_the_calls_since_the_claim_by_name_and_outcome_never_thei
     assert password not in body and "ola" not in body  # names and outcomes only, no parameters
 
 
-def test_unknown_step_has_no_progress(client):
+def test_unknown_step_or_a_bad_moment_has_no_progress(client):
     walker = to_review(client)
     assert walker.client.get(walker.url("nope") + "progress").status_code == 404
+    for bad in ("yesterday", "2026-01-01T00:00:00", "\x00", "9" * 5000):
+        assert walker.client.get(walker.url("review") + "progress", {"since": bad}).status_code == 400
 
 
 def _orphan_claim(walker, seconds_left):
