@@ -240,23 +240,19 @@ def progress(request, run_id, slug):
     step count: a submit may load the policy catalogue first, or start the next step."""
     if slug not in BY_SLUG:
         raise Http404("No such step")
-    since = _moment(request.GET.get("since"))
+    since = since_moment(request)
     if since is False:
         return JsonResponse({"error": "since: a moment in ISO 8601, with its offset"}, status=400)
     ctx = _bound_context(request, run_id, slug)
     state = ctx.states[slug]
     since = since or state.started_at
-    calls = []
-    if since:
-        calls = [{"call": f"{c.service}:{c.operation}", "ok": c.ok, "code": c.error_code, "ms": c.milliseconds}
-                 for c in AwsCall.objects.filter(run=ctx.run, at__gte=since).order_by("at", "id")[:200]]
-    status = "interrupted" if engine.is_interrupted(state) else state.status
-    request.no_store = True
-    return JsonResponse({"status": status, "calls": calls})
+    calls = AwsCall.objects.filter(run=ctx.run, at__gte=since) if since else AwsCall.objects.none()
+    return progress_json(request, "interrupted" if engine.is_interrupted(state) else state.status, calls)
 
 
-def _moment(text):
-    """An aware datetime from ISO 8601 text; None when absent, False when not one."""
+def since_moment(request):
+    """The `since` parameter of a progress poll: an aware datetime; None when absent, False when not one."""
+    text = request.GET.get("since")
     if text is None:
         return None
     try:
@@ -264,6 +260,14 @@ def _moment(text):
     except ValueError:
         return False
     return moment if moment.tzinfo is not None else False
+
+
+def progress_json(request, status, calls, limit=200):
+    """A progress poll's answer: the status and each call's name and outcome (never its parameters)."""
+    request.no_store = True
+    return JsonResponse({"status": status, "calls": [
+        {"call": f"{c.service}:{c.operation}", "ok": c.ok, "code": c.error_code, "ms": c.milliseconds}
+        for c in calls.order_by("at", "id")[:limit]]})
 
 
 @require_http_methods(["GET"])

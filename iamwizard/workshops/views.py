@@ -1,5 +1,4 @@
 """Thin views: forms validate, services act, progress reads, templates show."""
-from datetime import datetime
 from urllib.parse import urlencode
 
 import django_otp
@@ -292,17 +291,14 @@ def cleanup_progress(request, pk):
     """What a cleanup pass has done so far, polled by the confirm page while the pass runs
     (static/js/wizard.js): the workshop's cleanup calls since the page was drawn (`since`), each as
     its name and outcome."""
+    from iamwizard.wizard.views import progress_json, since_moment
+
     workshop = _owned(request, pk)
-    try:
-        since = datetime.fromisoformat(request.GET.get("since", ""))
-    except ValueError:
-        return JsonResponse({"error": "since: a moment in ISO 8601"}, status=400)
-    if since.tzinfo is None:
-        return JsonResponse({"error": "since: a moment in ISO 8601"}, status=400)
-    calls = AwsCall.objects.filter(run__participant__workshop=workshop, step=progress.CLEANUP_SLUG, at__gte=since).order_by("at", "id")[:500]
-    request.no_store = True
-    return JsonResponse({"status": "running", "calls": [
-        {"call": f"{c.service}:{c.operation}", "ok": c.ok, "code": c.error_code, "ms": c.milliseconds} for c in calls]})
+    since = since_moment(request)
+    if not since:
+        return JsonResponse({"error": "since: a moment in ISO 8601, with its offset"}, status=400)
+    calls = AwsCall.objects.filter(run__participant__workshop=workshop, step=progress.CLEANUP_SLUG, at__gte=since)
+    return progress_json(request, "running", calls, limit=500)
 
 
 @trainer_required
