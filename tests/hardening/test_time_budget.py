@@ -70,3 +70,20 @@ def test_a_long_throttling_burst_backs_off_as_botocore_does_and_stops_within_the
     assert 2 <= rule.fired <= faults.MAX_ATTEMPTS, "retried with botocore's backoff, not in a tight loop"
     assert "<code>Throttling</code>" in response.content.decode()
     assert scenario.status("review") == StepState.FAILED
+
+
+def test_no_call_starts_once_the_clicks_budget_has_no_room_for_it(sandbox_endpoint):
+    """A click that already spent its budget (slow answers one after another) makes no more calls:
+    the next one ends at once with the same clear answer, and is recorded as not made."""
+    from tests.sandbox.sandbox_support import new_account_id
+
+    records = []
+    gw = gateway.Gateway(gateway.Target("sandbox", new_account_id(), sandbox_endpoint), recorder=records.append)
+    assert gw.iam("ListUsers")["Users"] == []
+    with gateway.time_budget(gateway.ATTEMPT_SECONDS - 1):
+        started = time.monotonic()
+        with pytest.raises(gateway.AwsError) as refused:
+            gw.iam("ListUsers")
+    assert time.monotonic() - started < 1
+    assert refused.value.code == "Timeout" and sandbox_endpoint.split("//")[1] in refused.value.problem.message
+    assert [(r.operation, r.ok, r.error_code) for r in records] == [("ListUsers", True, ""), ("ListUsers", False, "Timeout")]
