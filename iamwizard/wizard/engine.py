@@ -8,7 +8,8 @@ AWS calls happen outside any database transaction, so a slow AWS never holds a l
 
 A claim is a short lease that the working request keeps renewing (a heartbeat thread):
 when the process dies mid-step, its claim runs out by itself within LEASE, and the next
-submit takes the step over, continuing from the progress markers the dead one left.
+submit takes the step over, continuing from the progress markers the dead one left. A
+request writes its outcome only while the claim is still its own (`_own_claim`).
 Each AWS call is written as soon as it ends, so the page can show the work as it goes.
 """
 import functools
@@ -389,31 +390,36 @@ def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> O
     except BaseException:
         _release(state, previous_status)
         raise
-    state.result = merged
-    state.error_code = state.error_message = ""
-    state.lease_until = None
-    if step.completes(action, merged):
-        state.status = StepState.DONE
-        state.finished_at = timezone.now()
-        state.save()
+    done = step.completes(action, merged)
+    outcome = {"status": StepState.DONE if done else StepState.PENDING, "result": merged, "error_code": "", "error_message": "", "lease_until": None}
+    if done:
+        outcome["finished_at"] = timezone.now()
+    if not _own_claim(state).update(**outcome):
+        # This request stalled past its lease and another one took the step over: its outcome stands.
+        _reload(ctx)
+        return Outcome(redirect=True)
+    for name, value in outcome.items():
+        setattr(state, name, value)
+    if done:
         _advance(ctx)
-    else:
-        state.status = StepState.PENDING
-        state.save()
     return Outcome(redirect=True)
 
 
+def _own_claim(state):
+    """The step's row while it is still under this request's claim (none once another took it over)."""
+    return StepState.objects.filter(pk=state.pk, status=StepState.RUNNING, started_at=state.started_at)
+
+
 def _release(state, status):
-    StepState.objects.filter(pk=state.pk).update(status=status, lease_until=None)
+    _own_claim(state).update(status=status, lease_until=None)
     state.status = status
 
 
 def _fail(state, code, message):
-    state.status = StepState.FAILED
-    state.error_code, state.error_message = code, message
-    state.lease_until = None
-    state.finished_at = timezone.now()
-    state.save(update_fields=["status", "error_code", "error_message", "lease_until", "finished_at"])
+    outcome = {"status": StepState.FAILED, "error_code": code, "error_message": message, "lease_until": None, "finished_at": timezone.now()}
+    _own_claim(state).update(**outcome)
+    for name, value in outcome.items():
+        setattr(state, name, value)
 
 
 def _advance(ctx: StepContext):

@@ -105,3 +105,17 @@ def test_the_working_request_keeps_renewing_its_claim_and_only_its_own(client, m
     with engine._Heartbeat(state):
         time.sleep(0.5)
     assert StepState.objects.get(pk=state.pk).lease_until == taken.lease_until
+
+
+def test_a_request_that_lost_its_claim_leaves_the_new_holders_step_alone(client):
+    """A process that stalled past its lease (not dead: paused) comes back after another request
+    took the step over: whatever it ends with, it writes nothing over the new claim."""
+    walker = to_review(client)
+    state = StepState.objects.get(run_id=walker.run_id, step="review")
+    assert engine._claim(state, allow_done=False)
+    newer = timezone.now() + timedelta(seconds=1)
+    StepState.objects.filter(pk=state.pk).update(started_at=newer)  # taken over
+    engine._fail(state, "Timeout", "late")
+    engine._release(state, StepState.PENDING)
+    row = StepState.objects.get(pk=state.pk)
+    assert (row.status, row.started_at, row.error_code) == (StepState.RUNNING, newer, "")
