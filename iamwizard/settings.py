@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "iamwizard.wizard.middleware.TimeBudgetMiddleware",
 ]
 
 ROOT_URLCONF = "iamwizard.urls"

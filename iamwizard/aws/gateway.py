@@ -24,14 +24,24 @@ import botocore.exceptions
 from botocore import xform_name
 from botocore.config import Config
 from botocore.credentials import Credentials
+from botocore.retries import standard as standard_retries
 
 from iamwizard.core import sandbox_admin
-from iamwizard.core.errors import AwsProblem, explain
+from iamwizard.core.errors import ENDPOINT_UNREACHABLE, TIMEOUT, AwsProblem, explain
 from iamwizard.core.redact import redact
 
+# A person waits for every click: each click's AWS work has a time budget (`time_budget`), so a
+# hung or unreachable endpoint gets a clear answer within CLICK_SECONDS, never minutes.
+# An attempt waits at most CONNECT_TIMEOUT + READ_TIMEOUT (IAM answers in well under a second),
+# and starts only while it can end within the click's budget.
+CLICK_SECONDS = 30
+CONNECT_TIMEOUT = 3
+READ_TIMEOUT = 8
+ATTEMPT_SECONDS = CONNECT_TIMEOUT + READ_TIMEOUT
 # Standard retry mode retries Throttling and 5xx with backoff; LimitExceeded and
-# friends are not retried (botocore's choice, and AWS's advice).
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=20)
+# friends are not retried (botocore's choice, and AWS's advice). A retry whose backoff would
+# start it too late for the budget is not made (see _retry_within_budget).
+CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT)
 SANDBOX_REGION = sandbox_admin.REGION
 SANDBOX_ADMIN = {"aws_access_key_id": sandbox_admin.ACCESS_KEY_ID, "aws_secret_access_key": sandbox_admin.SECRET_ACCESS_KEY}
 ASSUMED_CREDENTIALS_TTL = 45 * 60
@@ -60,6 +70,7 @@ def _new_client(service: str, *, endpoint_url=None, region_name=None, credential
         region = region_name or _base_session.region_name or SANDBOX_REGION
         client = _base_session.client(service, endpoint_url=endpoint_url, region_name=region, config=CLIENT_CONFIG, **keys)
     _guard_library_logs()  # creating a client may import modules with loggers of their own
+    _retry_within_budget(client)
     for hook in CLIENT_HOOKS:
         hook(client)
     return client
@@ -99,6 +110,71 @@ def _guard_library_logs():
 
 
 _guard_library_logs()
+
+
+# The time (time.monotonic()) after which no attempt may start, for the click being served:
+# an attempt started before it ends (answered, or timed out) within the click's budget.
+_last_start: ContextVar = ContextVar("iamwizard_last_attempt_start", default=None)
+
+
+@contextmanager
+def time_budget(seconds: float = CLICK_SECONDS):
+    """Within the block, AWS calls (with botocore's retries) end within `seconds` from now.
+    A budget inside another one never extends it."""
+    last_start = time.monotonic() + seconds - ATTEMPT_SECONDS
+    outer = _last_start.get()
+    token = _last_start.set(last_start if outer is None else min(outer, last_start))
+    try:
+        yield
+    finally:
+        _last_start.reset(token)
+
+
+def seconds_left() -> float:
+    """How long calls may still start within the current click's budget (inf outside any)."""
+    last_start = _last_start.get()
+    return float("inf") if last_start is None else last_start - time.monotonic()
+
+
+def _budget_for_calls():
+    """The current click's last start, or a budget of its own for calls made outside any click."""
+    last_start = _last_start.get()
+    return last_start if last_start is not None else time.monotonic() + CLICK_SECONDS - ATTEMPT_SECONDS
+
+
+class OutOfTime(Exception):
+    """The click's time budget has no room for another attempt."""
+
+    def __init__(self, endpoint_url):
+        super().__init__(endpoint_url)
+        self.endpoint_url = endpoint_url
+
+
+def _retry_within_budget(client):
+    """Wrap botocore's standard retry handler: a retry happens as botocore decides (same
+    conditions, same backoff), unless after its backoff it would start too late for the budget."""
+    events = client.meta.events
+    name = client.meta.service_model.service_id.hyphenize()
+    unique_id = f"retry-config-{name}"
+    events.unregister(f"needs-retry.{name}", unique_id=unique_id)
+    botocore_handler = standard_retries.register_retry_handler(client, max_attempts=_total_attempts())
+    events.unregister(f"needs-retry.{name}", unique_id=unique_id)
+
+    def needs_retry(**kwargs):
+        delay = botocore_handler.needs_retry(**kwargs)
+        if delay is None or delay is False:
+            return delay
+        last_start = _last_start.get()
+        if last_start is not None and time.monotonic() + delay > last_start:
+            return False  # no room for this retry: the call ends with the error it met
+        return delay
+
+    events.register(f"needs-retry.{name}", needs_retry, unique_id=unique_id)
+
+
+def _total_attempts() -> int:
+    retries = CLIENT_CONFIG.retries
+    return retries.get("total_max_attempts") or retries["max_attempts"] + 1
 
 
 @dataclass(frozen=True)
@@ -261,14 +337,21 @@ def forget_clients():
         _base_session = None
 
 
+def _host(url: str) -> str:
+    parsed = urllib.parse.urlsplit(url or "")
+    return parsed.netloc or url or ""
+
+
 def _problem_from(exc: Exception, operation: str, service: str) -> AwsProblem:
     if isinstance(exc, botocore.exceptions.ClientError):
         err = exc.response.get("Error", {})
         return explain(err.get("Code", "Unknown"), err.get("Message", ""), operation, service)
+    if isinstance(exc, OutOfTime):
+        return explain(TIMEOUT, "", operation, service, endpoint=_host(exc.endpoint_url), seconds=CLICK_SECONDS)
     if isinstance(exc, (botocore.exceptions.ConnectTimeoutError, botocore.exceptions.ReadTimeoutError)):
-        return explain("Timeout", str(exc), operation, service)
+        return explain(TIMEOUT, str(exc), operation, service, endpoint=_host(exc.kwargs.get("endpoint_url", "")), seconds=CLICK_SECONDS)
     if isinstance(exc, botocore.exceptions.EndpointConnectionError):
-        return explain("EndpointUnreachable", str(exc), operation, service)
+        return explain(ENDPOINT_UNREACHABLE, str(exc), operation, service, endpoint=_host(exc.kwargs.get("endpoint_url", "")))
     if isinstance(exc, botocore.exceptions.NoCredentialsError):
         return explain("NoCredentials", str(exc), operation, service)
     if isinstance(exc, botocore.exceptions.ParamValidationError):
@@ -293,15 +376,19 @@ class Gateway:
             return _chain_client(service, endpoint), None
         return shared_client(service, endpoint), credentials
 
-    def _attempt(self, service: str, operation: str, params: dict) -> tuple:
-        """Make one call; returns (its record, the answer or the exception it met). Records nothing."""
+    def _attempt(self, service: str, operation: str, params: dict, last_start: float) -> tuple:
+        """Make one call, if it can start by `last_start` (the click's budget); returns (its record,
+        the answer or the exception it met). Records nothing."""
         started = time.perf_counter()
         record = CallRecord(service=service, operation=operation, parameters=redact(params), ok=True)
+        token = _last_start.set(last_start)  # this thread may be the pool's: the budget travels along
         try:
+            if time.monotonic() > last_start:
+                raise OutOfTime(self.target.endpoint_url or f"https://{service}.amazonaws.com")
             client, credentials = self._client(service)
             with acting_as(credentials):
                 response = getattr(client, xform_name(operation))(**params)
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, OutOfTime) as exc:
             problem = _problem_from(exc, operation, service)
             record.ok, record.error_code = False, problem.code
             if isinstance(exc, botocore.exceptions.ClientError):
@@ -313,6 +400,8 @@ class Gateway:
         else:
             record.request_id = response.get("ResponseMetadata", {}).get("RequestId", "")
             outcome = response
+        finally:
+            _last_start.reset(token)
         record.milliseconds = int((time.perf_counter() - started) * 1000)
         return record, outcome
 
@@ -331,10 +420,11 @@ class Gateway:
         order given, from this thread (a recorder may write with this thread's database
         connection). The first call, in that order, that met an error raises its AwsError, unless
         its code is in `tolerate`: then that AwsError stands in the list in place of an answer."""
+        last_start = _budget_for_calls()
         if len(calls) == 1:
-            outcomes = [self._attempt(*calls[0])]
+            outcomes = [self._attempt(*calls[0], last_start)]
         else:
-            outcomes = list(_concurrent_calls().map(lambda call: self._attempt(*call), calls))
+            outcomes = list(_concurrent_calls().map(lambda call: self._attempt(*call, last_start), calls))
         if self.recorder:
             for record, _ in outcomes:
                 self.recorder(record)

@@ -118,8 +118,24 @@ def _access_denied(code: str, aws_message: str, operation: str, service: str) ->
     return AwsProblem(code, message, aws_message, False, permission)
 
 
-def explain(code: str, aws_message: str, operation: str, service: str = "iam") -> AwsProblem:
-    """A plain explanation of an AWS error `code` raised by `service`:`operation`."""
+def _no_answer(code: str, aws_message: str, endpoint: str, seconds: int) -> AwsProblem:
+    """No answer came from `endpoint`: say which one, and that trying again is safe (every step
+    detects what an earlier attempt already made)."""
+    if code == TIMEOUT:
+        waited = f": this page waits for it at most {seconds} seconds" if seconds else ""
+        message = f"AWS ({endpoint}) didn't answer in time{waited}. Trying again is safe: nothing is made twice."
+    else:
+        message = (f"Can't reach AWS at {endpoint}. Check your internet connection (or proxy and firewall)."
+                   " Trying again is safe: nothing is made twice.")
+    return AwsProblem(code, message, aws_message, True)
+
+
+def explain(code: str, aws_message: str, operation: str, service: str = "iam", endpoint: str = "", seconds: int = 0) -> AwsProblem:
+    """A plain explanation of an AWS error `code` raised by `service`:`operation`. For the codes
+    that mean no answer came (TIMEOUT, ENDPOINT_UNREACHABLE), `endpoint` names where the call went
+    and `seconds` how long an answer was waited for."""
+    if code in (TIMEOUT, ENDPOINT_UNREACHABLE) and endpoint:
+        return _no_answer(code, aws_message, endpoint, seconds)
     if code in _ACCESS_DENIED:
         return _access_denied(code, aws_message, operation, service)
     if (code, operation) in _BY_OPERATION:

@@ -5,10 +5,17 @@ submitted twice at the same moment (double click, refresh after POST, two tabs, 
 workers): before executing, a request must *claim* the step's state row with one
 conditional UPDATE; whoever loses waits for the winner and then shows its outcome.
 AWS calls happen outside any database transaction, so a slow AWS never holds a lock.
+
+A claim is a short lease that the working request keeps renewing (a heartbeat thread):
+when the process dies mid-step, its claim runs out by itself within LEASE, and the next
+submit takes the step over, continuing from the progress markers the dead one left. A
+request writes its outcome only while the claim is still its own (`_own_claim`).
+Each AWS call is written as soon as it ends, so the page can show the work as it goes.
 """
 import functools
+import logging
+import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -26,8 +33,12 @@ from .models import AwsCall, Run, StepState
 from .steps import STEPS, BY_SLUG
 from .steps.base import StepInputError, StepNotConfirmed
 
-LEASE = timedelta(seconds=90)
-WAIT_FOR_OTHER_SECONDS = 30
+# A claim lasts LEASE unless renewed; the working request renews it every RENEW_SECONDS.
+LEASE = timedelta(seconds=15)
+RENEW_SECONDS = 5
+# How long a second submit waits for the claim holder before showing the step as it stands.
+WAIT_FOR_OTHER_SECONDS = 20
+log = logging.getLogger(__name__)
 
 
 def sandbox_endpoint():
@@ -54,7 +65,6 @@ class StepContext:
         self._gateway = None
         self.query = {}  # the page's GET parameters (e.g. a policy search), when rendering
         self.base_url = ""  # the request's scheme://host, for addresses that leave the page (CSV, e-mail)
-        self._held_calls = None  # AwsCall rows waiting to be written together (see holding_calls)
 
     @property
     def gateway(self) -> Gateway:
@@ -66,31 +76,12 @@ class StepContext:
         return self.gateway.iam(operation, **params)
 
     def _record(self, rec):
-        call = AwsCall(
+        """Write each call as soon as it ends: the page shows the step's work as it goes
+        (views.progress), and a crash loses none of what was done."""
+        AwsCall(
             run=self.run, step=self.slug, service=rec.service, operation=rec.operation, parameters=rec.parameters,
             ok=rec.ok, error_code=rec.error_code, request_id=rec.request_id[:100], milliseconds=rec.milliseconds,
-        )
-        if self._held_calls is None:
-            call.save()
-        else:
-            self._held_calls.append(call)
-
-    @contextmanager
-    def holding_calls(self):
-        """Write the AWS calls made inside this block in one INSERT when it ends, however it ends
-        (a step makes up to ten calls; one row each would be ten round trips to the database)."""
-        if self._held_calls is not None:
-            yield
-            return
-        self._held_calls = []
-        try:
-            yield
-        finally:
-            held, self._held_calls = self._held_calls, None
-            if len(held) == 1:
-                held[0].save()  # one INSERT; bulk_create would wrap it in a transaction
-            elif held:
-                AwsCall.objects.bulk_create(held)
+        ).save()
 
     def save_answers(self, answers: dict):
         """Store this step's (non-secret) answers on the run."""
@@ -252,22 +243,60 @@ def is_frozen(ctx: StepContext, slug: str) -> bool:
 
 
 def _claim(state: StepState, allow_done: bool) -> bool:
+    """Claim the step for this request: pending, failed, or running under a lease that ran out
+    (its process died). The claim's started_at tells this claim from any later one."""
     now = timezone.now()
     claimable = Q(status__in=[StepState.PENDING, StepState.FAILED]) | Q(status=StepState.RUNNING, lease_until__lt=now)
     if allow_done:
         claimable |= Q(status=StepState.DONE)
-    return StepState.objects.filter(pk=state.pk).filter(claimable).update(
-        status=StepState.RUNNING, lease_until=now + LEASE, started_at=now
-    ) == 1
+    if StepState.objects.filter(pk=state.pk).filter(claimable).update(status=StepState.RUNNING, lease_until=now + LEASE, started_at=now) != 1:
+        return False
+    state.status, state.lease_until, state.started_at = StepState.RUNNING, now + LEASE, now
+    return True
+
+
+def is_interrupted(state: StepState, now=None) -> bool:
+    """Running, but nobody renews the claim any more: the process working on it stopped."""
+    return state.status == StepState.RUNNING and state.lease_until is not None and state.lease_until < (now or timezone.now())
 
 
 def _wait_for_other(state: StepState):
+    """Wait while another request works on the step; stop when it ends or its claim ran out."""
     deadline = time.monotonic() + WAIT_FOR_OTHER_SECONDS
     while time.monotonic() < deadline:
         state.refresh_from_db()
-        if state.status != StepState.RUNNING:
+        if state.status != StepState.RUNNING or is_interrupted(state):
             return
         time.sleep(0.1)
+
+
+class _Heartbeat:
+    """Renews a claim's lease every RENEW_SECONDS while the step works, from a thread of its own
+    (a single AWS call may take longer than the lease). Renewal only extends this very claim."""
+
+    def __init__(self, state: StepState):
+        self.pk, self.claimed_at = state.pk, state.started_at
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"lease-{state.pk}", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+    def _beat(self):
+        try:
+            while not self.stop.wait(RENEW_SECONDS):
+                try:
+                    StepState.objects.filter(pk=self.pk, status=StepState.RUNNING, started_at=self.claimed_at).update(
+                        lease_until=timezone.now() + LEASE)
+                except Exception:  # noqa: BLE001 - a missed beat is retried; the lease has room for two
+                    log.warning("could not renew the claim on step state %s", self.pk, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own database connection
 
 
 def bind_form(step, ctx, action, data=None):
@@ -308,9 +337,11 @@ def _submit(run: Run, slug: str, post, ctx: StepContext | None = None) -> Outcom
     state = ctx.states[slug]
     previous_status = state.status
     if not _claim(state, allow_done=not step.irreversible):
-        _wait_for_other(state)
-        _reload(ctx)
-        return Outcome(redirect=True)
+        _wait_for_other(state)  # another request works on it: its outcome, or its claim ran out
+        if not (is_interrupted(state) and _claim(state, allow_done=False)):
+            _reload(ctx)
+            return Outcome(redirect=True)
+        previous_status = StepState.PENDING  # taken over from a process that stopped mid-step
     _reload(ctx)
     state = ctx.states[slug]
     if is_frozen(ctx, slug):  # a later irreversible step finished while this request was on its way
@@ -336,7 +367,7 @@ def _reload(ctx: StepContext):
 
 def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> Outcome:
     try:
-        with ctx.holding_calls():
+        with _Heartbeat(state):
             result = step.execute(ctx, action, data) or {}
             merged = {**state.result, **result}
             if step.completes(action, merged):
@@ -359,31 +390,36 @@ def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> O
     except BaseException:
         _release(state, previous_status)
         raise
-    state.result = merged
-    state.error_code = state.error_message = ""
-    state.lease_until = None
-    if step.completes(action, merged):
-        state.status = StepState.DONE
-        state.finished_at = timezone.now()
-        state.save()
+    done = step.completes(action, merged)
+    outcome = {"status": StepState.DONE if done else StepState.PENDING, "result": merged, "error_code": "", "error_message": "", "lease_until": None}
+    if done:
+        outcome["finished_at"] = timezone.now()
+    if not _own_claim(state).update(**outcome):
+        # This request stalled past its lease and another one took the step over: its outcome stands.
+        _reload(ctx)
+        return Outcome(redirect=True)
+    for name, value in outcome.items():
+        setattr(state, name, value)
+    if done:
         _advance(ctx)
-    else:
-        state.status = StepState.PENDING
-        state.save()
     return Outcome(redirect=True)
 
 
+def _own_claim(state):
+    """The step's row while it is still under this request's claim (none once another took it over)."""
+    return StepState.objects.filter(pk=state.pk, status=StepState.RUNNING, started_at=state.started_at)
+
+
 def _release(state, status):
-    StepState.objects.filter(pk=state.pk).update(status=status, lease_until=None)
+    _own_claim(state).update(status=status, lease_until=None)
     state.status = status
 
 
 def _fail(state, code, message):
-    state.status = StepState.FAILED
-    state.error_code, state.error_message = code, message
-    state.lease_until = None
-    state.finished_at = timezone.now()
-    state.save(update_fields=["status", "error_code", "error_message", "lease_until", "finished_at"])
+    outcome = {"status": StepState.FAILED, "error_code": code, "error_message": message, "lease_until": None, "finished_at": timezone.now()}
+    _own_claim(state).update(**outcome)
+    for name, value in outcome.items():
+        setattr(state, name, value)
 
 
 def _advance(ctx: StepContext):

@@ -9,6 +9,8 @@ from django.http import HttpResponseBadRequest
 from django.http.multipartparser import MultiPartParserError
 from django.template import loader
 
+from iamwizard.aws import gateway
+
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
@@ -96,3 +98,15 @@ class RejectUnreadableFormsMiddleware:
             except (BadRequest, SuspiciousOperation, MultiPartParserError, LookupError, ValueError) as exc:
                 return exc
         return None
+
+
+class TimeBudgetMiddleware:
+    """Every request is a click someone waits for: its AWS calls, retries included, get one time
+    budget (gateway.CLICK_SECONDS), so a hung AWS gives a clear answer, never a page that hangs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with gateway.time_budget():
+            return self.get_response(request)

@@ -12,4 +12,5 @@ urlpatterns = [
     path("run/<str:run_id>/policies.json", views.policy_search, name="policy_search"),
     path("run/<str:run_id>/sign-in-details/csv", views.sign_in_csv, name="sign_in_csv"),
     path("run/<str:run_id>/<slug:slug>/", views.step_page, name="step"),
+    path("run/<str:run_id>/<slug:slug>/progress", views.progress, name="progress"),
 ]

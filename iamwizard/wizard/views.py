@@ -1,11 +1,13 @@
 """Thin views: render a step, hand a posted form to the engine, follow its outcome."""
 import copy
 import functools
+from datetime import datetime
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from iamwizard.aws.gateway import AwsError
@@ -201,6 +203,8 @@ def _page_context(ctx, step, bound, problem):
         # Set by the page that shows them (every name a template asks for is defined: Django logs
         # a failed lookup with the whole context, which may hold a secret).
         "new_resume_link": None, "first_link": False, "room": None, "observer": None,
+        "interrupted": engine.is_interrupted(state),
+        "drawn_at": timezone.now().isoformat(),
         **step.context(ctx),
     }
 
@@ -237,6 +241,45 @@ def _calls_made(ctx, step, state) -> list:
     for call in calls:
         call.expected = "" if call.ok else step.expected_answer(ctx, call.operation, call.error_code)
     return calls
+
+
+@require_http_methods(["GET"])
+@_with_bound_run
+def progress(request, run_id, slug):
+    """What a submit is doing, polled by the page while it waits (static/js/wizard.js): the step's
+    status and the run's AWS calls since `since` (when the page was drawn; by default since the
+    step was last claimed), each as its name and outcome, never its parameters. Calls of every
+    step count: a submit may load the policy catalogue first, or start the next step."""
+    if slug not in BY_SLUG:
+        raise Http404("No such step")
+    since = since_moment(request)
+    if since is False:
+        return JsonResponse({"error": "since: a moment in ISO 8601, with its offset"}, status=400)
+    ctx = _bound_context(request, run_id, slug)
+    state = ctx.states[slug]
+    since = since or state.started_at
+    calls = AwsCall.objects.filter(run=ctx.run, at__gte=since) if since else AwsCall.objects.none()
+    return progress_json(request, "interrupted" if engine.is_interrupted(state) else state.status, calls)
+
+
+def since_moment(request):
+    """The `since` parameter of a progress poll: an aware datetime; None when absent, False when not one."""
+    text = request.GET.get("since")
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return moment if moment.tzinfo is not None else False
+
+
+def progress_json(request, status, calls, limit=200):
+    """A progress poll's answer: the status and each call's name and outcome (never its parameters)."""
+    request.no_store = True
+    return JsonResponse({"status": status, "calls": [
+        {"call": f"{c.service}:{c.operation}", "ok": c.ok, "code": c.error_code, "ms": c.milliseconds}
+        for c in calls.order_by("at", "id")[:limit]]})
 
 
 @require_http_methods(["GET"])

@@ -20,6 +20,7 @@ urlpatterns = [
     path("trainer/workshops/<int:pk>/close/", views.close, name="close"),
     path("trainer/workshops/<int:pk>/stuck/", views.stuck_settings, name="stuck"),
     path("trainer/workshops/<int:pk>/cleanup/", views.cleanup, name="cleanup"),
+    path("trainer/workshops/<int:pk>/cleanup/progress", views.cleanup_progress, name="cleanup_progress"),
     path("trainer/workshops/<int:pk>/cleanups/<int:record_pk>/", views.report, name="report"),
     path("trainer/workshops/<int:pk>/participants/<int:participant_pk>/reset/", views.reset, name="reset"),
     path("trainer/workshops/<int:pk>/participants/<int:participant_pk>/remove/", views.remove, name="remove"),

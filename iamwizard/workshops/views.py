@@ -8,11 +8,13 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from iamwizard.core.totp import qr_svg
 from iamwizard.wizard import links
 from iamwizard.wizard.error_summary import summarise
+from iamwizard.wizard.models import AwsCall
 from iamwizard.wizard.steps import BY_SLUG
 from iamwizard.wizard.ratelimit import client_ip, retry_text
 
@@ -291,7 +293,24 @@ def cleanup(request, pk):
     if request.method == "POST":
         record = services.cleanup_workshop(workshop, request.user)
         return redirect("workshops:report", pk=pk, record_pk=record.pk)
-    return render(request, "workshops/confirm_cleanup.html", {"workshop": workshop, "people": workshop.participants.count()})
+    return render(request, "workshops/confirm_cleanup.html", {"workshop": workshop, "people": workshop.participants.count(),
+                                                               "since": timezone.now().isoformat()})
+
+
+@trainer_required
+@require_http_methods(["GET"])
+def cleanup_progress(request, pk):
+    """What a cleanup pass has done so far, polled by the confirm page while the pass runs
+    (static/js/wizard.js): the workshop's cleanup calls since the page was drawn (`since`), each as
+    its name and outcome."""
+    from iamwizard.wizard.views import progress_json, since_moment
+
+    workshop = _owned(request, pk)
+    since = since_moment(request)
+    if not since:
+        return JsonResponse({"error": "since: a moment in ISO 8601, with its offset"}, status=400)
+    calls = AwsCall.objects.filter(run__participant__workshop=workshop, step=progress.CLEANUP_SLUG, at__gte=since)
+    return progress_json(request, "running", calls, limit=500)
 
 
 @trainer_required

@@ -36,3 +36,52 @@ document.addEventListener("DOMContentLoaded", function () {
     input.focus({ preventScroll: true });
   });
 });
+
+// Live progress: while a submitted step (or a workshop cleanup) waits for AWS, the page (still shown until the answer
+// arrives) lists each call as AWS answers it, from the step's progress JSON; a second click does
+// not submit again. Without this file the form posts as usual and the answer shows every call.
+document.addEventListener("DOMContentLoaded", function () {
+  var box = document.getElementById("step-progress");
+  if (!box || !window.fetch) return;
+  var url = box.getAttribute("data-url");
+  var busy = false, shown = 0;
+  window.addEventListener("pageshow", function (event) { if (event.persisted) busy = false; });
+  document.querySelectorAll("form.step-form, form[data-progress]").forEach(function (form) {
+    if (form.getAttribute("action")) return;  // posts elsewhere (start again)
+    form.addEventListener("submit", function (event) {
+      if (busy) { event.preventDefault(); return; }
+      busy = true;
+      form.setAttribute("aria-busy", "true");
+      setTimeout(poll, 300);
+    });
+  });
+
+  function poll() {
+    fetch(url, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) { if (data) show(data); })
+      .catch(function () {})
+      .then(function () { if (busy) setTimeout(poll, 400); });
+  }
+
+  function show(data) {
+    if (!data.calls.length) return;
+    if (box.hidden) {
+      var heading = document.createElement("h2");
+      heading.textContent = "Working with AWS";
+      box.appendChild(heading);
+      box.appendChild(document.createElement("ol"));
+      box.hidden = false;
+    }
+    var list = box.querySelector("ol");
+    for (; shown < data.calls.length; shown++) {
+      var call = data.calls[shown], item = document.createElement("li"), name = document.createElement("code");
+      name.textContent = call.call;
+      item.appendChild(name);
+      item.appendChild(document.createTextNode(" — " + (call.ok ? "OK" : call.code) + " (" + call.ms + " ms)"));
+      list.appendChild(item);
+    }
+    var waiting = box.querySelector("p") || box.appendChild(document.createElement("p"));
+    waiting.textContent = "Waiting for AWS…";
+  }
+});

@@ -102,3 +102,12 @@ def test_required_permissions_empty():
 def test_codes_of_the_aws_layer():
     assert "No AWS credentials" in explain("NoCredentials", "Unable to locate credentials", "GetCallerIdentity", "sts").message
     assert explain("Unknown", "boom", "CreateUser").message == "Something went wrong while talking to AWS: boom."
+
+
+def test_no_answer_names_the_endpoint_and_says_trying_again_is_safe():
+    timeout = explain("Timeout", "Read timeout on endpoint URL", "CreateUser", endpoint="iam.amazonaws.com", seconds=30)
+    assert timeout.message == ("AWS (iam.amazonaws.com) didn't answer in time: this page waits for it at most 30 seconds."
+                               " Trying again is safe: nothing is made twice.")
+    unreachable = explain("EndpointUnreachable", "Could not connect", "CreateUser", endpoint="127.0.0.1:5000")
+    assert "Can't reach AWS at 127.0.0.1:5000." in unreachable.message and "Trying again is safe" in unreachable.message
+    assert timeout.retryable and unreachable.retryable

@@ -12,7 +12,7 @@ import re
 import pytest
 from django.utils.html import escape
 
-from iamwizard.aws import faults
+from iamwizard.aws import faults, gateway
 from iamwizard.aws.gateway import sandbox_console_signin
 from iamwizard.core.errors import explain
 from iamwizard.wizard.models import AwsCall, Run, StepState
@@ -138,7 +138,8 @@ def test_fault_is_explained_not_marked_done_and_a_retry_completes_once(client, a
     assert rule.fired == times, "botocore made every attempt it should (retries are real)"
 
     page = response.content.decode()
-    problem = explain(CODE_OF[fault], "", operation)
+    # No answer (a timeout, a refused connection): the page names the endpoint, and the budget.
+    problem = explain(CODE_OF[fault], "", operation, endpoint=sandbox_endpoint.split("//")[1], seconds=gateway.CLICK_SECONDS)
     assert "AWS said no." in page and escape(problem.message) in page
     assert f"<code>{CODE_OF[fault]}</code>" in page
     if fault == "access-denied":

@@ -42,7 +42,7 @@ def test_a_new_run_binds_its_browser_and_shows_its_link_once(client):
 @pytest.mark.parametrize("method, path", [
     ("get", "/run/{id}/"), ("get", "/run/{id}/connect/"), ("post", "/run/{id}/connect/"),
     ("get", "/run/{id}/user-details/"), ("get", "/run/{id}/policies.json?q=admin"),
-    ("post", "/run/{id}/sign-in-details/csv"), ("post", "/run/{id}/resume-link/"),
+    ("post", "/run/{id}/sign-in-details/csv"), ("post", "/run/{id}/resume-link/"), ("get", "/run/{id}/review/progress"),
 ])
 def test_a_stolen_public_reference_opens_nothing(client, method, path):
     walker = Walker(client)

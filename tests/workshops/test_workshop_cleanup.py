@@ -1,9 +1,11 @@
 """Workshop cleanup and participant reset against the sandbox, which refuses a wrong deletion order."""
+import html
 import re
 import time
 
 import pyotp
 import pytest
+from django.test import Client
 
 from iamwizard.aws.gateway import AwsError, Gateway
 from iamwizard.core.errors import explain
@@ -56,8 +58,16 @@ def test_cleanup_removes_every_participants_user_and_reports_each_resource(train
 
     confirm = trainer_client.get(f"/trainer/workshops/{workshop.pk}/cleanup/")
     assert "Clean up workshop" in confirm.content.decode()
+    progress_url = html.unescape(re.search(r'data-url="([^"]+)"', confirm.content.decode()).group(1))
+    assert trainer_client.get(progress_url).json() == {"status": "running", "calls": []}
     response = trainer_client.post(f"/trainer/workshops/{workshop.pk}/cleanup/")
     assert response.status_code == 302 and "/cleanups/" in response["Location"]
+    # The confirm page, polling while the pass ran, saw each call by name and outcome.
+    calls = trainer_client.get(progress_url).json()["calls"]
+    assert {"call": "iam:DeleteUser", "ok": True} in [{"call": c["call"], "ok": c["ok"]} for c in calls]
+    assert Client().get(progress_url).status_code in (302, 403)  # trainers only
+    for bad in ("nope", "2026-01-01T00:00:00", "\x00"):
+        assert trainer_client.get(progress_url.split("?")[0], {"since": bad}).status_code == 400
 
     assert user_names(ada_iam) == ["bystander"] and user_names(bob_iam) == []
     assert ada_iam.list_groups()["Groups"] == [] and bob_iam.list_groups()["Groups"] == []
