@@ -360,11 +360,14 @@ def _problem_from(exc: Exception, operation: str, service: str) -> AwsProblem:
 
 
 class Gateway:
-    """Makes AWS calls for one target and reports each one to `recorder(CallRecord)`."""
+    """Makes AWS calls for one target and reports each one to `recorder(CallRecord)` once it has
+    ended; `announcer(["iam:CreateUser", ...])`, when given, hears which calls are starting (and
+    `[]` once they have all ended), so that a waiting page can name the call under way."""
 
-    def __init__(self, target: Target, recorder=None, credentials: dict | None = None):
+    def __init__(self, target: Target, recorder=None, credentials: dict | None = None, announcer=None):
         self.target = target
         self.recorder = recorder
+        self.announcer = announcer
         # Explicit credentials (a signed-in IAM user's) instead of the target's assumed role.
         self._credentials = _as_botocore(credentials) if credentials else None
 
@@ -421,6 +424,8 @@ class Gateway:
         connection). The first call, in that order, that met an error raises its AwsError, unless
         its code is in `tolerate`: then that AwsError stands in the list in place of an answer."""
         last_start = _budget_for_calls()
+        if self.announcer:
+            self.announcer([f"{service}:{operation}" for service, operation, _ in calls])
         if len(calls) == 1:
             outcomes = [self._attempt(*calls[0], last_start)]
         else:
@@ -428,6 +433,8 @@ class Gateway:
         if self.recorder:
             for record, _ in outcomes:
                 self.recorder(record)
+        if self.announcer:
+            self.announcer([])
         answers = [outcome for _, outcome in outcomes]
         for answer in answers:
             if isinstance(answer, Exception) and not (isinstance(answer, AwsError) and answer.code in tolerate):

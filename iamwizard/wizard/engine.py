@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -39,6 +40,22 @@ RENEW_SECONDS = 5
 # How long a second submit waits for the claim holder before showing the step as it stands.
 WAIT_FOR_OTHER_SECONDS = 20
 log = logging.getLogger(__name__)
+
+
+IN_FLIGHT_SECONDS = 60
+
+
+def announce_calls(run_id: str, calls: list):
+    """Which AWS calls of a run are under way (names only; [] when none), in the shared cache so
+    that any worker answering the page's progress poll can name them."""
+    if calls:
+        cache.set(f"in-flight:{run_id}", calls, IN_FLIGHT_SECONDS)
+    else:
+        cache.delete(f"in-flight:{run_id}")
+
+
+def calls_in_flight(run_id: str) -> list:
+    return cache.get(f"in-flight:{run_id}") or []
 
 
 def sandbox_endpoint():
@@ -69,7 +86,7 @@ class StepContext:
     @property
     def gateway(self) -> Gateway:
         if self._gateway is None:
-            self._gateway = Gateway(target_for(self.run), recorder=self._record)
+            self._gateway = Gateway(target_for(self.run), recorder=self._record, announcer=self._announce)
         return self._gateway
 
     def iam(self, operation, **params):
@@ -82,6 +99,10 @@ class StepContext:
             run=self.run, step=self.slug, service=rec.service, operation=rec.operation, parameters=rec.parameters,
             ok=rec.ok, error_code=rec.error_code, request_id=rec.request_id[:100], milliseconds=rec.milliseconds,
         ).save()
+
+    def _announce(self, calls: list):
+        """The calls starting now (names only), for the progress poll of a page that waits."""
+        announce_calls(self.run.pk, calls)
 
     def save_answers(self, answers: dict):
         """Store this step's (non-secret) answers on the run."""

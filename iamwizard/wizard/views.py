@@ -259,7 +259,8 @@ def progress(request, run_id, slug):
     state = ctx.states[slug]
     since = since or state.started_at
     calls = AwsCall.objects.filter(run=ctx.run, at__gte=since) if since else AwsCall.objects.none()
-    return progress_json(request, "interrupted" if engine.is_interrupted(state) else state.status, calls)
+    return progress_json(request, "interrupted" if engine.is_interrupted(state) else state.status, calls,
+                         in_flight=engine.calls_in_flight(ctx.run.pk))
 
 
 def since_moment(request):
@@ -274,10 +275,11 @@ def since_moment(request):
     return moment if moment.tzinfo is not None else False
 
 
-def progress_json(request, status, calls, limit=200):
-    """A progress poll's answer: the status and each call's name and outcome (never its parameters)."""
+def progress_json(request, status, calls, limit=200, in_flight=()):
+    """A progress poll's answer: the status, each ended call's name and outcome (never its
+    parameters), and the names of the calls under way."""
     request.no_store = True
-    return JsonResponse({"status": status, "calls": [
+    return JsonResponse({"status": status, "in_flight": list(in_flight), "calls": [
         {"call": f"{c.service}:{c.operation}", "ok": c.ok, "code": c.error_code, "ms": c.milliseconds}
         for c in calls.order_by("at", "id")[:limit]]})
 

@@ -65,7 +65,8 @@ document.addEventListener("DOMContentLoaded", function () {
   }
 
   function show(data) {
-    if (!data.calls.length) return;
+    var inFlight = data.in_flight || [];
+    if (!data.calls.length && !inFlight.length) return;
     if (box.hidden) {
       var heading = document.createElement("h2");
       heading.textContent = "Working with AWS";
@@ -82,6 +83,6 @@ document.addEventListener("DOMContentLoaded", function () {
       list.appendChild(item);
     }
     var waiting = box.querySelector("p") || box.appendChild(document.createElement("p"));
-    waiting.textContent = "Waiting for AWS…";
+    waiting.textContent = inFlight.length ? "Under way: " + inFlight.join(", ") + "…" : "Waiting for AWS…";
   }
 });

@@ -38,19 +38,37 @@ def test_progress_lists_the_calls_since_the_page_was_drawn_by_name_and_outcome_n
     walker = to_review(client)
     page = walker.get("review").content.decode()
     since = html.unescape(re.search(r'id="step-progress" data-url="[^"?]+\?since=([^"]+)"', page).group(1))
-    assert progress(walker) == {"status": "pending", "calls": []}  # never claimed: nothing to show
+    assert progress(walker) == {"status": "pending", "calls": [], "in_flight": []}  # never claimed: nothing to show
     drawn = progress(walker, since=urllib.parse.unquote(since))
-    assert drawn == {"status": "pending", "calls": []}
+    assert drawn == {"status": "pending", "calls": [], "in_flight": []}
     walker.post("review", {"action": "create"})
     after = progress(walker, since=urllib.parse.unquote(since))
     assert after == progress(walker)  # the same calls: those since the claim
-    assert after["status"] == "done"
+    assert after["status"] == "done" and after["in_flight"] == []  # every call has ended
     assert [c["call"] for c in after["calls"]][:6] == [
         "iam:CreateUser", "iam:CreateLoginProfile", "iam:CreateGroup", "iam:AttachGroupPolicy", "iam:AddUserToGroup", "iam:AttachUserPolicy"]
     assert all(set(c) == {"call", "ok", "code", "ms"} for c in after["calls"])
     password = html.unescape(re.search(r'id="signin-password" class="secret">([^<]+)<', walker.get("sign-in-details").content.decode()).group(1))
     body = walker.client.get(walker.url("review") + "progress").content.decode()
     assert password not in body and "ola" not in body  # names and outcomes only, no parameters
+
+
+def test_the_calls_under_way_are_named_before_their_outcome(client, monkeypatch):
+    """While a call waits for AWS, the progress poll names it (its outcome comes once it ends)."""
+    walker = to_review(client)
+    seen = []
+    real_attempt = engine.Gateway._attempt
+
+    def attempt_and_look(gateway, service, operation, params, last_start):
+        if operation in ("CreateUser", "CreateLoginProfile"):
+            seen.append((operation, progress(walker)["in_flight"]))
+        return real_attempt(gateway, service, operation, params, last_start)
+
+    monkeypatch.setattr(engine.Gateway, "_attempt", attempt_and_look)
+    walker.post("review", {"action": "create"})
+    assert seen[0] == ("CreateUser", ["iam:CreateUser"])
+    assert ("CreateLoginProfile", ["iam:CreateLoginProfile"]) in seen or any("iam:CreateLoginProfile" in names for _, names in seen)
+    assert progress(walker)["in_flight"] == []
 
 
 def test_unknown_step_or_a_bad_moment_has_no_progress(client):
