@@ -44,8 +44,13 @@ def test_create_user_shows_its_calls_one_by_one_while_it_works(live_server, page
     # meanwhile (sessionStorage outlives the navigation), and clicks Create user a second time
     # once the first call is listed.
     page.evaluate("""() => {
-      const box = document.getElementById("step-progress"), started = Date.now(), seen = [];
+      const box = document.getElementById("step-progress"), started = Date.now(), seen = [], underWay = [];
       new MutationObserver(() => {
+        const note = box.querySelector("p");
+        if (note && note.textContent.startsWith("Under way") && !underWay.includes(note.textContent)) {
+          underWay.push(note.textContent);
+          sessionStorage.setItem("underWay", JSON.stringify(underWay));
+        }
         const items = box.querySelectorAll("li");
         if (!items.length || (seen.length && seen[seen.length - 1][1] === items.length)) return;
         seen.push([Date.now() - started, items.length, items[0].textContent, box.hidden]);
@@ -62,6 +67,9 @@ def test_create_user_shows_its_calls_one_by_one_while_it_works(live_server, page
     assert seen[-1][0] - seen[0][0] > 2 * CALL_MS, seen
     assert seen[0][2].startswith("iam:CreateUser — OK") and seen[0][3] is False, seen
     assert posts == [review_url], "the second click was not sent"
+    # Each call is named while it waits, before its outcome is listed.
+    under_way = json.loads(page.evaluate("sessionStorage.getItem('underWay')") or "[]")
+    assert any("iam:CreateLoginProfile" in text for text in under_way), under_way
 
     run = Run.objects.get(pk=review_url.split("/")[4])
     creates = AwsCall.objects.filter(run=run, operation="CreateUser")
