@@ -4,6 +4,9 @@ Everything here reads the database in a fixed number of queries, however many
 participants there are: participants join their runs, step states come in one
 prefetch, and each run's latest failed AWS call, its refused tries on the current
 step and the latest of them are subquery annotations.
+
+A participant is on their step since they (re)started, finished the step before, or a
+trainer reset their run, whichever is latest: tries from before that do not count.
 """
 import csv
 import io
@@ -12,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, IntegerField, JSONField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, JSONField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -38,9 +41,11 @@ def learner_failures():
 
 def participants_with_progress(workshop):
     """Participants, their runs and step states, each run's latest learner failure, and its refused
-    tries on the current step since the last (re)start with the latest of them: 2 queries in all."""
+    tries on the current step since the last (re)start or reset with the latest of them: 2 queries in all."""
     latest = learner_failures().filter(run_id=OuterRef("run_id"), at__gte=OuterRef("restarted_at")).order_by("-at", "-id")
-    refused = Refusal.objects.filter(run_id=OuterRef("run_id"), step=OuterRef("run__current_step"), at__gte=OuterRef("restarted_at"))
+    reset_later = StepState.objects.filter(run_id=OuterRef("run_id"), reset_at__gt=OuterRef("at"))
+    refused = (Refusal.objects.filter(run_id=OuterRef("run_id"), step=OuterRef("run__current_step"), at__gte=OuterRef("restarted_at"))
+               .exclude(Exists(reset_later)))
     tries = refused.order_by().values("run_id").annotate(n=Count("at", distinct=True)).values("n")
     last = refused.order_by("-at", "-id")
     return (
@@ -115,7 +120,8 @@ def row_for(participant, now, workshop) -> Row:
     run = participant.run
     states = {s.step: s for s in run.steps.all()}
     done_states = [s for s in states.values() if s.status == StepState.DONE and s.finished_at]
-    entered_at = max([participant.restarted_at] + [s.finished_at for s in done_states])
+    resets = [s.reset_at for s in states.values() if s.reset_at]
+    entered_at = max([participant.restarted_at] + [s.finished_at for s in done_states] + resets)
     slug = run.current_step if run.current_step in BY_SLUG else STEPS[0].slug
     state = states.get(slug)
     status = state.status if state else StepState.PENDING

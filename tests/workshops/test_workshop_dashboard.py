@@ -91,6 +91,20 @@ def test_query_count_does_not_grow_with_participants(trainer_client, workshop, u
     assert count_queries() == small
 
 
+def test_a_reset_step_starts_afresh_on_the_dashboard(workshop):
+    """Tries refused before a trainer reset the run from a step no longer count there, nor the time before."""
+    mfa = SLUGS.index("mfa")
+    participant = add_participant(workshop, "Max", done=mfa, refused=[("mfa.reversed", {})] * 4)
+    assert progress.dashboard_rows(workshop)[0].stuck_reason == "4 tries refused on this step"
+    reset_at = timezone.now() - timedelta(seconds=20)
+    StepState.objects.filter(run=participant.run, step__in=SLUGS[mfa:]).update(reset_at=reset_at)
+    row = progress.dashboard_rows(workshop)[0]
+    assert (row.attempts, row.last_problem, row.stuck, row.entered_at) == (0, "", False, reset_at)
+    Refusal.objects.create(run=participant.run, step="mfa", kind="mfa.invalid", params={})
+    row = progress.dashboard_rows(workshop)[0]
+    assert (row.attempts, row.last_problem) == (1, "MFA codes from another app entry, or mistyped")
+
+
 def test_progress_export_as_csv(trainer_client, workshop):
     add_participant(workshop, "=HYPERLINK(\"http://evil\")", done=2)
     add_participant(workshop, "Failing", done=3, failed=("EntityAlreadyExists", "exists"))
