@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from iamwizard.wizard import engine
@@ -89,6 +90,15 @@ def test_query_count_does_not_grow_with_participants(trainer_client, workshop, u
         add_participant(workshop, f"p{i}", done=i % 7, failed=("X", "y") if i % 3 == 0 else None, call_error=("GetUser", "AccessDenied") if i % 2 else None,
                         refused=[("mfa.clock_off", {"minutes": i, "direction": "ahead"})] * (i % 5))
     assert count_queries() == small
+
+
+def test_row_links_are_the_routes_of_each_action(trainer_client, workshop):
+    """The live part builds each row's links from one prefix: they must stay the URLs the routes have."""
+    participant = add_participant(workshop, "Ann", done=1)
+    Participant.objects.filter(pk=participant.pk).update(help_requested_at=timezone.now())
+    html = trainer_client.get(f"/trainer/workshops/{workshop.pk}/live/").content.decode()
+    for name in ("help_done", "observe", "reset", "remove"):
+        assert f'"{reverse(f"workshops:{name}", args=[workshop.pk, participant.pk])}"' in html, name
 
 
 def test_a_reset_step_starts_afresh_on_the_dashboard(workshop):
