@@ -40,6 +40,7 @@ class Participant:
         self.tag = tag
         self.seq = 0
         self.timings = []  # (method, path, status, seconds)
+        self.headers = None  # the last response's
         self.run_path = None
         self.resume_link = None  # once asked for (ask_resume_link)
         self.account_id = None
@@ -88,6 +89,7 @@ class Participant:
             if not self.keep_alive:
                 conn.close()
         self.timings.append((method, path, response.status, time.perf_counter() - started))
+        self.headers = response.headers  # the last response's
         for value in response.headers.get_all("Set-Cookie") or []:
             jar = http.cookies.SimpleCookie()
             jar.load(value)

@@ -1,6 +1,7 @@
 """The live dashboard: who is where, who is stuck on what, in a fixed number of queries; summary and CSV."""
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -70,6 +71,7 @@ def test_dashboard_marks_stuck_rows_with_words_not_only_colour(trainer_client, w
     assert "<script>" not in html and "style=" not in html
     fragment = trainer_client.get(f"/trainer/workshops/{workshop.pk}/live/")
     assert fragment["X-Dashboard-Fragment"] == "1" and "⚠ Stuck" in fragment.content.decode()
+    assert re.fullmatch(r"rows;dur=[0-9.]+, cpu;dur=[0-9.]+", fragment["Server-Timing"])  # what the benchmark reads
     assert "<html" not in fragment.content.decode()
 
 
