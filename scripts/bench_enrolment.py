@@ -434,6 +434,9 @@ def page_weight(dep):
         page.on("requestfailed", lambda request: seen.append(request))
 
         def measure(label, path):
+            # Chromium opens each page the walker reached, in the walker's session: a step page
+            # opens only in the browser its run is bound to (iamwizard/wizard/links.py).
+            context.add_cookies([{"name": name, "value": value, "url": origin} for name, value in person.cookies.items()])
             seen.clear()
             page.goto(origin + path, wait_until="load")
             page.wait_for_load_state("networkidle")
