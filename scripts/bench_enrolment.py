@@ -359,12 +359,13 @@ def live_figures(dep, polls, every):
     }
 
 
-def crowd(dep, n, think, ramp, live_every=2.0):
+def crowd(dep, n, think, ramp, live_every=2.0, workshop=True):
     lo, hi = think
-    trainer, dashboard, code = trainer_with_workshop(dep)
-    stop = threading.Event()
-    watcher = ThreadPoolExecutor(max_workers=1)
-    polls = watcher.submit(watch_live, trainer, dashboard, live_every, stop)
+    if workshop:
+        trainer, dashboard, code = trainer_with_workshop(dep)
+        stop = threading.Event()
+        watcher = ThreadPoolExecutor(max_workers=1)
+        polls = watcher.submit(watch_live, trainer, dashboard, live_every, stop)
     done, errors, timings = [], [], []
     lock = threading.Lock()
 
@@ -374,7 +375,7 @@ def crowd(dep, n, think, ramp, live_every=2.0):
         person = Participant(dep.base, tag=f"c{i}", source_ip=f"127.0.{1 + i // 250}.{1 + i % 250}",
                              think=(lambda: rng.uniform(lo, hi)) if hi > 0 else None)
         try:
-            person.enrol(user_name=f"user{i}", join=(code, f"Participant {i}"))
+            person.enrol(user_name=f"user{i}", join=(code, f"Participant {i}") if workshop else None)
             with lock:
                 done.append(time.perf_counter())
         except Exception as exc:  # noqa: BLE001 - counted and reported
@@ -389,20 +390,21 @@ def crowd(dep, n, think, ramp, live_every=2.0):
             list(pool.map(one, range(n)))
         wall = time.perf_counter() - started
     finally:
-        stop.set()
-        watcher.shutdown()
-    # Then the whole room on the dashboard, everybody finished and the server otherwise quiet.
-    after = []
-    for _ in range(20):
-        time.sleep(1)
-        after.append(live_once(trainer, dashboard))
-    trainer.close()
+        if workshop:
+            stop.set()
+            watcher.shutdown()
+    if workshop:  # then the whole room on the dashboard, everybody finished and the server otherwise quiet
+        after = []
+        for _ in range(20):
+            time.sleep(1)
+            after.append(live_once(trainer, dashboard))
+        trainer.close()
     ms = [t[3] * 1000 for t in timings]
     gets = [t[3] * 1000 for t in timings if t[0] == "GET"]
     posts = [t[3] * 1000 for t in timings if t[0] == "POST"]
     statuses = collections.Counter(t[2] for t in timings)
-    return {
-        "participants": n, "completed": len(done), "errors": len(errors), "error_samples": errors[:5],
+    figures = {
+        "participants": n, "in_a_workshop": workshop, "completed": len(done), "errors": len(errors), "error_samples": errors[:5],
         "requests": len(timings), "statuses": dict(statuses),
         "think_seconds": [lo, hi], "ramp_seconds": ramp, "wall_seconds": round(wall, 1),
         "p50_ms": round(pct(ms, 50), 1), "p95_ms": round(pct(ms, 95), 1), "p99_ms": round(pct(ms, 99), 1), "max_ms": round(max(ms), 1),
@@ -410,9 +412,11 @@ def crowd(dep, n, think, ramp, live_every=2.0):
         "post_p50_ms": round(pct(posts, 50), 1), "post_p95_ms": round(pct(posts, 95), 1),
         "enrolments_per_minute": round(len(done) / ((max(done) - started) / 60), 1) if done else 0,
         "goal_p95_ms": 300,
-        "live_dashboard_during": live_figures(dep, polls.result(), live_every),
-        "live_dashboard_after": live_figures(dep, after, 1.0),
     }
+    if workshop:
+        figures["live_dashboard_during"] = live_figures(dep, polls.result(), live_every)
+        figures["live_dashboard_after"] = live_figures(dep, after, 1.0)
+    return figures
 
 
 # -- 4. bytes per page ----------------------------------------------------------------------------
@@ -477,6 +481,7 @@ def main():
     parser.add_argument("--ramp", type=float, default=10, help="participants start within this many seconds")
     parser.add_argument("--live-every", type=float, default=2.0,
                         help="seconds between the trainer's fetches of the dashboard's live part (its page: 5)")
+    parser.add_argument("--no-workshop", action="store_true", help="participants press Start instead of joining a workshop (no dashboard)")
     parser.add_argument("--out", default=str(ROOT / "bench-results" / "enrolment.json"))
     args = parser.parse_args()
     if not redis.ConnectionPool.from_url(REDIS).connection_kwargs.get("db"):
@@ -503,7 +508,7 @@ def main():
         results["page_weight"] = page_weight(dep)
         for p in results["page_weight"]["pages"]:
             print(f"  {p['page']:<28} {p['kb']:>6} KB  ({p['requests']} requests, {p['transferred_bytes']} bytes on the wire, other hosts: {len(p['other_hosts'])})")
-        results["crowd"] = crowd(dep, args.participants, think, args.ramp, args.live_every)
+        results["crowd"] = crowd(dep, args.participants, think, args.ramp, args.live_every, workshop=not args.no_workshop)
         print(json.dumps(results["crowd"], indent=2), flush=True)
     finally:
         results["machine"]["load_average_at_end"] = os.getloadavg()
