@@ -1,20 +1,21 @@
 """What the trainer sees: one row per participant, the workshop summary, the CSV export.
 
 Everything here reads the database in a fixed number of queries, however many
-participants there are: participants join their runs, step states come in one
-prefetch, and each run's latest failed AWS call, its refused tries on the current
-step and the latest of them are subquery annotations.
+participants there are: participants with their runs, then their step states, their refused
+tries on the current step and their failed AWS calls, each in one query of plain tuples.
+
+A participant is on their step since they (re)started, finished the step before, or a
+trainer reset their run, whichever is latest: tries from before that do not count.
 """
 import csv
 import io
 import statistics
-from collections import Counter
+from collections import Counter, defaultdict, namedtuple
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
-from django.db.models import Count, IntegerField, JSONField, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from iamwizard.core.problems import kind_label, label
@@ -30,6 +31,7 @@ CLEANUP_SLUG = "workshop-cleanup"
 # yet (no password policy, no console password): not errors anybody made.
 PROBE_FAILURE = Q(error_code="NoSuchEntity") & (Q(operation__startswith="Get") | Q(operation__startswith="List"))
 FINAL_SLUG = STEPS[-1].slug
+STEP_NUMBERS = {step.slug: number for number, step in enumerate(STEPS, 1)}
 
 
 def learner_failures():
@@ -37,29 +39,38 @@ def learner_failures():
     return AwsCall.objects.filter(ok=False).exclude(step=CLEANUP_SLUG).exclude(PROBE_FAILURE)
 
 
-def participants_with_progress(workshop):
-    """Participants, their runs and step states, each run's latest learner failure, and its refused
-    tries on the current step since the last (re)start with the latest of them: 2 queries in all."""
-    latest = learner_failures().filter(run_id=OuterRef("run_id"), at__gte=OuterRef("restarted_at")).order_by("-at", "-id")
-    refused = Refusal.objects.filter(run_id=OuterRef("run_id"), step=OuterRef("run__current_step"), at__gte=OuterRef("restarted_at"))
-    tries = refused.order_by().values("run_id").annotate(n=Count("at", distinct=True)).values("n")
-    last = refused.order_by("-at", "-id")
-    return (
-        Participant.objects.filter(workshop=workshop)
-        .select_related("run")
-        .prefetch_related(Prefetch("run__steps", queryset=StepState.objects.order_by("id")))
-        .annotate(
-            failed_code=Subquery(latest.values("error_code")[:1]),
-            failed_operation=Subquery(latest.values("operation")[:1]),
-            failed_step=Subquery(latest.values("step")[:1]),
-            failed_at=Subquery(latest.values("at")[:1]),
-            refused_tries=Coalesce(Subquery(tries, output_field=IntegerField()), 0),
-            refused_kind=Subquery(last.values("kind")[:1]),
-            refused_params=Subquery(last.values("params")[:1], output_field=JSONField()),
-            refused_field=Subquery(last.values("field")[:1]),
-            refused_at=Subquery(last.values("at")[:1]),
-        )
-    )
+# What a row reads, as plain tuples (no model object each, no subquery per participant): 200
+# people have 1,600 step states, and every open dashboard reads them every few seconds. Never a
+# step's result (read-backs and calls), nor a run's answers and sealed secrets.
+RUN_UNREAD = ("answers", "password_box", "mfa_seed_box")
+State = namedtuple("State", ["run_id", "step", "status", "finished_at", "reset_at", "error_code", "error_message"])
+Try = namedtuple("Try", ["run_id", "at", "kind", "params", "field"])  # a refused try
+Failure = namedtuple("Failure", ["run_id", "step", "operation", "error_code", "at"])  # a failed AWS call
+
+
+def _by_run(rows, kind) -> dict:
+    found = defaultdict(list)
+    for values in rows:
+        item = kind(*values)
+        found[item.run_id].append(item)
+    return found
+
+
+def participants_with_progress(workshop) -> list:
+    """Participants with their runs and, in order: `.states` (step slug -> State), `.tries` (refused
+    tries on the current step since the last (re)start) and `.failures` (learner failures since then):
+    4 queries in all, however many people."""
+    participants = list(Participant.objects.filter(workshop=workshop).select_related("run").defer(*(f"run__{f}" for f in RUN_UNREAD)))
+    mine = Q(run__participant__workshop=workshop)
+    since_start = Q(at__gte=F("run__participant__restarted_at"))
+    states = _by_run(StepState.objects.filter(mine).order_by("id").values_list(*State._fields), State)
+    tries = _by_run(Refusal.objects.filter(mine, since_start, step=F("run__current_step")).order_by("at", "id").values_list(*Try._fields), Try)
+    failures = _by_run(learner_failures().filter(mine, since_start).order_by("at", "id").values_list(*Failure._fields), Failure)
+    for participant in participants:
+        run_id = participant.run_id
+        participant.states = {state.step: state for state in states[run_id]}
+        participant.tries, participant.failures = tries[run_id], failures[run_id]
+    return participants
 
 
 @dataclass
@@ -113,10 +124,11 @@ def duration_label(delta: timedelta) -> str:
 
 
 def row_for(participant, now, workshop) -> Row:
-    run = participant.run
-    states = {s.step: s for s in run.steps.all()}
+    run, states = participant.run, participant.states
     done_states = [s for s in states.values() if s.status == StepState.DONE and s.finished_at]
-    entered_at = max([participant.restarted_at] + [s.finished_at for s in done_states])
+    # A trainer's reset from a step starts it afresh: what was tried before it no longer counts.
+    started = max([participant.restarted_at] + [s.reset_at for s in states.values() if s.reset_at])
+    entered_at = max([started] + [s.finished_at for s in done_states])
     slug = run.current_step if run.current_step in BY_SLUG else STEPS[0].slug
     state = states.get(slug)
     status = state.status if state else StepState.PENDING
@@ -124,19 +136,20 @@ def row_for(participant, now, workshop) -> Row:
     total = sum(1 for step in STEPS if not (step.slug in states and states[step.slug].status == StepState.SKIPPED))
     row = Row(
         participant=participant, step_slug=slug, step_title=BY_SLUG[slug].nav_title or BY_SLUG[slug].title,
-        step_number=[s.slug for s in STEPS].index(slug) + 1, step_status=status, entered_at=entered_at,
+        step_number=STEP_NUMBERS[slug], step_status=status, entered_at=entered_at,
         on_step=now - entered_at, done=sum(1 for s in states.values() if s.status == StepState.DONE), total=total,
         finished=finished,
     )
+    failed = participant.failures[-1] if participant.failures else None
     if state and state.status == StepState.FAILED:
         row.error_code, row.error_message = state.error_code, state.error_message
-    elif participant.failed_code and participant.failed_step == slug and participant.failed_at >= entered_at:
-        row.error_code = participant.failed_code
-        row.error_message = f"{participant.failed_operation} failed"
-    last_try = participant.refused_at if participant.refused_at and participant.refused_at >= entered_at else None
+    elif failed and failed.step == slug and failed.at >= entered_at:
+        row.error_code, row.error_message = failed.error_code, f"{failed.operation} failed"
+    tries = [t for t in participant.tries if t.at >= started]
+    last_try = tries[-1].at if tries and tries[-1].at >= entered_at else None
     if last_try:
-        row.attempts = participant.refused_tries
-        row.last_problem = label(participant.refused_kind, participant.refused_params or {}, participant.refused_field)
+        row.attempts = len({t.at for t in tries})  # one submit refused for two reasons is one try
+        row.last_problem = label(tries[-1].kind, tries[-1].params or {}, tries[-1].field)
     row.idle = now - (last_try or entered_at)
     if not finished and not workshop.has_ended(now):  # once it has ended nobody can be stuck any more
         if status == StepState.FAILED:
@@ -178,7 +191,7 @@ def counts(rows) -> dict:
 def step_durations(participant) -> dict:
     """slug -> time from finishing the previous step (or starting) to finishing this one."""
     done = sorted(
-        (s for s in participant.run.steps.all() if s.status == StepState.DONE and s.finished_at),
+        (s for s in participant.states.values() if s.status == StepState.DONE and s.finished_at),
         key=lambda s: s.finished_at,
     )
     durations, previous = {}, participant.restarted_at
@@ -189,7 +202,7 @@ def step_durations(participant) -> dict:
 
 
 def summary(workshop) -> dict:
-    participants = list(participants_with_progress(workshop))
+    participants = participants_with_progress(workshop)
     now = timezone.now()
     rows = [row_for(p, now, workshop) for p in participants]
     per_step = {step.slug: [] for step in STEPS}

@@ -1,4 +1,5 @@
 """Thin views: forms validate, services act, progress reads, templates show."""
+import time
 from urllib.parse import urlencode
 
 import django_otp
@@ -168,10 +169,13 @@ def lift_lockout(request, pk):
 
 @trainer_required
 def dashboard_live(request, pk):
-    """The live part of the dashboard, which static/js/dashboard.js fetches every few seconds."""
+    """The live part of the dashboard, which static/js/dashboard.js fetches every few seconds. Its
+    Server-Timing header says what reading and drawing the rows took: wall and CPU milliseconds."""
+    started, cpu = time.perf_counter(), time.thread_time()
     workshop = _owned(request, pk)
     response = render(request, "workshops/_live.html", _dashboard_context(request, workshop))
     response["X-Dashboard-Fragment"] = "1"
+    response["Server-Timing"] = f"rows;dur={(time.perf_counter() - started) * 1000:.1f}, cpu;dur={(time.thread_time() - cpu) * 1000:.1f}"
     return response
 
 

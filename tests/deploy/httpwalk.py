@@ -20,6 +20,7 @@ import pyotp
 PASSWORD_RE = re.compile(r'id="signin-password" class="secret">([^<]+)<')
 SECRET_RE = re.compile(r'id="secret-key" class="secret">([^<]+)<')
 RESUME_LINK_RE = re.compile(r'id="resume-link">([^<]+)<')
+RUN_LINK_RE = re.compile(r'href="/run/([^/"]+)/"')
 
 
 class WalkError(AssertionError):
@@ -39,6 +40,7 @@ class Participant:
         self.tag = tag
         self.seq = 0
         self.timings = []  # (method, path, status, seconds)
+        self.headers = None  # the last response's
         self.run_path = None
         self.resume_link = None  # once asked for (ask_resume_link)
         self.account_id = None
@@ -87,6 +89,7 @@ class Participant:
             if not self.keep_alive:
                 conn.close()
         self.timings.append((method, path, response.status, time.perf_counter() - started))
+        self.headers = response.headers  # the last response's
         for value in response.headers.get_all("Set-Cookie") or []:
             jar = http.cookies.SimpleCookie()
             jar.load(value)
@@ -136,12 +139,25 @@ class Participant:
         return f"{self.run_path}{slug}/"
 
     # -- the wizard ------------------------------------------------------------------------
-    def enrol(self, user_name="pat", new_password="Walked-by-HTTP-42"):
-        """The whole wizard, home page to an enabled MFA device, a sign-in with it and the finish page."""
-        self.get("/")
-        self._reached("home", "/")
-        target, page = self.post("/", {})
-        self.run_path = target.rsplit("/", 2)[0] + "/"  # /run/<id>/
+    def join(self, code, name):
+        """Join a workshop at /join/ (instead of pressing Start); the welcome page links to the run."""
+        self.get("/join/")
+        self._reached("join", "/join/")
+        _, page = self.post("/join/", {"code": code, "display_name": name})
+        self.run_path = f"/run/{RUN_LINK_RE.search(page).group(1)}/"
+        self._reached("welcome", "/join/welcome/")
+        self.get(self.step("connect"))
+
+    def enrol(self, user_name="pat", new_password="Walked-by-HTTP-42", join=None):
+        """The whole wizard, home page (or, with join=(code, name), the workshop's join page) to an
+        enabled MFA device, a sign-in with it and the finish page."""
+        if join:
+            self.join(*join)
+        else:
+            self.get("/")
+            self._reached("home", "/")
+            target, page = self.post("/", {})
+            self.run_path = target.rsplit("/", 2)[0] + "/"  # /run/<id>/
         self._reached("connect", self.step("connect"))
         target, page = self.post(self.step("connect"), {"action": "connect"})
         _expect(page, "Confirmed by AWS", "connect")

@@ -1,11 +1,13 @@
 """The live dashboard: who is where, who is stuck on what, in a fixed number of queries; summary and CSV."""
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from iamwizard.wizard import engine
@@ -69,6 +71,7 @@ def test_dashboard_marks_stuck_rows_with_words_not_only_colour(trainer_client, w
     assert "<script>" not in html and "style=" not in html
     fragment = trainer_client.get(f"/trainer/workshops/{workshop.pk}/live/")
     assert fragment["X-Dashboard-Fragment"] == "1" and "⚠ Stuck" in fragment.content.decode()
+    assert re.fullmatch(r"rows;dur=[0-9.]+, cpu;dur=[0-9.]+", fragment["Server-Timing"])  # what the benchmark reads
     assert "<html" not in fragment.content.decode()
 
 
@@ -89,6 +92,29 @@ def test_query_count_does_not_grow_with_participants(trainer_client, workshop, u
         add_participant(workshop, f"p{i}", done=i % 7, failed=("X", "y") if i % 3 == 0 else None, call_error=("GetUser", "AccessDenied") if i % 2 else None,
                         refused=[("mfa.clock_off", {"minutes": i, "direction": "ahead"})] * (i % 5))
     assert count_queries() == small
+
+
+def test_row_links_are_the_routes_of_each_action(trainer_client, workshop):
+    """The live part builds each row's links from one prefix: they must stay the URLs the routes have."""
+    participant = add_participant(workshop, "Ann", done=1)
+    Participant.objects.filter(pk=participant.pk).update(help_requested_at=timezone.now())
+    html = trainer_client.get(f"/trainer/workshops/{workshop.pk}/live/").content.decode()
+    for name in ("help_done", "observe", "reset", "remove"):
+        assert f'"{reverse(f"workshops:{name}", args=[workshop.pk, participant.pk])}"' in html, name
+
+
+def test_a_reset_step_starts_afresh_on_the_dashboard(workshop):
+    """Tries refused before a trainer reset the run from a step no longer count there, nor the time before."""
+    mfa = SLUGS.index("mfa")
+    participant = add_participant(workshop, "Max", done=mfa, refused=[("mfa.reversed", {})] * 4)
+    assert progress.dashboard_rows(workshop)[0].stuck_reason == "4 tries refused on this step"
+    reset_at = timezone.now() - timedelta(seconds=20)
+    StepState.objects.filter(run=participant.run, step__in=SLUGS[mfa:]).update(reset_at=reset_at)
+    row = progress.dashboard_rows(workshop)[0]
+    assert (row.attempts, row.last_problem, row.stuck, row.entered_at) == (0, "", False, reset_at)
+    Refusal.objects.create(run=participant.run, step="mfa", kind="mfa.invalid", params={})
+    row = progress.dashboard_rows(workshop)[0]
+    assert (row.attempts, row.last_problem) == (1, "MFA codes from another app entry, or mistyped")
 
 
 def test_progress_export_as_csv(trainer_client, workshop):
