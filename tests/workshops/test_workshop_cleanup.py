@@ -59,7 +59,7 @@ def test_cleanup_removes_every_participants_user_and_reports_each_resource(train
     confirm = trainer_client.get(f"/trainer/workshops/{workshop.pk}/cleanup/")
     assert "Clean up workshop" in confirm.content.decode()
     progress_url = html.unescape(re.search(r'data-url="([^"]+)"', confirm.content.decode()).group(1))
-    assert trainer_client.get(progress_url).json() == {"status": "running", "calls": []}
+    assert trainer_client.get(progress_url).json() == {"status": "running", "calls": [], "in_flight": []}
     response = trainer_client.post(f"/trainer/workshops/{workshop.pk}/cleanup/")
     assert response.status_code == 302 and "/cleanups/" in response["Location"]
     # The confirm page, polling while the pass ran, saw each call by name and outcome.
