@@ -8,7 +8,7 @@ What it plays, with the wizard's real views, the real sandbox server process and
 - People 0-39 walk on to MFA: some forget the name prefix or choose a weak password once, some
   type a wrong password at the practice sign-in once; each types one wrong MFA code pair (the
   same code twice, reversed, or codes of another app entry); the even ones then enable MFA and
-  finish, the odd ones stay on MFA.
+  sign in with it and finish, the odd ones stay on MFA.
 - People 40-79 stay on "User details" with 1 to 3 refused tries (weak password, no prefix);
   people 80-119 get to "Permissions" without a mistake; the rest stop after connecting.
 - Five people press "I need help"; the trainer clears one of them.
@@ -173,6 +173,7 @@ class Person(Walker):
             time.sleep(1.1)  # a wrong pair locks code entry for a second
             self.enable_mfa(seed)
             self.moved_on()
+            self.sign_in_with_mfa(seed, password=new)
             assert "Done: your IAM user is ready" in self.get("finish").content.decode()
 
     def create_device(self, name):
