@@ -102,3 +102,22 @@ class AwsCall(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["run", "step"])]
+
+
+class Refusal(models.Model):
+    """One problem of a refused submit (refusals.py records them): its kind, field and recordable
+    parameters, never what was typed."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="refusals")
+    step = models.CharField(max_length=40)
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=60)
+    field = models.CharField(max_length=40, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["run", "step", "at"])]
+
+    def __str__(self):
+        return f"{self.step}: {self.kind}"

@@ -7,29 +7,11 @@ what was typed (passwords, codes, names), which `Problem.typed` keeps apart.
 """
 from django import forms
 from django.core.cache import cache
-from django.db import models
 from django.utils import timezone
 
 from iamwizard.core.problems import Problem
 
-from .models import Run
-
-
-class Refusal(models.Model):
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="refusals")
-    step = models.CharField(max_length=40)
-    at = models.DateTimeField(default=timezone.now)
-    kind = models.CharField(max_length=60)
-    field = models.CharField(max_length=40, blank=True)
-    params = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        app_label = "wizard"
-        ordering = ["at", "id"]
-        indexes = [models.Index(fields=["run", "step", "at"])]
-
-    def __str__(self):
-        return f"{self.step}: {self.kind}"
+from .models import Refusal
 
 
 def field_error(problem: Problem, message: str = "") -> forms.ValidationError:

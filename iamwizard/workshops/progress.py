@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from iamwizard.core.problems import kind_label, label
 from iamwizard.wizard.models import AwsCall, StepState
-from iamwizard.wizard.refusals import Refusal
+from iamwizard.wizard.models import Refusal
 from iamwizard.wizard.steps import BY_SLUG, STEPS
 
 from .models import Participant

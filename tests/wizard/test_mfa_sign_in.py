@@ -6,7 +6,7 @@ import pyotp
 import pytest
 
 from iamwizard.wizard.models import AwsCall, Run, StepState
-from iamwizard.wizard.refusals import Refusal
+from iamwizard.wizard.models import Refusal
 from tests.wizard.walk import Walker
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from iamwizard.wizard.refusals import Refusal
+from iamwizard.wizard.models import Refusal
 from tests.wizard.walk import Walker
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from iamwizard.wizard import engine
 from iamwizard.wizard.models import AwsCall, StepState
-from iamwizard.wizard.refusals import Refusal
+from iamwizard.wizard.models import Refusal
 from iamwizard.wizard.steps import STEPS
 from iamwizard.workshops import progress
 from iamwizard.workshops.charts import bar_chart

@@ -13,7 +13,7 @@ import time
 import pyotp
 import pytest
 
-from iamwizard.wizard.refusals import Refusal
+from iamwizard.wizard.models import Refusal
 from iamwizard.wizard.steps import mfa as mfa_step
 from iamwizard.workshops import progress
 from tests.workshops.helpers import ParticipantWalker
