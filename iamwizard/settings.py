@@ -188,6 +188,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
+# Every run page reads the session (it binds the browser to its runs, links.py): with a shared
+# cache (REDIS_URL), from Redis, written through to the database so that a flush loses nothing. A
+# per-process cache could serve one worker a session that another has changed: then the database.
+SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if os.environ.get("REDIS_URL") else "db")
 CSRF_COOKIE_HTTPONLY = True
 if PRODUCTION:
     SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
