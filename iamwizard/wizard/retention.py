@@ -55,14 +55,6 @@ def sandbox_full() -> bool:
 
 # --- what is due ---------------------------------------------------------------------------------------
 
-def _in_use(now, since) -> Q:
-    """Runs with a step claimed now, or anything done in them since `since` (for `exclude`)."""
-    return (
-        Q(steps__lease_until__gt=now) | Q(steps__started_at__gte=since) | Q(steps__finished_at__gte=since)
-        | Q(steps__reset_at__gte=since) | Q(aws_calls__at__gte=since) | Q(refusals__at__gte=since)
-    )
-
-
 def idle_runs(now=None):
     """Runs without a workshop, idle for IAMWIZARD_RUN_IDLE_DAYS, none of whose steps is claimed."""
     now = now or timezone.now()

@@ -7,7 +7,7 @@ import urllib.request
 from urllib.parse import urlencode
 
 import boto3
-from sandbox_support import ADMIN, REGION, clients_for, new_account_id, start_sandbox, stop_sandbox
+from sandbox_support import REGION, clients_for, new_account_id, start_sandbox, stop_sandbox
 
 
 def admin(endpoint, path, fields=None):
