@@ -178,3 +178,31 @@ def test_a_real_account_run_is_not_held_by_the_sandbox_ceiling(settings):
     Walker(Client()).start()
     settings.IAMWIZARD_TARGET = "aws"
     assert "The sandbox is full" not in Client().get("/").content.decode()
+
+
+def test_without_a_standalone_sandbox_the_saved_account_is_removed_for_the_next_start(tmp_path, settings):
+    """`dev.py serve` embeds the sandbox, its state in DATA_DIR/sandbox: expire_data (another process)
+    removes the expired accounts' saved state, so the next start of the sandbox does not bring them back."""
+    from tests.sandbox.sandbox_support import clients_for, new_account_id, start_sandbox, stop_sandbox
+
+    expired, kept = new_account_id(), new_account_id()
+    proc, endpoint = start_sandbox(tmp_path / "sandbox")
+    try:
+        clients_for(endpoint, expired).create_user(UserName="old")
+        clients_for(endpoint, kept).create_user(UserName="new")
+    finally:
+        stop_sandbox(proc)  # a clean stop writes both accounts
+    old_run = Run.objects.create(target="sandbox", account_id=expired)
+    new_run = Run.objects.create(target="sandbox", account_id=kept)
+    age(old_run, 31)
+    settings.IAMWIZARD_SANDBOX_URL, settings.DATA_DIR, settings.IAMWIZARD_RUN_IDLE_DAYS = "", tmp_path, 30
+
+    text = expire_data()
+    assert "Removed 1 run(s) (1 without a workshop" in text and "1 emulated account(s)" in text
+    assert not Run.objects.filter(pk=old_run.pk).exists() and Run.objects.filter(pk=new_run.pk).exists()
+    assert sorted(p.name for p in (tmp_path / "sandbox" / "sandbox-state").glob("*.pickle")) == [f"{kept}.pickle"]
+    proc, endpoint = start_sandbox(tmp_path / "sandbox")
+    try:
+        assert not in_sandbox(endpoint, expired) and in_sandbox(endpoint, kept)
+    finally:
+        stop_sandbox(proc)
