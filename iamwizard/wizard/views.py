@@ -103,7 +103,7 @@ def _home_page(request, continue_run, full=False, status=200):
         "continue_run": continue_run, "target": settings.IAMWIZARD_TARGET,
         "continue_user": continue_run.answers.get("user-details", {}).get("user_name", "") if continue_run else "",
         "start_allowed": continue_run is None or not rooms.keeps_browser(continue_run),
-        "sandbox_full": full, "idle_days": settings.IAMWIZARD_RUN_IDLE_DAYS,
+        "sandbox_full": full, "idle_days": settings.IAMWIZARD_RUN_IDLE_DAYS, "start_refused": status == 503,
     }, status=status)
     if status == 503:
         response["Retry-After"] = "3600"

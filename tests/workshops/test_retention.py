@@ -162,7 +162,7 @@ def test_the_ceiling_on_emulated_accounts_refuses_start_and_join_with_a_page(set
     before = Run.objects.count()
     browser = Client()
     page = browser.get("/").content.decode()
-    assert "The sandbox is full right now" in page and '<button type="submit"' not in page
+    assert "The sandbox is full right now" in page and '<button type="submit"' not in page and "Nothing was started" not in page
     refused = browser.post("/")
     assert refused.status_code == 503 and "Nothing was started" in refused.content.decode()
     joined = Client().post("/join/", {"code": workshop.join_code_display, "display_name": "Cleo"})
