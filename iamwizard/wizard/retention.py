@@ -14,7 +14,8 @@ A public instance keeps nothing for ever. Two rules, with the numbers from setti
 
 With a run go its step states, its recorded AWS calls and its refused tries (the database cascades
 them) and, on the sandbox, its emulated account (the sandbox's `POST /_sandbox/accounts/drop`:
-memory and saved file). The sandbox is asked first: when it cannot be reached, those runs stay,
+memory and saved file). A saved emulated account that no run holds (its participant was removed,
+it was made with the AWS CLI) goes once unchanged for the idle days. The sandbox is asked first: when it cannot be reached, those runs stay,
 and the next pass tries again, so no account is left behind without its run.
 
 Also here: the ceiling on live emulated accounts (`IAMWIZARD_MAX_SANDBOX_ACCOUNTS`), which Start and
@@ -91,6 +92,7 @@ class Report:
     aws_calls: int = 0
     refusals: int = 0
     accounts: int = 0  # emulated accounts the sandbox dropped (or would drop)
+    orphans: int = 0  # of those, accounts of no run (a removed participant's, the AWS CLI's) unchanged as long
     sessions: int = 0  # expired browser sessions
     problems: list = field(default_factory=list)  # what could not be done (the sandbox unreachable...)
 
@@ -117,6 +119,21 @@ def drop_sandbox_accounts(account_ids) -> int:
     for start in range(0, len(account_ids), BATCH):
         dropped += len(_post_drop(_endpoint_for(account_ids[start]), account_ids[start:start + BATCH])["dropped"])
     return dropped
+
+
+def unchanged_sandbox_accounts(days) -> list:
+    """The sandbox's saved accounts unchanged for `days` days (its `GET /_sandbox/accounts`)."""
+    if not settings.IAMWIZARD_SANDBOX_URL:
+        from iamwizard.sandbox import retention
+        from iamwizard.sandbox.persistence import Store
+
+        return retention.unchanged_accounts(Store(settings.DATA_DIR / "sandbox", lock=None), days)
+    endpoint = _endpoint_for("")
+    try:
+        with urllib.request.urlopen(f"{endpoint}/_sandbox/accounts?unchanged_days={days}", timeout=30) as answer:
+            return json.load(answer)["unchanged"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise SandboxUnreachable(f"the sandbox at {endpoint} did not list its accounts ({exc})") from None
 
 
 def _endpoint_for(account_id) -> str:
@@ -177,6 +194,20 @@ def _remove_runs(run_ids, report, recheck) -> list:
     return removed
 
 
+def _sweep_orphans(report):
+    """Emulated accounts that belong to no run (a participant the trainer removed, an account made
+    with the AWS CLI on a standalone sandbox, a pass that stopped half-way) follow the idle rule too:
+    dropped once unchanged for IAMWIZARD_RUN_IDLE_DAYS. An account a run still holds is never one."""
+    unchanged = unchanged_sandbox_accounts(settings.IAMWIZARD_RUN_IDLE_DAYS)
+    for start in range(0, len(unchanged), BATCH):
+        batch = unchanged[start:start + BATCH]
+        held = set(Run.objects.filter(target="sandbox", account_id__in=batch).values_list("account_id", flat=True))
+        orphans = [a for a in batch if a not in held]
+        dropped = len(orphans) if report.dry_run else drop_sandbox_accounts(orphans)
+        report.orphans += dropped
+        report.accounts += dropped
+
+
 def expire(now=None, dry_run=False) -> Report:
     """Remove everything due (see the module's docstring); with `dry_run`, only count it."""
     from iamwizard.workshops.models import Participant
@@ -199,6 +230,7 @@ def expire(now=None, dry_run=False) -> Report:
         before = report.runs
         _remove_runs(run_ids, report, idle_runs(timezone.now() if not dry_run else now))
         report.anonymous_runs = report.runs - before
+        _sweep_orphans(report)
     except SandboxUnreachable as exc:
         report.problems.append(str(exc))
     if dry_run:

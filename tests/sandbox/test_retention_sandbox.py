@@ -80,3 +80,22 @@ def _wait_for_file(data_dir, account_id, timeout=10):
         time.sleep(0.1)
     assert os.path.exists(path)
 
+
+
+def test_accounts_unchanged_for_days_are_listed_for_the_wizard_to_sweep(tmp_path):
+    old, fresh = new_account_id(), new_account_id()
+    proc, endpoint = start_sandbox(tmp_path)
+    try:
+        clients_for(endpoint, old).create_user(UserName="cli-user")
+        clients_for(endpoint, fresh).create_user(UserName="new-user")
+        _wait_for_file(tmp_path, old)
+        _wait_for_file(tmp_path, fresh)
+        month_ago = os.path.getmtime(tmp_path / "sandbox-state" / f"{old}.pickle") - 31 * 86400
+        os.utime(tmp_path / "sandbox-state" / f"{old}.pickle", (month_ago, month_ago))
+        status, answer = admin(endpoint, "/_sandbox/accounts?unchanged_days=30")
+        assert status == 200 and answer["unchanged"] == [old] and answer["count"] >= 2
+        assert admin(endpoint, "/_sandbox/accounts?unchanged_days=32")[1]["unchanged"] == []
+        assert "unchanged" not in admin(endpoint, "/_sandbox/accounts")[1]
+        assert admin(endpoint, "/_sandbox/accounts?unchanged_days=-3")[0] == 400
+    finally:
+        stop_sandbox(proc)

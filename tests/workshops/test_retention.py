@@ -182,27 +182,40 @@ def test_a_real_account_run_is_not_held_by_the_sandbox_ceiling(settings):
 
 def test_without_a_standalone_sandbox_the_saved_account_is_removed_for_the_next_start(tmp_path, settings):
     """`dev.py serve` embeds the sandbox, its state in DATA_DIR/sandbox: expire_data (another process)
-    removes the expired accounts' saved state, so the next start of the sandbox does not bring them back."""
+    removes the expired accounts' saved state, so the next start of the sandbox does not bring them back.
+    An account that belongs to no run (a removed participant's, the AWS CLI's) goes once unchanged as
+    long as the idle rule says; one a run still holds stays, however old its file."""
+    import os
+
     from tests.sandbox.sandbox_support import clients_for, new_account_id, start_sandbox, stop_sandbox
 
-    expired, kept = new_account_id(), new_account_id()
+    expired, kept, orphan, fresh_orphan, old_but_held = (new_account_id() for _ in range(5))
     proc, endpoint = start_sandbox(tmp_path / "sandbox")
     try:
-        clients_for(endpoint, expired).create_user(UserName="old")
-        clients_for(endpoint, kept).create_user(UserName="new")
+        for account_id in (expired, kept, orphan, fresh_orphan, old_but_held):
+            clients_for(endpoint, account_id).create_user(UserName="someone")
     finally:
-        stop_sandbox(proc)  # a clean stop writes both accounts
+        stop_sandbox(proc)  # a clean stop writes every account
+    state = tmp_path / "sandbox" / "sandbox-state"
+    for account_id in (orphan, old_but_held):
+        month_ago = os.path.getmtime(state / f"{account_id}.pickle") - 31 * 86400
+        os.utime(state / f"{account_id}.pickle", (month_ago, month_ago))
     old_run = Run.objects.create(target="sandbox", account_id=expired)
     new_run = Run.objects.create(target="sandbox", account_id=kept)
+    holding_run = Run.objects.create(target="sandbox", account_id=old_but_held)
     age(old_run, 31)
     settings.IAMWIZARD_SANDBOX_URL, settings.DATA_DIR, settings.IAMWIZARD_RUN_IDLE_DAYS = "", tmp_path, 30
 
+    assert "Would remove 1 run(s) (1 without a workshop, 0 of workshops' participants), 0 AWS-call record(s), 0 refused tries, 2 emulated account(s) (1 of no run)" in expire_data("--dry-run")
+    assert len(list(state.glob("*.pickle"))) == 5
     text = expire_data()
-    assert "Removed 1 run(s) (1 without a workshop" in text and "1 emulated account(s)" in text
-    assert not Run.objects.filter(pk=old_run.pk).exists() and Run.objects.filter(pk=new_run.pk).exists()
-    assert sorted(p.name for p in (tmp_path / "sandbox" / "sandbox-state").glob("*.pickle")) == [f"{kept}.pickle"]
+    assert "Removed 1 run(s) (1 without a workshop" in text and "2 emulated account(s) (1 of no run)" in text
+    assert not Run.objects.filter(pk=old_run.pk).exists()
+    assert Run.objects.filter(pk__in=[new_run.pk, holding_run.pk]).count() == 2
+    assert sorted(p.name for p in state.glob("*.pickle")) == sorted(f"{a}.pickle" for a in (kept, fresh_orphan, old_but_held))
     proc, endpoint = start_sandbox(tmp_path / "sandbox")
     try:
-        assert not in_sandbox(endpoint, expired) and in_sandbox(endpoint, kept)
+        assert not in_sandbox(endpoint, expired) and not in_sandbox(endpoint, orphan)
+        assert in_sandbox(endpoint, kept) and in_sandbox(endpoint, fresh_orphan) and in_sandbox(endpoint, old_but_held)
     finally:
         stop_sandbox(proc)

@@ -28,7 +28,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{verb} {report.runs} run(s) ({report.anonymous_runs} without a workshop, {report.participants} "
             f"of workshops' participants), {report.aws_calls} AWS-call record(s), {report.refusals} refused "
-            f"tr{'y' if report.refusals == 1 else 'ies'}, {report.accounts} emulated account(s), "
+            f"tr{'y' if report.refusals == 1 else 'ies'}, {report.accounts} emulated account(s) "
+            f"({report.orphans} of no run), "
             f"{report.sessions} expired session(s)."
         )
         self.stdout.write(f"Emulated accounts alive now: {retention.live_sandbox_accounts()} of at most {settings.IAMWIZARD_MAX_SANDBOX_ACCOUNTS}.")
