@@ -79,7 +79,7 @@ class Finish(Step):
     def planned_calls(self, ctx):
         user = ctx.user_name
         return [
-            PlannedCall("iam", "GetAccountSummary", note="Does the root user have MFA, or access keys? (On arrival, only this call.)"),
+            PlannedCall("iam", "GetAccountSummary", note="Does the root user have MFA, or access keys?" + ("" if colleague.for_colleague(ctx) else " (On arrival, only this call.)")),
             PlannedCall("iam", "GetUser", {"UserName": user}, "Read AWS again: the user..."),
             PlannedCall("iam", "GetLoginProfile", {"UserName": user}),
             PlannedCall("iam", "ListGroupsForUser", {"UserName": user}),
