@@ -45,7 +45,7 @@ def test_user_details_asks_the_consoles_question_with_identity_center_explained(
     assert "AWS recommends IAM Identity Center" in page and "goes on with an IAM user" in page
     # Both answers, each with its own revealed words; for yourself is the default.
     assert re.search(r'name="for_whom" value="self" id="[^"]+" checked', page)
-    assert 'data-reveal="other"' in page and 'data-reveal="self"' in page
+    assert 'data-reveal="other"' in page and "the first sign-in and the MFA set-up need the person and their phone" in page
 
 
 def test_for_someone_else_hands_over_and_skips_the_users_own_steps(client):

@@ -51,6 +51,14 @@ def rule_kind(rule: Problem) -> str:
     return LIVE_CHECKS.get(rule.kind, "other")
 
 
+# Why AWS recommends IAM Identity Center for people, and why the wizard goes on with an IAM user: two sentences.
+IDENTITY_CENTER = gettext_lazy(
+    "For people, AWS recommends IAM Identity Center: each person signs in once, through one portal, and gets "
+    "short-lived credentials for every account they work in, instead of a password kept in each account. This "
+    "wizard goes on with an IAM user, as the tutorial does: the simplest way to give one person in one account a "
+    "sign-in of their own.")
+
+
 class UserDetailsForm(StepForm):
     user_name = forms.CharField(
         label="User name", max_length=200, strip=True,
@@ -61,14 +69,8 @@ class UserDetailsForm(StepForm):
     # words it reveals (GOV.UK conditional reveal, as on Permissions); steps/colleague.py says what "other" changes.
     for_whom = forms.ChoiceField(
         label=gettext_lazy("Are you providing console access to a person?"),
-        choices=[(FOR_SELF, gettext_lazy("Yes, for myself: I will sign in as this user")),
-                 (FOR_SOMEONE_ELSE, gettext_lazy("Yes, for someone else: I will hand the sign-in details over"))],
+        choices=[(FOR_SELF, gettext_lazy("Yes, for myself")), (FOR_SOMEONE_ELSE, gettext_lazy("Yes, for someone else"))],
         widget=forms.RadioSelect, initial=FOR_SELF, required=False,
-        help_text=gettext_lazy(
-            "For people, AWS recommends IAM Identity Center: each person signs in once, through one portal, and gets "
-            "short-lived credentials for every account they work in, instead of a password kept in each account. "
-            "This wizard goes on with an IAM user, as the tutorial does: the simplest way to give one person in one "
-            "account a sign-in of their own."),
         error_messages={"invalid_choice": gettext_lazy("Choose who will sign in as this user: you, or someone else.")},
     )
     password_type = forms.ChoiceField(
@@ -135,9 +137,7 @@ class UserDetails(Step):
         "sees it.",
         "Keep “Users must create a new password at next sign-in” ticked: the password you hand over is then "
         "only good for one sign-in, and from then on only the person knows their password.",
-        gettext_lazy("With console access, the console asks whether the user is for a person, and whom: for yourself, "
-                     "the next steps have you sign in as the user and set up MFA; for someone else, you hand over where to "
-                     "sign in and the user name, and the first sign-in and MFA are theirs to do."),
+        IDENTITY_CENTER,
     )
 
     def forms(self, ctx):
@@ -151,7 +151,8 @@ class UserDetails(Step):
 
     def context(self, ctx):
         policy = ctx.password_policy
-        return {"password_rules": [(rule_kind(rule), rule.text) for rule in policy_rule_list(policy)], "policy": policy, "symbols": SYMBOLS}
+        return {"password_rules": [(rule_kind(rule), rule.text) for rule in policy_rule_list(policy)], "policy": policy, "symbols": SYMBOLS,
+                "identity_center": IDENTITY_CENTER}
 
     def execute(self, ctx, action, data):
         answers = {k: data[k] for k in ("user_name", "console_access", "password_type", "must_reset")}
