@@ -65,8 +65,8 @@ class UserDetailsForm(StepForm):
         help_text="Up to 64 letters, digits and + = , . @ _ -. Unique in the account, ignoring upper/lower case.",
     )
     console_access = forms.BooleanField(label="Provide user access to the AWS Management Console", required=False, initial=True)
-    # The console's question once console access is ticked. Its template draws each answer with the
-    # words it reveals (GOV.UK conditional reveal, as on Permissions); steps/colleague.py says what "other" changes.
+    # The console's question once console access is ticked. Its template reveals what "for someone else" means
+    # (GOV.UK conditional reveal, as on Permissions); steps/colleague.py says what it changes.
     for_whom = forms.ChoiceField(
         label=gettext_lazy("Are you providing console access to a person?"),
         choices=[(FOR_SELF, gettext_lazy("Yes, for myself")), (FOR_SOMEONE_ELSE, gettext_lazy("Yes, for someone else"))],
@@ -151,8 +151,7 @@ class UserDetails(Step):
 
     def context(self, ctx):
         policy = ctx.password_policy
-        return {"password_rules": [(rule_kind(rule), rule.text) for rule in policy_rule_list(policy)], "policy": policy, "symbols": SYMBOLS,
-                "identity_center": IDENTITY_CENTER}
+        return {"password_rules": [(rule_kind(rule), rule.text) for rule in policy_rule_list(policy)], "policy": policy, "symbols": SYMBOLS}
 
     def execute(self, ctx, action, data):
         answers = {k: data[k] for k in ("user_name", "console_access", "password_type", "must_reset")}
