@@ -63,6 +63,10 @@ def test_done_shows_pending_then_confirms_the_colleagues_sign_in_and_mfa(client,
     # The colleague signs in, must choose a new password first, and does.
     session = console(sandbox_endpoint, account=ACCOUNT, user_name=name, password="Hand-Over-4242")
     assert session["PasswordResetRequired"] is True
+    # Signed in, not yet past the new-password page: AWS shows PasswordLastUsed, and the reset still pending.
+    walker.post("finish", {"action": "refresh"})
+    items = handover(walker)
+    assert "pending" in items["first-sign-in"] and "has not chosen a new password yet" in items["first-sign-in"]
     colleague = as_user(sandbox_endpoint, session)
     colleague.change_password(OldPassword="Hand-Over-4242", NewPassword="Own-Choice-5353")
     # Without MFA, the require-MFA policy refuses anything else.
@@ -93,4 +97,4 @@ def test_done_shows_pending_then_confirms_the_colleagues_sign_in_and_mfa(client,
     assert "confirmed by AWS" in items["first-sign-in"] and "confirmed by AWS" in items["mfa"]
     # Confirmed from what AWS answered the wizard, each Read AWS again asking afresh.
     reads = list(AwsCall.objects.filter(run=walker.run, step="finish").values_list("operation", flat=True))
-    assert reads.count("GetUser") == 3 and reads.count("GetLoginProfile") == 3 and reads.count("ListMFADevices") == 3
+    assert reads.count("GetUser") == 4 and reads.count("GetLoginProfile") == 4 and reads.count("ListMFADevices") == 4

@@ -59,8 +59,11 @@ def handover(ctx, summary) -> dict | None:
     signed_in = bool(summary.get("signed_in")) and not summary.get("password_reset_required")
     mfa = bool(summary.get("mfa_devices"))
     user = ctx.user_name
-    if signed_in:
+    if signed_in and ctx.answers("user-details").get("must_reset", True):
         sign_in_words = _("%(user)s signed in and chose their own password.") % {"user": user}
+    elif signed_in:
+        sign_in_words = _("%(user)s signed in. No new password was required, so the one you handed over is still "
+                          "valid: ask them to change it.") % {"user": user}
     elif summary.get("signed_in"):
         sign_in_words = _("%(user)s signed in but has not chosen a new password yet.") % {"user": user}
     else:
