@@ -13,7 +13,7 @@ import urllib.request
 
 import boto3
 import pytest
-from sandbox_support import ADMIN, REGION, ROOT, clients_for, new_account_id, start_sandbox, stop_sandbox
+from sandbox_support import REGION, ROOT, clients_for, new_account_id, start_sandbox, stop_sandbox
 from test_parity import GOOD_PASSWORD
 
 
