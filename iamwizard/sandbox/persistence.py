@@ -139,7 +139,7 @@ class Store:
         self.index = KeyIndex(os.path.join(self.directory, INDEX_NAME))
         self._dirty = set()
         self._writing = set()  # taken from _dirty, not written yet
-        self._forgotten = set()  # deleted: a write under way must not bring the file back
+        self._forgotten = set()  # deleted while a flush had taken them: it must not bring the file back
         self._resident = OrderedDict()  # accounts in memory, least recently used first
         self._wakeup = threading.Condition()
         self._stopped = False
@@ -237,8 +237,9 @@ class Store:
         with self._wakeup:
             self._dirty.discard(account_id)
             self._resident.pop(account_id, None)
+            if account_id in self._writing:  # taken by a flush under way: it must not write it
+                self._forgotten.add(account_id)
         with self._file_lock:
-            self._forgotten.add(account_id)
             try:
                 os.unlink(self.path(account_id))
                 existed = True
@@ -267,7 +268,7 @@ class Store:
                     log.exception("sandbox: cannot index %s", name)
                     continue
                 with self._file_lock:
-                    if account_id not in self._forgotten:
+                    if os.path.exists(os.path.join(self.directory, name)):  # not deleted meanwhile
                         self.index.record(account_id, keys, aliases, mtime_ns)
             for account_id in set(recorded) - seen:
                 self.index.forget(account_id)
@@ -330,6 +331,7 @@ class Store:
             finally:
                 with self._wakeup:
                     self._writing -= dirty
+                    self._forgotten -= dirty
 
     def _write(self, account_id, data, keys, aliases):
         # One writer at a time (flush holds _write_lock), so a fixed temporary name is enough.
