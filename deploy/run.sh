@@ -50,7 +50,8 @@ PYEOF
 "$PY" manage.py collectstatic --noinput -v 0
 
 children=()
-stop() { trap - INT TERM EXIT; for pid in "${children[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait; }
+stopping=""
+stop() { stopping=1; trap - INT TERM EXIT; for pid in "${children[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait; }
 trap stop INT TERM EXIT
 
 if [ "${IAMWIZARD_TARGET:-sandbox}" = "sandbox" ] && [ -z "${IAMWIZARD_SANDBOX_URL:-}" ]; then
@@ -92,8 +93,9 @@ else
   # Several sandboxes: one that ends fails only the runs whose accounts live on it; the app and the
   # other sandboxes carry on. gunicorn ending (or a signal) stops everything.
   reported=" "
-  while kill -0 "$gunicorn_pid" 2>/dev/null; do
+  while [ -z "$stopping" ] && kill -0 "$gunicorn_pid" 2>/dev/null; do
     wait -n || true
+    [ -n "$stopping" ] && break
     for i in "${!sandboxes[@]}"; do
       pid="${sandboxes[$i]}"
       if ! kill -0 "$pid" 2>/dev/null && [ "${reported#* $pid }" = "$reported" ]; then
