@@ -414,7 +414,7 @@ class Gateway:
     def iam(self, operation: str, **params) -> dict:
         return self.call("iam", operation, **params)
 
-    def at_once(self, *calls, tolerate=()) -> list:
+    def at_once(self, *calls, tolerate=(), settle=False) -> list:
         """Make independent calls at the same time, each (service, operation, params), and return
         their answers in the order given. AWS answers each in tens of milliseconds: four read-backs
         at once take the time of one.
@@ -422,7 +422,10 @@ class Gateway:
         Every call finishes before this returns. Their records then reach the recorder in the
         order given, from this thread (a recorder may write with this thread's database
         connection). The first call, in that order, that met an error raises its AwsError, unless
-        its code is in `tolerate`: then that AwsError stands in the list in place of an answer."""
+        its code is in `tolerate`: then that AwsError stands in the list in place of an answer.
+        With `settle`, nothing is raised: every call's error (an AwsError, or whatever else it
+        met) stands in the list in place of its answer, so that a caller making changes at once
+        can keep a progress marker for each call that succeeded before it reports the others."""
         last_start = _budget_for_calls()
         if self.announcer:
             self.announcer([f"{service}:{operation}" for service, operation, _ in calls])
@@ -436,6 +439,8 @@ class Gateway:
         if self.announcer:
             self.announcer([])
         answers = [outcome for _, outcome in outcomes]
+        if settle:
+            return answers
         for answer in answers:
             if isinstance(answer, Exception) and not (isinstance(answer, AwsError) and answer.code in tolerate):
                 raise answer
@@ -446,7 +451,8 @@ _call_pool: ThreadPoolExecutor | None = None
 
 
 def _concurrent_calls() -> ThreadPoolExecutor:
-    """The process's threads for `Gateway.at_once` (made on first use; a step makes at most four calls at once)."""
+    """The process's threads for `Gateway.at_once` (made on first use; a step makes a handful of calls at once:
+    four read-backs, or Review's creating calls, which are a few unless many policies are chosen)."""
     global _call_pool
     with _cache_lock:
         if _call_pool is None:
