@@ -67,7 +67,7 @@ MINIMUM = [
     ("connect", "iam", "ListAccountAliases", "the alias, for the sign-in URL"),
     ("connect", "iam", "GetAccountPasswordPolicy", "the rules the password must follow (NoSuchEntity: AWS's default)"),
     ("user-details", "iam", "ListUsers", "is the name taken? (early feedback; the same list also feeds permissions' copy-from choices)"),
-    ("permissions", "iam", "ListGroups", "does the group exist (create it, or only add the user), and the names shown"),
+    ("user-details", "iam", "ListGroups", "for the permissions page: does the group exist (create it, or only add the user), and the names shown (made at once with ListUsers)"),
     ("review", "iam", "CreateUser", "the user, tagged with the run"),
     ("review", "iam", "CreateLoginProfile", "console password, reset required"),
     ("review", "iam", "CreateGroup", "the new group"),
