@@ -86,7 +86,7 @@ MINIMUM = [
     ("mfa", "iam", "ListMFADevices", "read back: the device is the user's"),
     ("mfa-sign-in", "iam", "GetUser", "read back: the user signed in (PasswordLastUsed)"),
     ("mfa-sign-in", "iam", "ListMFADevices", "read back: after the device was added (EnableDate)"),
-    ("finish", "iam", "GetAccountSummary", "does the root user have MFA or access keys"),
+    ("mfa-sign-in", "iam", "GetAccountSummary", "for the finish page: does the root user have MFA or access keys (made at once with the read-backs)"),
 ]
 PG = os.environ.get("IAMWIZARD_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("IAMWIZARD_BENCH_REDIS", "redis://127.0.0.1:6379/14")
