@@ -539,6 +539,12 @@ def start_run(target=None, role_arn="") -> Run:
     with transaction.atomic():
         run = Run.objects.create(target=target, role_arn=role_arn, account_id=new_sandbox_account_id() if target == "sandbox" else "")
         StepState.objects.bulk_create([StepState(run=run, step=step.slug) for step in STEPS])
-    # The run's first call (Connect) needs the role assumed: that starts now, in the background.
-    Gateway(target_for(run)).prepare()
+    prepare(run)
     return run
+
+
+def prepare(run: Run):
+    """The run's first call (Connect) needs the role assumed: start that now, in the background.
+    Not when that would start the embedded development sandbox: its first call does."""
+    if run.target != "sandbox" or settings.IAMWIZARD_SANDBOX_URL:
+        Gateway(target_for(run)).prepare()

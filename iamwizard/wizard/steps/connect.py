@@ -59,7 +59,9 @@ class Connect(Step):
 
     def context(self, ctx):
         if ctx.status(self.slug) != StepState.DONE:
-            ctx.gateway.prepare()  # the role is assumed while the page is read: Connect then waits for one round trip
+            from ..engine import prepare  # the engine imports the steps
+
+            prepare(ctx.run)  # the role is assumed while the page is read: Connect then waits for one round trip
         return {"operator_policy": operator_policy.document_json()}
 
     def verify(self, ctx, result):
