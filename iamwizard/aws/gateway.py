@@ -362,11 +362,14 @@ def _problem_from(exc: Exception, operation: str, service: str) -> AwsProblem:
 class Gateway:
     """Makes AWS calls for one target and reports each one to `recorder(CallRecord)` once it has
     ended; `announcer(["iam:CreateUser", ...])`, when given, hears which calls are starting (and
-    `[]` once they have all ended), so that a waiting page can name the call under way."""
+    `[]` once they have all ended), so that a waiting page can name the call under way.
+    `batch_recorder(records)`, when given, receives the records of calls made at once together
+    (one database write for a round instead of one per call), in the order given."""
 
-    def __init__(self, target: Target, recorder=None, credentials: dict | None = None, announcer=None):
+    def __init__(self, target: Target, recorder=None, credentials: dict | None = None, announcer=None, batch_recorder=None):
         self.target = target
         self.recorder = recorder
+        self.batch_recorder = batch_recorder
         self.announcer = announcer
         # Explicit credentials (a signed-in IAM user's) instead of the target's assumed role.
         self._credentials = _as_botocore(credentials) if credentials else None
@@ -440,7 +443,9 @@ class Gateway:
             outcomes = [self._attempt(*calls[0], last_start)]
         else:
             outcomes = list(_concurrent_calls().map(lambda call: self._attempt(*call, last_start), calls))
-        if self.recorder:
+        if self.batch_recorder and len(outcomes) > 1:
+            self.batch_recorder([record for record, _ in outcomes])
+        elif self.recorder:
             for record, _ in outcomes:
                 self.recorder(record)
         if self.announcer:

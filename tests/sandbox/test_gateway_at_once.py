@@ -100,3 +100,12 @@ def test_prepare_assumes_the_role_in_the_background_once_for_the_first_call(sand
     assert len(assumed) == 1
     Gateway(target).call("sts", "GetCallerIdentity")  # the next request's gateway: the role is assumed already
     assert len(assumed) == 1
+
+
+def test_calls_made_at_once_reach_a_batch_recorder_together_in_the_order_given(slow_sandbox):
+    batches, singles = [], []
+    gateway = Gateway(Target("sandbox", new_account_id(), slow_sandbox), recorder=singles.append, batch_recorder=batches.append)
+    gateway.call("sts", "GetCallerIdentity")  # one call: the ordinary recorder
+    gateway.at_once(("iam", "ListUsers", {}), ("iam", "ListGroups", {}), ("iam", "GetUser", {"UserName": "nobody"}), settle=True)
+    assert [r.operation for r in singles] == ["GetCallerIdentity"]
+    assert [[(r.operation, r.ok) for r in batch] for batch in batches] == [[("ListUsers", True), ("ListGroups", True), ("GetUser", False)]]
