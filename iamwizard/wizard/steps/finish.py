@@ -3,6 +3,7 @@ import time
 from dataclasses import asdict
 
 from django import forms
+from django.utils.translation import gettext
 
 from iamwizard.aws.gateway import AwsError
 
@@ -82,8 +83,8 @@ class Finish(Step):
     def planned_calls(self, ctx):
         user = ctx.user_name
         return [
-            PlannedCall("iam", "GetAccountSummary", note="Does the root user have MFA, or access keys? (On arrival, only this call, "
-                        "unless the MFA sign-in just read it for this page.)"),
+            PlannedCall("iam", "GetAccountSummary", note=gettext("Does the root user have MFA, or access keys? (On arrival, only this call, "
+                                                                 "unless the MFA sign-in just read it for this page.)")),
             PlannedCall("iam", "GetUser", {"UserName": user}, "Read AWS again: the user..."),
             PlannedCall("iam", "GetLoginProfile", {"UserName": user}),
             PlannedCall("iam", "ListGroupsForUser", {"UserName": user}),

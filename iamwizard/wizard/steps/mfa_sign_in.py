@@ -14,6 +14,7 @@ user's PasswordLastUsed must come after the device's EnableDate, so that sign-in
 import time
 
 from django import forms
+from django.utils.translation import gettext
 
 from iamwizard.aws.gateway import MfaCodeRejected, SignInExpired, SignInRejected, sandbox_console_signin, sandbox_mfa_signin, user_gateway
 from iamwizard.core.problems import Problem
@@ -71,7 +72,7 @@ class MfaSignIn(Step):
         calls = [
             PlannedCall("iam", "GetUser", {"UserName": user}, "PasswordLastUsed: when the user last signed in."),
             PlannedCall("iam", "ListMFADevices", {"UserName": user}, "EnableDate: when the device was added. A sign-in after it had to give a code."),
-            PlannedCall("iam", "GetAccountSummary", note="Read at the same time for the last page: does the root user have MFA, or access keys?"),
+            PlannedCall("iam", "GetAccountSummary", note=gettext("Read at the same time for the last page: does the root user have MFA, or access keys?")),
         ]
         if ctx.is_sandbox() and ctx.answers("permissions").get("require_mfa"):
             calls.insert(0, PlannedCall("iam", "ListUsers", {"MaxItems": 1}, "Made as the user, signed in with MFA: the require-MFA policy now lets an ordinary action through."))

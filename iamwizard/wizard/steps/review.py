@@ -2,6 +2,7 @@
 import json
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.core import mfa_policy
@@ -139,7 +140,7 @@ def creation_rounds(ctx) -> list:
 
 
 def made_in_aws(ctx) -> list:
-    """What Create user made, one plain line per call, in the order made."""
+    """What Create user made, one plain line per call, in the order planned (each round's calls went at once)."""
     said = {
         "CreateUser": lambda p: f"The user {p['UserName']}",
         "CreateLoginProfile": lambda p: f"Its console password{', to be changed at first sign-in' if p.get('PasswordResetRequired') else ''}",
@@ -162,10 +163,11 @@ class Review(Step):
     why = (
         "Nothing has changed in AWS yet. Read the choices below once more: this is the moment a "
         "wrong permission is cheapest to fix.",
-        "Create user makes the calls listed here. Calls that do not depend on each other go to AWS at the "
-        "same time: first the user (and a new group), then its password, policies and group membership. Each is "
-        "safe to repeat: if the connection drops half-way, pressing the button again finishes the job without "
-        "creating anything twice.",
+        gettext_lazy(
+            "Create user makes the calls listed here. Calls that do not depend on each other go to AWS at the "
+            "same time: first the user (and a new group), then its password, policies and group membership. Each is "
+            "safe to repeat: if the connection drops half-way, pressing the button again finishes the job without "
+            "creating anything twice."),
     )
 
     template = "wizard/steps/review.html"

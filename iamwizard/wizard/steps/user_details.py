@@ -1,6 +1,7 @@
 """Step 1, user details: the user name, console access and the first password."""
 from django import forms
 from django.core.cache import cache
+from django.utils.translation import gettext
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.core.names import iam_name_check, same_name_ignoring_case
@@ -149,7 +150,7 @@ class UserDetails(Step):
 
     def planned_calls(self, ctx):
         return [PlannedCall("iam", "ListUsers", note="Checks that nobody in the account already has this name."),
-                PlannedCall("iam", "ListGroups", note="Made at the same time, for the next step: which groups exist.")]
+                PlannedCall("iam", "ListGroups", note=gettext("Made at the same time, for the next step: which groups exist."))]
 
     def context(self, ctx):
         policy = ctx.password_policy
