@@ -15,7 +15,8 @@ on a fresh PostgreSQL database and a Redis db of its own; loopback only), then m
    (--aws-latency-ms, added to every answer for both sides). Goals (issue 16: what a person feels
    is the wait after a click, at AWS's pace; the old 1.5x on the bare sandbox is retired):
    at 30 ms per answer, one enrolment <= 0.8x the plain script; <= 13 sequential AWS round trips
-   per enrolment, estimated as (time at 100 ms - time at 0 ms) / 0.1 s; the slowest click (a submit
+   per enrolment, estimated as (time at 100 ms - time at 0 ms) / 0.1 s (from pairs of enrolments made
+   back to back, --pair-rounds, so that both meet the same load); the slowest click (a submit
    and the page it leads to, or a page opened) at 100 ms per answer <= 0.4 s;
 2. AWS calls per enrolment (AwsCall rows per run) beside the minimum the steps need (MINIMUM below,
    with reasons), naming every call beyond it (goal: none redundant);
@@ -312,10 +313,31 @@ GOAL_ROUND_TRIPS = 13
 GOAL_SLOWEST_CLICK_AT_100_MS = 0.4
 
 
-def goals(bare, at_latency):
-    """The goals, from the bare sandbox (0 ms) and the latency rounds (30 and 100 ms per answer).
-    Sequential round trips: what 100 ms more per answer adds to one enrolment, in units of 100 ms
-    (calls made at once count once; the practice console's sign-ins and the AssumeRole count too)."""
+def paired_round_trips(dep, rounds):
+    """Sequential AWS round trips per enrolment, (time at 100 ms - time at 0 ms) / 0.1 s, from pairs
+    of enrolments made back to back (0 ms, then 100 ms per answer), for the wizard and for the plain
+    script: on a shared machine, whose load drifts from minute to minute, each pair meets about the
+    same load, where two separate series of rounds need not. Returns the medians and every pair."""
+    wizard, plain = [], []
+    try:
+        for i in range(rounds):
+            seconds = {}
+            for ms in (0, 100):
+                set_sandbox_latency(dep, ms)
+                figures, _ = single(dep, 1, label=f"pair{i}_{ms}_")
+                seconds[ms] = (figures["wizard_median_s"], figures["boto3_median_s"])
+            wizard.append(round((seconds[100][0] - seconds[0][0]) / 0.1, 1))
+            plain.append(round((seconds[100][1] - seconds[0][1]) / 0.1, 1))
+    finally:
+        set_sandbox_latency(dep, 0)
+    return {"wizard": statistics.median(wizard), "plain_script": statistics.median(plain), "wizard_pairs": wizard, "plain_pairs": plain}
+
+
+def goals(bare, at_latency, pairs=None):
+    """The goals, from the bare sandbox (0 ms), the latency rounds (30 and 100 ms per answer) and,
+    when measured, the pairs of `paired_round_trips`. Sequential round trips: what 100 ms more per
+    answer adds to one enrolment, in units of 100 ms (calls made at once count once; the practice
+    console's sign-ins and the AssumeRole count too)."""
     rows = {row["latency_ms"]: row for row in at_latency}
     figures = {}
     if 30 in rows:
@@ -323,8 +345,13 @@ def goals(bare, at_latency):
     if 100 in rows:
         trips = (rows[100]["wizard_median_s"] - bare["wizard_median_s"]) / 0.1
         plain = (rows[100]["boto3_median_s"] - bare["boto3_median_s"]) / 0.1
-        figures["sequential_round_trips"] = {"value": round(trips, 1), "plain_script": round(plain, 1), "goal_max": GOAL_ROUND_TRIPS,
-                                             "met": trips <= GOAL_ROUND_TRIPS}
+        if pairs:  # the paired estimate is the one the goal is judged on; the unpaired one is kept beside it
+            figures["sequential_round_trips"] = {"value": pairs["wizard"], "plain_script": pairs["plain_script"], "goal_max": GOAL_ROUND_TRIPS,
+                                                 "met": pairs["wizard"] <= GOAL_ROUND_TRIPS, "pairs": pairs["wizard_pairs"],
+                                                 "unpaired_estimate": round(trips, 1), "unpaired_plain_script": round(plain, 1)}
+        else:
+            figures["sequential_round_trips"] = {"value": round(trips, 1), "plain_script": round(plain, 1), "goal_max": GOAL_ROUND_TRIPS,
+                                                 "met": trips <= GOAL_ROUND_TRIPS}
         slowest = rows[100]["slowest_click"]
         figures["slowest_click_at_100_ms"] = {"value": slowest["seconds"], "page": slowest["page"], "goal_max": GOAL_SLOWEST_CLICK_AT_100_MS,
                                               "met": slowest["seconds"] <= GOAL_SLOWEST_CLICK_AT_100_MS}
@@ -553,6 +580,8 @@ def main():
     parser.add_argument("--aws-latency-ms", default="30,100",
                         help="also compare at these sandbox latencies, milliseconds per answer (comma-separated; empty: skip)")
     parser.add_argument("--latency-rounds", type=int, default=3, help="enrolments timed at each latency")
+    parser.add_argument("--pair-rounds", type=int, default=3,
+                        help="pairs of enrolments (0 ms, then 100 ms per answer, back to back) for the round-trip estimate; 0: unpaired only")
     parser.add_argument("--think", default="2-6", help="seconds a participant pauses on each page, min-max (0 for none)")
     parser.add_argument("--ramp", type=float, default=10, help="participants start within this many seconds")
     parser.add_argument("--live-every", type=float, default=2.0,
@@ -587,7 +616,8 @@ def main():
         for row in results["single_enrolment_at_aws_latency"]:
             print(f"  sandbox +{row['latency_ms']} ms per answer: wizard {row['wizard_median_s']} s, boto3 {row['boto3_median_s']} s, ratio {row['ratio']}, "
                   f"slowest click {row['slowest_click']['seconds']} s ({row['slowest_click']['page']})", flush=True)
-        results["goals"] = goals(results["single_enrolment"], results["single_enrolment_at_aws_latency"])
+        pairs = paired_round_trips(dep, args.pair_rounds) if args.pair_rounds and 100 in latencies else None
+        results["goals"] = goals(results["single_enrolment"], results["single_enrolment_at_aws_latency"], pairs)
         print_goals(results["goals"])
         if not args.enrolment_only:
             results["page_weight"] = page_weight(dep)
