@@ -112,19 +112,26 @@ class StepContext:
     @property
     def gateway(self) -> Gateway:
         if self._gateway is None:
-            self._gateway = Gateway(target_for(self.run), recorder=self._record, announcer=self._announce)
+            self._gateway = Gateway(target_for(self.run), recorder=self._record, announcer=self._announce, batch_recorder=self._record_many)
         return self._gateway
 
     def iam(self, operation, **params):
         return self.gateway.iam(operation, **params)
 
+    def _row(self, rec) -> AwsCall:
+        return AwsCall(
+            run=self.run, step=self.slug, service=rec.service, operation=rec.operation, parameters=rec.parameters,
+            ok=rec.ok, error_code=rec.error_code, request_id=rec.request_id[:100], milliseconds=rec.milliseconds,
+        )
+
     def _record(self, rec):
         """Write each call as soon as it ends: the page shows the step's work as it goes
         (views.progress), and a crash loses none of what was done."""
-        AwsCall(
-            run=self.run, step=self.slug, service=rec.service, operation=rec.operation, parameters=rec.parameters,
-            ok=rec.ok, error_code=rec.error_code, request_id=rec.request_id[:100], milliseconds=rec.milliseconds,
-        ).save()
+        self._row(rec).save()
+
+    def _record_many(self, records):
+        """Calls made at once, written together as soon as the last of them ended (one INSERT)."""
+        AwsCall.objects.bulk_create([self._row(rec) for rec in records])
 
     def _announce(self, calls: list):
         """The calls starting now (names only), for the progress poll of a page that waits."""
@@ -573,4 +580,12 @@ def start_run(target=None, role_arn="") -> Run:
     with transaction.atomic():
         run = Run.objects.create(target=target, role_arn=role_arn, account_id=new_sandbox_account_id() if target == "sandbox" else "")
         StepState.objects.bulk_create([StepState(run=run, step=step.slug) for step in STEPS])
+    prepare(run)
     return run
+
+
+def prepare(run: Run):
+    """The run's first call (Connect) needs the role assumed: start that now, in the background.
+    Not when that would start the embedded development sandbox: its first call does."""
+    if run.target != "sandbox" or settings.IAMWIZARD_SANDBOX_URL:
+        Gateway(target_for(run)).prepare()

@@ -1,7 +1,9 @@
 """Step 6, finish: everything read back from AWS, the root user's state and what to do next."""
+import time
 from dataclasses import asdict
 
 from django import forms
+from django.utils.translation import gettext
 
 from iamwizard.aws.gateway import AwsError
 
@@ -10,6 +12,17 @@ from . import colleague
 from .base import NO_SUCH_ENTITY, PlannedCall, Step, StepInputError
 from .forms import ConfirmForm, StepForm
 from .permissions import policy_name
+
+
+# The root user's state read by the step before (MFA sign-in) for this page is used when it is
+# at most this old: it was read in the very click that leads here.
+ROOT_STATE_FRESH_SECONDS = 60
+
+
+def root_state(answer) -> dict:
+    """What the summary says of the root user, from GetAccountSummary's answer."""
+    account = answer["SummaryMap"]
+    return {"root_mfa": bool(account.get("AccountMFAEnabled")), "root_access_keys": bool(account.get("AccountAccessKeysPresent"))}
 
 
 class DeleteUserForm(StepForm):
@@ -79,7 +92,8 @@ class Finish(Step):
     def planned_calls(self, ctx):
         user = ctx.user_name
         return [
-            PlannedCall("iam", "GetAccountSummary", note="Does the root user have MFA, or access keys?" + ("" if colleague.for_colleague(ctx) else " (On arrival, only this call.)")),
+            PlannedCall("iam", "GetAccountSummary", note=gettext("Does the root user have MFA, or access keys?") + ("" if colleague.for_colleague(ctx) else " " + gettext(
+                "(On arrival, only this call, unless the MFA sign-in just read it for this page.)"))),
             PlannedCall("iam", "GetUser", {"UserName": user}, "Read AWS again: the user..."),
             PlannedCall("iam", "GetLoginProfile", {"UserName": user}),
             PlannedCall("iam", "ListGroupsForUser", {"UserName": user}),
@@ -106,11 +120,14 @@ class Finish(Step):
         if not created or not devices:
             return None
         summary = {**created, **devices, "password_reset_required": False, "signed_in": ctx.status("sign-in") == "done", "read_at_finish": False}
+        early = ctx.result("mfa-sign-in").get("root_state") or {}
+        if early and time.time() - early.get("read_at", 0) <= ROOT_STATE_FRESH_SECONDS:
+            # Read by the MFA sign-in in the click that led here, at once with its own read-backs.
+            return {"summary": {**summary, **{k: v for k, v in early.items() if k != "read_at"}}}
         return {"summary": {**summary, **self._root_state(ctx)}}
 
     def _root_state(self, ctx):
-        account = ctx.iam("GetAccountSummary")["SummaryMap"]
-        return {"root_mfa": bool(account.get("AccountMFAEnabled")), "root_access_keys": bool(account.get("AccountAccessKeysPresent"))}
+        return root_state(ctx.iam("GetAccountSummary"))
 
     def _delete(self, ctx):
         """Delete this user: everything attached first, in AWS's required order, then the user."""
