@@ -32,8 +32,7 @@ class Finish(Step):
         "Everything below came from AWS, not from the wizard's memory: each step read back what it had "
         "made, and the root user's state was read just now. Read AWS again asks every question afresh.",
         "From now on, use this IAM user for everyday work and keep the root user for the few tasks only it "
-        "can do, such as changing the account's e-mail or closing it. Give the root user MFA too: the same "
-        "steps, from the root user's Security credentials page.",
+        "can do, such as changing the account's e-mail or closing it: with MFA, and without access keys.",
     )
 
     expected_answers = {("GetLoginProfile", NO_SUCH_ENTITY): "this user has no console password"}
@@ -145,4 +144,5 @@ class Finish(Step):
             ("Policies attached directly", ", ".join(s["policies"]) or "none"),
             ("MFA devices", ", ".join(s["mfa_devices"]) or "none"),
             ("Root user MFA", "yes" if s.get("root_mfa") else "no"),
+            ("Root user access keys", "present: delete them" if s.get("root_access_keys") else "none"),
         ]
