@@ -523,6 +523,7 @@ def test_codes_used_at_root_mfa_enrolment_are_refused_at_the_root_sign_in_and_ag
     assert status == 200 and creds["Root"] is True and creds["SerialNumber"] == device["SerialNumber"]
     # Off and on again: the codes already accepted stay refused.
     as_root = session_client(sandbox, creds)
+    assert error_of(as_root.delete_virtual_mfa_device, SerialNumber=device["SerialNumber"]) == ("DeleteConflict", 409)
     as_root.deactivate_mfa_device(SerialNumber=device["SerialNumber"])
     assert root_mfa(sandbox, creds["AccessKeyId"], device["SerialNumber"], totp.at(now), totp.at(now + 30))[1]["Code"] == "InvalidAuthenticationCode"
     assert iam.get_account_summary()["SummaryMap"]["AccountMFAEnabled"] == 0
