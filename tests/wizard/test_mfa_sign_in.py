@@ -56,8 +56,9 @@ def test_enabling_mfa_leads_to_the_mfa_sign_in_which_asks_for_a_code_after_the_p
     iam = account_iam(walker.run.account_id)
     device = iam.list_mfa_devices(UserName="mona")["MFADevices"][0]
     assert iam.get_user(UserName="mona")["User"]["PasswordLastUsed"] >= device["EnableDate"].replace(microsecond=0)
-    finish = walker.get("finish").content.decode()
-    assert "Done: your IAM user is ready" in finish
+    # Next: the root user, then Done.
+    assert client.get(f"/run/{walker.run_id}/")["Location"].endswith("/root-user/")
+    assert "Secure the root user" in walker.get("root-user").content.decode()
 
 
 def test_the_code_just_used_to_enable_the_device_is_refused(client):

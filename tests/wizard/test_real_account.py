@@ -1,6 +1,8 @@
 """The real-account path (IAMWIZARD_TARGET=aws): boto3's standard configuration, pointed with
 AWS_ENDPOINT_URL at a sandbox started by `manage.py sandbox`, exactly as an operator would."""
+import html
 import json
+import re
 import time
 import urllib.parse
 import urllib.request
@@ -10,7 +12,7 @@ import boto3
 import pyotp
 import pytest
 
-from iamwizard.aws.gateway import SANDBOX_ADMIN, forget_clients
+from iamwizard.aws.gateway import SANDBOX_ADMIN, forget_clients, sandbox_root_mfa, sandbox_root_signin, sandbox_root_user
 from iamwizard.sandbox.iam_handlers import ROOT_ACCESS_KEY
 from iamwizard.wizard import operator_policy
 from iamwizard.wizard.models import AwsCall, StepState
@@ -74,7 +76,37 @@ def test_real_account_run_ends_with_a_signed_in_user_and_mfa(client, real_accoun
     walker.post("mfa-sign-in", {"action": "check"})
     facts = dict(walker.run.steps.get(step="mfa-sign-in").result["verified"])
     assert set(facts) == {"Last sign-in", "MFA device added"}
-    assert walker.run.steps.get(step="finish").status == StepState.DONE
+
+    # The root user: AWS has no API for its MFA, so the console's steps, then GetAccountSummary.
+    page = html.unescape(walker.get("root-user").content.decode())
+    assert "Assign MFA device" in page and "Security credentials" in page and "Get a practice root password" not in page
+    page = html.unescape(walker.post("root-user", {"action": "check"}, expect=400).content.decode())
+    assert "AWS reports AccountMFAEnabled = 0: the root user has no MFA yet." in page
+    # The person follows the steps in the "console" (here the sandbox's, as root), then checks.
+    endpoint = sandbox_endpoint
+    practice = sandbox_root_user(endpoint, "123456789012")
+    root = sandbox_root_signin(endpoint, practice["Email"], practice["Password"])
+    as_root = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=root["AccessKeyId"],
+                           aws_secret_access_key=root["SecretAccessKey"], aws_session_token=root["SessionToken"])
+    for key in as_root.list_access_keys()["AccessKeyMetadata"]:
+        as_root.delete_access_key(AccessKeyId=key["AccessKeyId"])
+    device = as_root.create_virtual_mfa_device(VirtualMFADeviceName=f"root-{name}")["VirtualMFADevice"]
+    totp, now = pyotp.TOTP(device["Base32StringSeed"].decode()), time.time()
+    sandbox_root_mfa(endpoint, root["AccessKeyId"], device["SerialNumber"], totp.at(now - 30), totp.at(now))
+    try:
+        walker.post("root-user", {"action": "check"})
+        assert dict(walker.run.steps.get(step="root-user").result["verified"]) == {
+            "Root user MFA": "on (AccountMFAEnabled = 1)", "Root user access keys": "none (AccountAccessKeysPresent = 0)"}
+        assert walker.run.steps.get(step="finish").status == StepState.DONE
+        assert re.search(r"<dt>Root user MFA</dt><dd>yes</dd>", walker.get("finish").content.decode())
+    finally:  # the shared default account's root user goes back to no MFA
+        as_root.deactivate_mfa_device(SerialNumber=device["SerialNumber"])
+        as_root.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"])
+    # Read AWS again says so, with the console's steps.
+    walker.post("finish", {"action": "refresh"})
+    finish = html.unescape(walker.get("finish").content.decode())
+    assert "The root user has no MFA." in finish and "Assign MFA device" in finish and "Security credentials" in finish
+    assert re.search(r"<dt>Root user MFA</dt><dd>no</dd>", finish)
 
     # Every call the wizard made is covered by the operator policy it publishes.
     allowed = set(operator_policy.document()["Statement"][0]["Action"]) | {"sts:GetCallerIdentity"}
