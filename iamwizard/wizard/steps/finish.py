@@ -2,6 +2,7 @@
 from dataclasses import asdict
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from iamwizard.aws.gateway import AwsError
 
@@ -144,5 +145,5 @@ class Finish(Step):
             ("Policies attached directly", ", ".join(s["policies"]) or "none"),
             ("MFA devices", ", ".join(s["mfa_devices"]) or "none"),
             ("Root user MFA", "yes" if s.get("root_mfa") else "no"),
-            ("Root user access keys", "present: delete them" if s.get("root_access_keys") else "none"),
+            (_("Root user access keys"), _("present: delete them") if s.get("root_access_keys") else _("none")),
         ]
