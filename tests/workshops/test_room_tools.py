@@ -255,7 +255,7 @@ def test_no_page_logs_a_failed_template_lookup(trainer_client, workshop, caplog)
     ada.post("mfa", {"action": "enable", "code1": "123456", "code2": "123456"}, expect=400)  # refused, with its summary
     ada.enable_mfa_and_sign_in(ada.create_device("ws-ada"))
     for url in ["/", "/join/welcome/"] + [ada.url(step) for step in
-                                          ("connect", "user-details", "permissions", "review", "sign-in-details", "sign-in", "mfa", "mfa-sign-in", "finish")]:
+                                          ("connect", "user-details", "permissions", "review", "sign-in-details", "sign-in", "mfa", "mfa-sign-in", "root-user", "finish")]:
         assert ada.client.get(url).status_code == 200, url
     Client().get(ada.url("mfa"))  # the page that says how to resume
     for url in ("", "projector/", "live/", f"participants/{ada.participant.pk}/view/", f"participants/{ada.participant.pk}/reset/"):
