@@ -224,7 +224,7 @@ def boto3_enrolment(sandbox, account_id, user_name="plain", new_password="Walked
     practice = sandbox_root_user(sandbox, account_id)
     root = sandbox_root_signin(sandbox, practice["Email"], practice["Password"])
     as_root = client("iam", aws_access_key_id=root["AccessKeyId"], aws_secret_access_key=root["SecretAccessKey"], aws_session_token=root["SessionToken"])
-    device = as_root.create_virtual_mfa_device(VirtualMFADeviceName="root-account-mfa-device")["VirtualMFADevice"]
+    device = as_root.create_virtual_mfa_device(VirtualMFADeviceName="root-mfa")["VirtualMFADevice"]
     root_totp = pyotp.TOTP(device["Base32StringSeed"].decode())
     sandbox_root_mfa(sandbox, root["AccessKeyId"], device["SerialNumber"], root_totp.at(now - 30), root_totp.at(now))
     as_root.list_access_keys()

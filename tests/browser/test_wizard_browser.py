@@ -96,7 +96,7 @@ def test_newcomer_clicks_through_the_whole_tutorial_root_mfa_included(live_serve
     assert page.get_by_label("Password").input_value() == ""  # never shown back
     page.get_by_label("Password").fill(root_password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Set up device “root-account-mfa-device”")).to_be_visible()
+    expect(page.get_by_role("heading", name="Set up device “root-mfa”")).to_be_visible()
     page.get_by_text("Show QR code").click()
     expect(page.locator(".qr-code svg")).to_be_visible()
     page.screenshot(path=f"/tmp/shot-root-mfa-{width}.png", full_page=True)

@@ -28,7 +28,7 @@ def test_delete_this_user_removes_everything_and_says_so(client, account_iam):
     assert [u["UserName"] for u in iam.list_users()["Users"]] == ["stays"]
     assert iam.list_groups()["Groups"] == []
     # Only the root user's device is left: the account's, not the user's.
-    assert [d["SerialNumber"].rsplit("/", 1)[1] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]] == ["root-account-mfa-device"]
+    assert [d["SerialNumber"].rsplit("/", 1)[1] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]] == ["root-mfa"]
     page = walker.get("finish").content.decode()
     assert "olga no longer exists in AWS" in page and "DeleteUser" in page and "DeactivateMFADevice" in page
     assert "Delete this user</button>" not in page

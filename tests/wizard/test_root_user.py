@@ -60,7 +60,7 @@ def test_the_whole_root_practice_ends_with_mfa_on_and_no_keys_as_aws_reports(cli
     page = page_of(walker)
     assert password not in page  # shown on the sign-in page only
     seed = re.search(r'id="secret-key" class="secret">([^<]+)<', page).group(1).replace(" ", "")
-    assert "root-account-mfa-device@" in page and "Add MFA" in page
+    assert "root-mfa@" in page and "Add MFA" in page
     assert "Use a different device name" not in page
     totp, now = pyotp.TOTP(seed), time.time()
     walker.post("root-user", {"action": "enable", "code1": totp.at(now - 30), "code2": totp.at(now)})
@@ -163,7 +163,7 @@ def test_a_code_the_enrolment_used_is_refused_at_the_root_sign_in(client, accoun
     email, password = practice_password(walker)
     walker.post("root-user", {"action": "root_signin", "email": email, "password": password})
     page = page_of(walker)
-    assert 'name="mfa_code"' in page and "root-account-mfa-device@" in page
+    assert 'name="mfa_code"' in page and "root-mfa@" in page
     page = html.unescape(walker.post("root-user", {"action": "root_code", "mfa_code": totp.at(now)}, expect=400).content.decode())
     assert "That code was already used" in page
     walker.post("root-user", {"action": "root_code", "mfa_code": totp.at(now + 30)})

@@ -261,7 +261,7 @@ def test_a_room_of_200_behind_one_address(django_user_model, sandbox_endpoint, a
     assert "The run was reset to" in trainer_client.get(response["Location"]).content.decode()
     iam = account_iam(reset.run.account_id)
     assert [u["UserName"] for u in iam.list_users()["Users"]] == ["ws-p0"]
-    assert [d["SerialNumber"].rsplit("/", 1)[1] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]] == ["root-account-mfa-device"]  # the account's, not the user's
+    assert [d["SerialNumber"].rsplit("/", 1)[1] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]] == ["root-mfa"]  # the account's, not the user's
     page = reset.request("get", reset.url("mfa"), {}).content.decode()
     assert "Your trainer reset your run from" in page
     reset.moved_on()

@@ -44,8 +44,8 @@ from .forms import ConfirmForm, StepForm
 from .mfa import CodesForm, check_code_pair, clock, count_failure, end_throttling, locked_message, seconds_locked
 from .mfa_sign_in import SIGN_IN_UNCOUNTED, MfaCodeForm
 
-# The name the console long gave the root user's virtual device; the app shows it as <name>@<account>.
-ROOT_DEVICE_NAME = "root-account-mfa-device"
+# The root user's virtual device: short, so that the page and its QR code stay small; the app shows root-mfa@<account>.
+ROOT_DEVICE_NAME = "root-mfa"
 REJECTED = gettext_lazy("Your authentication information is incorrect. Check the e-mail address and the password.")
 # What a trainer watching the participant's page sees instead of the practice password.
 OBSERVED_PASSWORD = "hidden-from-the-trainer"
