@@ -9,6 +9,7 @@ IAMWIZARD_SANDBOX_URL  endpoint of a standalone sandbox (`manage.py sandbox`); u
 REDIS_URL              shared cache for rate limits (default: local memory)
 IAMWIZARD_TRUSTED_PROXIES  reverse proxies in front whose X-Forwarded-For is trusted (default 0)
 IAMWIZARD_RATE_LIMITS  overrides of RATE_LIMITS, e.g. join-wrong-code=300/600,run-start=600/600
+IAMWIZARD_RUN_IDLE_DAYS, IAMWIZARD_WORKSHOP_KEEP_DAYS, IAMWIZARD_MAX_SANDBOX_ACCOUNTS  retention (core/retention.py)
 ALLOWED_HOSTS          comma separated (production)
 """
 import os
@@ -210,6 +211,18 @@ IAMWIZARD_TARGET = os.environ.get("IAMWIZARD_TARGET", "sandbox")
 if IAMWIZARD_TARGET not in ("sandbox", "aws"):
     raise ImproperlyConfigured("IAMWIZARD_TARGET must be 'sandbox' or 'aws'.")
 IAMWIZARD_SANDBOX_URL = os.environ.get("IAMWIZARD_SANDBOX_URL", "")
+
+# Retention (core/retention.py; `manage.py expire_data` removes what is due): an anonymous run
+# after this many idle days, a workshop's data this many days after it closed; at most this many
+# emulated accounts live at once. A bad value stops the app here, with a sentence that says why.
+from iamwizard.core import retention as _retention  # noqa: E402
+
+try:
+    IAMWIZARD_RUN_IDLE_DAYS = _retention.setting(_retention.RUN_IDLE_DAYS, os.environ)
+    IAMWIZARD_WORKSHOP_KEEP_DAYS = _retention.setting(_retention.WORKSHOP_KEEP_DAYS, os.environ)
+    IAMWIZARD_MAX_SANDBOX_ACCOUNTS = _retention.setting(_retention.MAX_SANDBOX_ACCOUNTS, os.environ)
+except _retention.BadSetting as _bad:
+    raise ImproperlyConfigured(str(_bad)) from None
 
 LOGGING = {
     "version": 1,

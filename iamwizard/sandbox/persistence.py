@@ -97,6 +97,19 @@ class Store:
         if self._thread is None:
             self._start()
 
+    def forget(self, account_id):
+        """Drop the account's saved state (retention): any write still pending for it, and its file.
+        Call it without holding `lock`, once the account is gone from moto's memory: a flush that
+        is writing it right now finishes first, and a later one finds nothing to write."""
+        with self._write_lock:
+            with self._wakeup:
+                self._dirty.discard(account_id)
+            try:
+                os.unlink(self.path(account_id))
+            except FileNotFoundError:
+                return False
+            return True
+
     def _start(self):
         with self._wakeup:
             if self._thread is None:
@@ -122,6 +135,8 @@ class Store:
                 dirty, self._dirty = self._dirty, set()
             for account_id in sorted(dirty):
                 with self.lock:
+                    if accounts.existing_iam_backend(account_id) is None and accounts.existing_sts_backend(account_id) is None:
+                        continue  # dropped since it changed (retention): nothing to keep
                     data = dumps_account(account_id)
                 self._write(account_id, data)
 

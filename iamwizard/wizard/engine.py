@@ -532,6 +532,13 @@ def reset_from(ctx: StepContext, slug: str, at=None):
     ctx.states = load_states(run)
 
 
+def touch(run: Run, now=None):
+    """Note that someone opened the run (its resume link, "Continue your run"): retention counts a
+    run's idle days from its last such moment or step. At most one write an hour per run."""
+    now = now or timezone.now()
+    Run.objects.filter(pk=run.pk, updated_at__lt=now - timedelta(hours=1)).update(updated_at=now)
+
+
 def start_run(target=None, role_arn="") -> Run:
     from .models import new_sandbox_account_id
 

@@ -91,6 +91,7 @@ class Row:
     last_problem: str = ""  # the latest of them, in a trainer's words
     idle: timedelta = timedelta(0)  # since the step began or the last try, whichever is later
     stuck_reason: str = ""
+    handed_over: bool = False  # made for someone else: their first sign-in and MFA are not the participant's steps
 
     @property
     def stuck(self) -> bool:
@@ -138,7 +139,7 @@ def row_for(participant, now, workshop) -> Row:
         participant=participant, step_slug=slug, step_title=BY_SLUG[slug].nav_title or BY_SLUG[slug].title,
         step_number=STEP_NUMBERS[slug], step_status=status, entered_at=entered_at,
         on_step=now - entered_at, done=sum(1 for s in states.values() if s.status == StepState.DONE), total=total,
-        finished=finished,
+        finished=finished, handed_over=states["mfa"].status == StepState.SKIPPED if "mfa" in states else False,
     )
     failed = participant.failures[-1] if participant.failures else None
     if state and state.status == StepState.FAILED:

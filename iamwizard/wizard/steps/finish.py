@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from iamwizard.aws.gateway import AwsError
 
 from ..cleanup import cleanup_run
+from . import colleague
 from .base import NO_SUCH_ENTITY, PlannedCall, Step, StepInputError
 from .forms import ConfirmForm, StepForm
 from .permissions import policy_name
@@ -47,7 +48,7 @@ class Finish(Step):
 
     def words_now(self, ctx):
         if not ctx.result(self.slug).get("deleted"):
-            return {}
+            return colleague.words_at_done(ctx, colleague.handover(ctx, ctx.result(self.slug).get("summary")))
         user = ctx.user_name
         return {
             "title": f"Done: the user {user} is deleted",
@@ -60,17 +61,25 @@ class Finish(Step):
 
     def context(self, ctx):
         result = ctx.result(self.slug)
-        return {"deleted": bool(result.get("deleted")), "cleanup": result.get("cleanup", [])}
+        return {"deleted": bool(result.get("deleted")), "cleanup": result.get("cleanup", []),
+                "handover": colleague.handover(ctx, result.get("summary"))}
 
     def forms(self, ctx):
         if ctx.result(self.slug).get("deleted"):
             return {}
-        return {"refresh": ConfirmForm, "delete": DeleteUserForm}
+        forms = {"refresh": ConfirmForm, "delete": DeleteUserForm}
+        handover = colleague.handover(ctx, ctx.result(self.slug).get("summary"))
+        if ctx.is_sandbox() and handover and not handover["all_done"]:
+            forms["practice"] = ConfirmForm  # "Sign in as the colleague" (steps/colleague.py)
+        return forms
+
+    def completes(self, action, result):
+        return action != "practice"  # the practice opens the user's steps; Done reads AWS again after them
 
     def planned_calls(self, ctx):
         user = ctx.user_name
         return [
-            PlannedCall("iam", "GetAccountSummary", note="Does the root user have MFA, or access keys? (On arrival, only this call.)"),
+            PlannedCall("iam", "GetAccountSummary", note="Does the root user have MFA, or access keys?" + ("" if colleague.for_colleague(ctx) else " (On arrival, only this call.)")),
             PlannedCall("iam", "GetUser", {"UserName": user}, "Read AWS again: the user..."),
             PlannedCall("iam", "GetLoginProfile", {"UserName": user}),
             PlannedCall("iam", "ListGroupsForUser", {"UserName": user}),
@@ -83,6 +92,9 @@ class Finish(Step):
             return self._delete(ctx)
         if action == "refresh":
             return self._read_back(ctx)
+        if action == "practice":
+            colleague.start_practice(ctx)
+            return {}
         return self._summary_from_steps(ctx) or self._read_back(ctx)
 
     def _summary_from_steps(self, ctx):
@@ -93,7 +105,7 @@ class Finish(Step):
         created, devices = ctx.result("review").get("read_back"), ctx.result("mfa").get("read_back")
         if not created or not devices:
             return None
-        summary = {**created, **devices, "password_reset_required": False, "read_at_finish": False}
+        summary = {**created, **devices, "password_reset_required": False, "signed_in": ctx.status("sign-in") == "done", "read_at_finish": False}
         return {"summary": {**summary, **self._root_state(ctx)}}
 
     def _root_state(self, ctx):
@@ -113,7 +125,8 @@ class Finish(Step):
 
     def _read_back(self, ctx):
         user = ctx.user_name
-        summary = {"user_arn": ctx.iam("GetUser", UserName=user)["User"]["Arn"]}
+        aws_user = ctx.iam("GetUser", UserName=user)["User"]
+        summary = {"user_arn": aws_user["Arn"], "signed_in": bool(aws_user.get("PasswordLastUsed"))}
         try:
             profile = ctx.iam("GetLoginProfile", UserName=user)["LoginProfile"]
             summary["console_access"] = True

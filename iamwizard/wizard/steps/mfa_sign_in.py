@@ -18,6 +18,7 @@ from iamwizard.core.problems import Problem
 
 from .. import vault
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
+from .colleague import user_does_it_here
 from .forms import ConfirmForm, OneTimeCodeInput, StepForm
 from .mfa import CODE_ATTRS, UNCOUNTED_KINDS, clock, count_failure, end_throttling, locked_message, seconds_locked
 from .sign_in import PROBE, REJECTED, PracticeSignInForm, mfa_probe, probe_fact
@@ -47,7 +48,7 @@ class MfaSignIn(Step):
     )
 
     def applies(self, ctx):
-        return bool(ctx.answers("user-details").get("console_access", True))
+        return bool(ctx.answers("user-details").get("console_access", True)) and user_does_it_here(ctx)
 
     def _challenge(self, ctx):
         box = ctx.result(self.slug).get("challenge")

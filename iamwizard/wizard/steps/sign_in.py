@@ -14,6 +14,7 @@ from iamwizard.core.problems import Problem
 
 from ..refusals import field_error
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
+from .colleague import user_does_it_here
 from .forms import ConfirmForm, StepForm
 from .sign_in_details import REAL_URL_PATTERN, sign_in_url
 
@@ -96,7 +97,7 @@ class SignIn(Step):
     )
 
     def applies(self, ctx):
-        return bool(ctx.answers("user-details").get("console_access", True))
+        return bool(ctx.answers("user-details").get("console_access", True)) and user_does_it_here(ctx)
 
     def forms(self, ctx):
         if not ctx.is_sandbox():
