@@ -181,3 +181,15 @@ def test_a_stale_or_foreign_action_is_answered_by_the_current_stage_never_a_500(
     response = client.post(walker.url("root-user"), {"action": "delete_keys"})
     assert response.status_code in (302, 200, 400)
     assert state(walker).status != StepState.DONE
+
+
+def test_once_done_the_step_offers_nothing_and_a_stray_submit_changes_nothing(client, account_iam):
+    walker = at_root_step(client, "rory")
+    walker.secure_root()
+    assert state(walker).status == StepState.DONE
+    page = page_of(walker)
+    assert 'name="action"' not in page.split("Confirmed by AWS")[0]
+    for action in ("practice_password", "delete_keys", "enable", ""):
+        assert client.post(walker.url("root-user"), {"action": action}).status_code in (302, 200)
+    assert state(walker).status == StepState.DONE and summary(account_iam, walker) == (1, 0)
+    assert not state(walker).result.get("password")  # no new practice password was made

@@ -89,9 +89,11 @@ class Walker:
         return self.post("mfa-sign-in", {"action": "code", "mfa_code": pyotp.TOTP(seed).at(now + 30)})
 
     def enable_mfa_and_sign_in(self, seed):
-        """MFA on, the sign-in with it, then the root user's MFA and keys: the run reaches Done."""
+        """MFA on, the sign-in with it, then (unless the run is for a colleague) the root user's MFA and keys: the run reaches Done."""
         self.enable_mfa(seed)
-        self.sign_in_with_mfa(seed)
+        response = self.sign_in_with_mfa(seed)
+        if not self.client.get(f"/run/{self.run_id}/")["Location"].endswith("/root-user/"):
+            return response  # a run made for a colleague: no root user step
         return self.secure_root()
 
     def root_sign_in(self):

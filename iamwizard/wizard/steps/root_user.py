@@ -39,6 +39,8 @@ from iamwizard.core.problems import Problem
 from iamwizard.core.totp import clean_code, group_secret, otpauth_uri, qr_svg
 
 from .. import vault
+from ..models import StepState
+from .colleague import for_colleague
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
 from .forms import ConfirmForm, StepForm
 from .mfa import CodesForm, check_code_pair, clock, count_failure, end_throttling, locked_message, seconds_locked
@@ -71,7 +73,8 @@ class RootUser(Step):
     title = gettext_lazy("Secure the root user")
     nav_title = gettext_lazy("Root user")
     template = "wizard/steps/root_user.html"
-    irreversible = True
+    # Not irreversible: that would freeze the user's own steps before it, which a colleague's
+    # practice (steps/colleague.py) opens again after Done. Once done, it offers no form instead.
     why = (
         gettext_lazy("Every AWS account has a root user: the e-mail address and password the account was created with. "
                      "It can do everything, including what no policy can stop, such as closing the account or changing "
@@ -80,6 +83,11 @@ class RootUser(Step):
                      "programs use IAM users or roles. Then put it away: use your IAM user every day, and the root "
                      "user only for the few tasks only it can do."),
     )
+
+    def applies(self, ctx):
+        """Not in a run made for a colleague (steps/colleague.py): that run ends with a handover, and
+        Done reports the root user's state from AWS, with the console's steps when MFA is missing."""
+        return not for_colleague(ctx)
 
     # --- where the page is --------------------------------------------------------
 
@@ -102,6 +110,8 @@ class RootUser(Step):
         return "enable" if vault.unseal(ctx.run.mfa_seed_box) else "password"
 
     def forms(self, ctx):
+        if ctx.status(self.slug) == StepState.DONE:
+            return {}
         return {
             "check": {"check": ConfirmForm, "later": ConfirmForm},
             "password": {"practice_password": ConfirmForm},
@@ -142,7 +152,9 @@ class RootUser(Step):
             return self._code(ctx, data.get("mfa_code", ""))
         if action == "enable":
             return self._enable(ctx, data.get("code1", ""), data.get("code2", ""))
-        return self._delete_keys(ctx)
+        if action == "delete_keys":
+            return self._delete_keys(ctx)
+        return {}  # a submit to the step once done: nothing to do, AWS is read again
 
     def _endpoint(self, ctx):
         return ctx.gateway.target.endpoint_url
