@@ -4,7 +4,7 @@ The wizard decides what expires (it knows which runs are idle and which workshop
 `iamwizard/wizard/retention.py`, run by `manage.py expire_data`) and asks the sandbox, on its
 loopback admin routes:
 
-* `GET /_sandbox/accounts` answers `{"count": N}`: the emulated accounts in memory now; with
+* `GET /_sandbox/accounts` answers `{"count": N}`: the emulated accounts that exist (saved or in memory); with
   `?unchanged_days=D`, also `"unchanged": [...]`, the saved accounts whose state has not changed
   for D days (the wizard drops those that belong to no run of its own: orphans).
 * `POST /_sandbox/accounts/drop` with one or more `account=<12 digits>` drops each of them: its IAM
@@ -16,32 +16,19 @@ loopback admin routes:
 import json
 import re
 
-from moto.iam.models import iam_backends
-from moto.sts.models import sts_backends
-
 from . import accounts, awsxml
 
 ACCOUNT_ID = re.compile(r"[0-9]{12}")
 
 
-def drop_account(account_id, store=None, lock=None):
-    """Forget one emulated account, in memory and on disk. True when there was something to drop.
-    `lock` guards moto's state (the middleware's); `store` is the sandbox's persistence, if any."""
-    if lock is None:
-        from .server import _state_lock as lock
-    with lock:
-        found = dict.pop(iam_backends, account_id, None) is not None
-        found = dict.pop(sts_backends, account_id, None) is not None or found
-        for key, owner in list(accounts._key_index.items()):
-            if owner == account_id:
-                accounts._key_index.pop(key, None)
-    if store is not None:  # outside the state lock: the store's writer takes the two in the other order
-        found = store.forget(account_id) or found
-    return found
+def drop_account(account_id):
+    """Forget one emulated account, in memory and on disk, with its access keys. True when there
+    was something to drop (`accounts.delete_account` does the work under the state lock)."""
+    return accounts.delete_account(account_id)
 
 
 def count_accounts():
-    return len(accounts.account_ids())
+    return accounts.count_accounts()
 
 
 def unchanged_accounts(store, days, now=None):
@@ -79,8 +66,7 @@ def route(middleware, environ, start_response, path):
         days = parse_qs(environ.get("QUERY_STRING", "")).get("unchanged_days", [""])[0]
         if days and not (days.isascii() and days.isdigit()):
             return answer(400, {"Code": "ValidationError", "Message": "unchanged_days must be a whole number of days."})
-        with middleware.lock:
-            payload = {"count": count_accounts()}
+        payload = {"count": count_accounts()}
         if days:
             payload["unchanged"] = unchanged_accounts(middleware.store, int(days))
         return answer(200, payload)
@@ -97,6 +83,6 @@ def route(middleware, environ, start_response, path):
             return answer(400, {"Code": "ValidationError", "Message": "Give one or more account=<12 digits>."})
         dropped, unknown = [], []
         for account_id in dict.fromkeys(wanted):
-            (dropped if drop_account(account_id, middleware.store, middleware.lock) else unknown).append(account_id)
+            (dropped if drop_account(account_id) else unknown).append(account_id)
         return answer(200, {"dropped": dropped, "unknown": unknown})
     return None

@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from iamwizard.aws.gateway import AwsError, Gateway, Target
+from iamwizard.core import sandbox_endpoints
 from iamwizard.core.errors import AwsProblem
 from iamwizard.core.passwords import PasswordPolicy
 
@@ -58,17 +59,42 @@ def calls_in_flight(run_id: str) -> list:
     return cache.get(f"in-flight:{run_id}") or []
 
 
-def sandbox_endpoint():
-    if settings.IAMWIZARD_SANDBOX_URL:
-        return settings.IAMWIZARD_SANDBOX_URL.rstrip("/")
+@functools.lru_cache(maxsize=8)
+def _parsed_endpoints(text):
+    return tuple(sandbox_endpoints.parse(text))
+
+
+def sandbox_endpoints_configured() -> tuple:
+    """The standalone sandboxes of IAMWIZARD_SANDBOX_URL, in order; () for the embedded one."""
+    return _parsed_endpoints(settings.IAMWIZARD_SANDBOX_URL or "")
+
+
+def sandbox_endpoint(account_id: str = ""):
+    """The sandbox that holds `account_id` (with several, chosen from its id alone; without one,
+    the first), starting the embedded sandbox when none is configured."""
+    endpoints = sandbox_endpoints_configured()
+    if endpoints:
+        return sandbox_endpoints.endpoint_for(account_id, endpoints)
     from iamwizard.sandbox import start_embedded
 
-    return start_embedded(settings.DATA_DIR / "sandbox")
+    return start_embedded(settings.DATA_DIR / "sandbox", settings.IAMWIZARD_SANDBOX_ACCOUNTS_IN_MEMORY)
+
+
+def new_sandbox_account_id() -> str:
+    """A new emulated account's id, not given to another run; with several sandboxes, it names
+    the one that will hold it."""
+    count = len(sandbox_endpoints_configured())
+    account_id = sandbox_endpoints.new_account_id(count)
+    for _ in range(5):
+        if not Run.objects.filter(account_id=account_id).exists():
+            break
+        account_id = sandbox_endpoints.new_account_id(count)
+    return account_id
 
 
 def target_for(run: Run) -> Target:
     if run.target == "sandbox":
-        return Target("sandbox", account_id=run.account_id, endpoint_url=sandbox_endpoint())
+        return Target("sandbox", account_id=run.account_id, endpoint_url=sandbox_endpoint(run.account_id))
     return Target("aws", role_arn=run.role_arn)
 
 
@@ -540,8 +566,6 @@ def touch(run: Run, now=None):
 
 
 def start_run(target=None, role_arn="") -> Run:
-    from .models import new_sandbox_account_id
-
     target = target or settings.IAMWIZARD_TARGET
     with transaction.atomic():
         run = Run.objects.create(target=target, role_arn=role_arn, account_id=new_sandbox_account_id() if target == "sandbox" else "")

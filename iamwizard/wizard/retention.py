@@ -35,6 +35,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .engine import sandbox_endpoint, sandbox_endpoints_configured
 from .models import AwsCall, Refusal, Run
 
 log = logging.getLogger(__name__)
@@ -115,9 +116,13 @@ def drop_sandbox_accounts(account_ids) -> int:
         return 0
     if not settings.IAMWIZARD_SANDBOX_URL:
         return _drop_embedded(account_ids)
+    by_endpoint = {}
+    for account_id in account_ids:  # each account lives on one sandbox, chosen from its id
+        by_endpoint.setdefault(sandbox_endpoint(account_id), []).append(account_id)
     dropped = 0
-    for start in range(0, len(account_ids), BATCH):
-        dropped += len(_post_drop(_endpoint_for(account_ids[start]), account_ids[start:start + BATCH])["dropped"])
+    for endpoint, held in by_endpoint.items():
+        for start in range(0, len(held), BATCH):
+            dropped += len(_post_drop(endpoint, held[start:start + BATCH])["dropped"])
     return dropped
 
 
@@ -128,20 +133,18 @@ def unchanged_sandbox_accounts(days) -> list:
         from iamwizard.sandbox.persistence import Store
 
         return retention.unchanged_accounts(Store(settings.DATA_DIR / "sandbox", lock=None), days)
-    endpoint = _endpoint_for("")
-    try:
-        with urllib.request.urlopen(f"{endpoint}/_sandbox/accounts?unchanged_days={days}", timeout=30) as answer:
-            return json.load(answer)["unchanged"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise SandboxUnreachable(f"the sandbox at {endpoint} did not list its accounts ({exc})") from None
-
-
-def _endpoint_for(account_id) -> str:
-    """The standalone sandbox that holds `account_id` (one endpoint today)."""
-    return settings.IAMWIZARD_SANDBOX_URL.rstrip("/")
+    unchanged = []
+    for endpoint in sandbox_endpoints_configured():  # every sandbox lists its own
+        try:
+            with urllib.request.urlopen(f"{endpoint.rstrip('/')}/_sandbox/accounts?unchanged_days={days}", timeout=30) as answer:
+                unchanged += json.load(answer)["unchanged"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise SandboxUnreachable(f"the sandbox at {endpoint} did not list its accounts ({exc})") from None
+    return sorted(unchanged)
 
 
 def _post_drop(endpoint, account_ids) -> dict:
+    endpoint = endpoint.rstrip("/")
     body = urllib.parse.urlencode({"account": account_ids}, doseq=True).encode()
     request = urllib.request.Request(f"{endpoint}/_sandbox/accounts/drop", data=body, method="POST")
     try:
@@ -155,14 +158,16 @@ def _drop_embedded(account_ids) -> int:
     """No standalone sandbox: the sandbox lives in the app's process, its state in DATA_DIR/sandbox.
     When it runs in this process, drop through it; otherwise remove the saved files (a development
     server running elsewhere forgets those accounts at its next restart)."""
+    import threading
+
     from iamwizard.sandbox import retention, server
     from iamwizard.sandbox.persistence import Store
 
     data_dir = settings.DATA_DIR / "sandbox"
     if server._embedded is not None:
-        store = server._store_for(data_dir)
-        return sum(retention.drop_account(a, store, server._state_lock) for a in account_ids)
-    store = Store(data_dir, lock=None)
+        server._store_for(data_dir)
+        return sum(retention.drop_account(a) for a in account_ids)
+    store = Store(data_dir, lock=threading.RLock())
     return sum(store.forget(a) for a in account_ids)
 
 

@@ -43,10 +43,14 @@ class JoinRefused(Exception):
 
 
 def participant_of(run) -> Participant | None:
-    """The participant whose run this is, or None (also for no run)."""
+    """The participant whose run this is, with their workshop, or None (also for no run). The one
+    lookup for it: the join and help pages, and every page of a participant's run (hooks.participant_room)."""
     if run is None:
         return None
-    return Participant.objects.select_related("workshop", "run").filter(run=run).first()
+    participant = Participant.objects.select_related("workshop").filter(run_id=run.pk).first()
+    if participant is not None:
+        participant.run = run  # the run in hand: not read again
+    return participant
 
 
 def join_workshop(typed_code: str, display_name: str, client: str, now=None, returning: Participant | None = None) -> tuple:
