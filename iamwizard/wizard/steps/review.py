@@ -5,7 +5,7 @@ from django import forms
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.core import mfa_policy
-from iamwizard.core.names import tag_problems
+from iamwizard.core.names import tag_breaks
 
 from .. import vault
 from ..models import StepState
@@ -43,9 +43,9 @@ class ReviewForm(StepForm):
 
     def clean_tags(self):
         tags = parse_tags(self.cleaned_data["tags"])
-        problems = tag_problems(tags + [(RUN_TAG, "x")])
+        problems = tag_breaks(tags + [(RUN_TAG, "x")])
         if problems:
-            raise forms.ValidationError([forms.ValidationError(p, code="tags.invalid") for p in problems])
+            raise forms.ValidationError([forms.ValidationError(p.text, code="tags.invalid") for p in problems])
         return tags
 
 
