@@ -112,9 +112,8 @@ def _name_too_long(p, t):
 
 
 def _code_length(p, t):
-    return ngettext("%(code)s must have 6 digits (this has %(digits)s digit). Type the number the app shows.",
-                    "%(code)s must have 6 digits (this has %(digits)s digits). Type the number the app shows.",
-                    p["digits"]) % {"code": _code_label(p["code"]), "digits": p["digits"]}
+    return _("%(code)s must have 6 digits (this has %(digits)s). Type the number the app shows.") % {
+        "code": _code_label(p["code"]), "digits": p["digits"]}
 
 
 def _tag_label(t: dict) -> str:
