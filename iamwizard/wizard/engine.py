@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from iamwizard.aws.gateway import AwsError, Gateway, Target
 from iamwizard.core.errors import AwsProblem
@@ -495,7 +496,7 @@ def _reopen_from(ctx: StepContext, step, note: str):
     if ctx.answers("user-details").get("console_access") and not vault.unseal(ctx.run.password_box):
         # The one-time password was erased after use: choose a new one before creating again.
         details = ctx.states["user-details"]
-        details.status, details.error_code, details.error_message = StepState.FAILED, "Vanished", note + " Choose the password again first."
+        details.status, details.error_code, details.error_message = StepState.FAILED, "Vanished", note + " " + _("Choose the password again first.")
         details.save()
     ctx.run.mfa_seed_box = b""
     ctx.run.current_step = first_open_step(ctx).slug

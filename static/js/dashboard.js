@@ -11,7 +11,7 @@
     if (!live || !window.fetch) return;
     var url = live.getAttribute("data-live-url");
     var timer = null;
-    if (note) note.textContent = "Updates by itself every few seconds.";
+    if (note) note.textContent = iamText("live");
 
     function stop(message) {
       if (timer) clearInterval(timer);
@@ -24,7 +24,7 @@
       fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" }, cache: "no-store" })
         .then(function (response) {
           if (response.redirected || !response.ok || response.headers.get("X-Dashboard-Fragment") !== "1") {
-            stop("Live updates stopped (signed out?): reload the page.");
+            stop(iamText("live_stopped"));
             return null;
           }
           return response.text();
@@ -34,7 +34,7 @@
           // Keep keyboard focus on the same link across the swap.
           var focused = document.activeElement && live.contains(document.activeElement) ? document.activeElement.id : "";
           live.innerHTML = html;
-          if (note) note.textContent = "Updates by itself every few seconds.";
+          if (note) note.textContent = iamText("live");
           live.setAttribute("data-updated", String(Date.now()));
           if (focused) {
             var again = document.getElementById(focused);
@@ -42,7 +42,7 @@
           }
         })
         .catch(function () {
-          if (note) note.textContent = "Could not reach the server; retrying…";
+          if (note) note.textContent = iamText("retrying");
         });
     }
 
