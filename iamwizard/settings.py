@@ -171,6 +171,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español"), ("ja", "日本語")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and times in the active language; English keeps the wizard's 24-hour, ISO-like forms.
+FORMAT_MODULE_PATH = ["iamwizard.formats"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
