@@ -24,7 +24,7 @@
       fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" }, cache: "no-store" })
         .then(function (response) {
           if (response.redirected || !response.ok || response.headers.get("X-Dashboard-Fragment") !== "1") {
-            stop(iamText("live_stopped"));
+            stop(iamText("live-stopped"));
             return null;
           }
           return response.text();

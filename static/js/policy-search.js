@@ -24,7 +24,7 @@ document.addEventListener("DOMContentLoaded", function () {
     note.className = "help";
     box.appendChild(note);
     var count = 0;
-    kept.concat(results.map(function (r) { return { arn: r.arn, name: r.aws_managed ? r.name : iamText("customer_managed", { policy: r.name }) }; }))
+    kept.concat(results.map(function (r) { return { arn: r.arn, name: r.aws_managed ? r.name : iamText("customer-managed", { policy: r.name }) }; }))
       .forEach(function (r, i) {
         if (shown[r.arn]) return;
         shown[r.arn] = true;

@@ -1,11 +1,11 @@
 // Progressive enhancement only: every step works without this file.
 
-// The words scripts write into a page, in the page's language (base.html's JSON script tag "js-strings",
-// from wizard/context_processors.py): iamText("ms", {ms: 12}) fills %(name)s placeholders.
+// The words scripts write into a page, in the page's language: base.html hands them over as data
+// attributes of a hidden element (id "js-strings", from wizard/context_processors.py), since the CSP
+// allows no inline script. iamText("ms", {ms: 12}) fills %(name)s placeholders.
 window.iamText = function (key, values) {
-  var box = document.getElementById("js-strings"), words = {};
-  try { words = box ? JSON.parse(box.textContent) : {}; } catch (e) { words = {}; }
-  var text = words[key] || key;
+  var box = document.getElementById("js-strings");
+  var text = (box && box.getAttribute("data-" + key)) || key;
   return text.replace(/%\((\w+)\)s/g, function (all, name) { return values && name in values ? values[name] : all; });
 };
 
@@ -93,6 +93,6 @@ document.addEventListener("DOMContentLoaded", function () {
       list.appendChild(item);
     }
     var waiting = box.querySelector("p") || box.appendChild(document.createElement("p"));
-    waiting.textContent = inFlight.length ? iamText("under_way", { calls: inFlight.join(", ") }) : iamText("waiting");
+    waiting.textContent = inFlight.length ? iamText("under-way", { calls: inFlight.join(", ") }) : iamText("waiting");
   }
 });

@@ -53,6 +53,8 @@ def walk(page, base_url, language, check, *, switch=False):
         assert page.locator("html").get_attribute("lang") == "en"
         choose_language(page, language)
     assert_in_language(page, language)
+    # The JavaScript's own words (live progress, Copy...) come in this language too.
+    assert page.evaluate("() => iamText('waiting')") == T("Waiting for AWS…")
     check("home")
 
     def next_step(title):
