@@ -362,14 +362,24 @@ def _problem_from(exc: Exception, operation: str, service: str) -> AwsProblem:
 class Gateway:
     """Makes AWS calls for one target and reports each one to `recorder(CallRecord)` once it has
     ended; `announcer(["iam:CreateUser", ...])`, when given, hears which calls are starting (and
-    `[]` once they have all ended), so that a waiting page can name the call under way."""
+    `[]` once they have all ended), so that a waiting page can name the call under way.
+    `batch_recorder(records)`, when given, receives the records of calls made at once together
+    (one database write for a round instead of one per call), in the order given."""
 
-    def __init__(self, target: Target, recorder=None, credentials: dict | None = None, announcer=None):
+    def __init__(self, target: Target, recorder=None, credentials: dict | None = None, announcer=None, batch_recorder=None):
         self.target = target
         self.recorder = recorder
+        self.batch_recorder = batch_recorder
         self.announcer = announcer
         # Explicit credentials (a signed-in IAM user's) instead of the target's assumed role.
         self._credentials = _as_botocore(credentials) if credentials else None
+
+    def prepare(self):
+        """Assume the target's role now, in the background, while a page that leads to calls is
+        on screen: the first call then need not wait for the AssumeRole (one round trip less).
+        Nothing changes in AWS, and a failure here is the first call's to report: it tries again."""
+        if self._credentials is None and (self.target.kind == "sandbox" or self.target.role_arn):
+            _concurrent_calls().submit(_prepare_session, self.target)
 
     def _client(self, service):
         """The client for `service` and the credentials to sign with (None: the client's own)."""
@@ -414,7 +424,7 @@ class Gateway:
     def iam(self, operation: str, **params) -> dict:
         return self.call("iam", operation, **params)
 
-    def at_once(self, *calls, tolerate=()) -> list:
+    def at_once(self, *calls, tolerate=(), settle=False) -> list:
         """Make independent calls at the same time, each (service, operation, params), and return
         their answers in the order given. AWS answers each in tens of milliseconds: four read-backs
         at once take the time of one.
@@ -422,7 +432,10 @@ class Gateway:
         Every call finishes before this returns. Their records then reach the recorder in the
         order given, from this thread (a recorder may write with this thread's database
         connection). The first call, in that order, that met an error raises its AwsError, unless
-        its code is in `tolerate`: then that AwsError stands in the list in place of an answer."""
+        its code is in `tolerate`: then that AwsError stands in the list in place of an answer.
+        With `settle`, nothing is raised: every call's error (an AwsError, or whatever else it
+        met) stands in the list in place of its answer, so that a caller making changes at once
+        can keep a progress marker for each call that succeeded before it reports the others."""
         last_start = _budget_for_calls()
         if self.announcer:
             self.announcer([f"{service}:{operation}" for service, operation, _ in calls])
@@ -430,12 +443,16 @@ class Gateway:
             outcomes = [self._attempt(*calls[0], last_start)]
         else:
             outcomes = list(_concurrent_calls().map(lambda call: self._attempt(*call, last_start), calls))
-        if self.recorder:
+        if self.batch_recorder and len(outcomes) > 1:
+            self.batch_recorder([record for record, _ in outcomes])
+        elif self.recorder:
             for record, _ in outcomes:
                 self.recorder(record)
         if self.announcer:
             self.announcer([])
         answers = [outcome for _, outcome in outcomes]
+        if settle:
+            return answers
         for answer in answers:
             if isinstance(answer, Exception) and not (isinstance(answer, AwsError) and answer.code in tolerate):
                 raise answer
@@ -443,10 +460,19 @@ class Gateway:
 
 
 _call_pool: ThreadPoolExecutor | None = None
+log = logging.getLogger(__name__)
+
+
+def _prepare_session(target: Target):
+    try:
+        session_for(target)
+    except Exception:  # noqa: BLE001 - the first real call assumes the role again and reports what fails
+        log.debug("assuming the role ahead of the first call failed", exc_info=True)
 
 
 def _concurrent_calls() -> ThreadPoolExecutor:
-    """The process's threads for `Gateway.at_once` (made on first use; a step makes at most four calls at once)."""
+    """The process's threads for `Gateway.at_once` (made on first use; a step makes a handful of calls at once:
+    four read-backs, or Review's creating calls, which are a few unless many policies are chosen)."""
     global _call_pool
     with _cache_lock:
         if _call_pool is None:

@@ -31,6 +31,7 @@ from iamwizard.core.totp import clean_code, diagnose_codes, group_secret, otpaut
 from .. import vault
 from ..refusals import field_error
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
+from .colleague import user_does_it_here
 from .forms import OneTimeCodeInput, StepForm
 
 # The step's idea of "now" (seconds since the epoch). Tests replace it to put codes at chosen moments.
@@ -132,6 +133,10 @@ class Mfa(Step):
         gettext_lazy("AWS asks for two codes in a row to be sure the app is set up correctly before it starts asking "
                      "for them at every sign-in."),
     )
+
+    def applies(self, ctx):
+        """A user made for someone else sets up their own MFA at their first sign-in (steps/colleague.py)."""
+        return user_does_it_here(ctx)
 
     def forms(self, ctx):
         if ctx.result(self.slug).get("serial") and vault.unseal(ctx.run.mfa_seed_box):

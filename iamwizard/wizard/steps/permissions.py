@@ -12,6 +12,7 @@ from .. import policy_catalog
 from ..refusals import field_error
 from ..cleanup import list_all
 from .base import PlannedCall, Step
+from .colleague import for_colleague
 from .user_details import existing_user_names, recent_listing
 from .forms import StepForm
 
@@ -249,7 +250,7 @@ class Permissions(Step):
             users = [u for u in existing_user_names(ctx) if u != ctx.user_name]
             results = policy_catalog.search(ctx, query) if query else []
         except AwsError as exc:
-            return {"catalog_problem": exc.problem, "job_functions": JOB_FUNCTIONS, "query": query}
+            return {"catalog_problem": exc.problem, "job_functions": JOB_FUNCTIONS, "query": query, "for_colleague": for_colleague(ctx)}
         shown = {arn for arn, _label in JOB_FUNCTIONS}
         extra = [(arn, policy_name(arn)) for arn in chosen if arn not in shown]
         shown |= {arn for arn, _label in extra}
@@ -257,4 +258,5 @@ class Permissions(Step):
         return {
             "existing_groups": groups, "existing_users": users, "admin_arn": ADMINISTRATOR_ACCESS,
             "job_functions": JOB_FUNCTIONS, "chosen_extra": extra, "search_results": search_results, "query": query,
+            "for_colleague": for_colleague(ctx),
         }

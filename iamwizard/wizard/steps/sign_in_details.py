@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from .. import vault
 from .base import Step
+from .colleague import for_colleague
 from .forms import ConfirmForm
 
 
@@ -54,9 +55,17 @@ def email_body(ctx) -> str:
         where = _("Practice sign-in page: %(url)s") % {"url": practice_sign_in_url(ctx)} + f"\n({practice_note()})"
     else:
         where = _("Sign-in URL: %(url)s") % {"url": sign_in_url(ctx)}
-    return (_("Hello,") + "\n\n" + _("You have an AWS account user now.") + f"\n\n{where}\n"
+    body = (_("Hello,") + "\n\n" + _("You have an AWS account user now.") + f"\n\n{where}\n"
             + _("User name: %(user)s") % {"user": ctx.user_name} + "\n\n"
             + _("I will give you your one-time password separately. You will choose your own password at the first sign-in.") + "\n")
+    if for_colleague(ctx):
+        body += "\n" + _(
+            "Right after that, assign an MFA device to your user: open the account menu (top right), choose Security "
+            "credentials, then Assign MFA device, and use an authenticator app on your phone. Then sign out and sign in "
+            "again with the password and a code.") + "\n"
+        if ctx.answers("permissions").get("require_mfa"):
+            body += _("Until you have signed in with MFA, your user can only change its password and set up MFA.") + "\n"
+    return body
 
 
 class SignInDetails(Step):
@@ -94,5 +103,6 @@ class SignInDetails(Step):
 
     def context(self, ctx):
         return {"sign_in_url": sign_in_url(ctx), "practice_sign_in_url": practice_sign_in_url(ctx), "real_url_pattern": REAL_URL_PATTERN,
+                "for_colleague": for_colleague(ctx),
                 "user_name": ctx.user_name, "password": vault.unseal(ctx.run.password_box),
                 "email_subject": _("Your AWS sign-in details"), "email_body": email_body(ctx)}

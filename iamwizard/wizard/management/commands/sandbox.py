@@ -6,7 +6,7 @@ Point several app workers at it with IAMWIZARD_SANDBOX_URL, or the AWS CLI with
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from iamwizard.sandbox.numbers import latency_ms_argument, port_argument
+from iamwizard.sandbox.numbers import accounts_in_memory_argument, latency_ms_argument, port_argument
 
 
 class Command(BaseCommand):
@@ -19,8 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("--latency-ms", type=latency_ms_argument, default=0, metavar="0-10000",
                             help="add this many milliseconds to every answer, as AWS takes (default 0); "
                                  "also settable while running: POST ms=N to /_sandbox/latency")
+        parser.add_argument("--accounts-in-memory", type=accounts_in_memory_argument, metavar="N",
+                            default=settings.IAMWIZARD_SANDBOX_ACCOUNTS_IN_MEMORY,
+                            help="emulated accounts kept in memory; the others wait on disk and are read "
+                                 "on first use (default: IAMWIZARD_SANDBOX_ACCOUNTS_IN_MEMORY, else 200)")
 
-    def handle(self, host, port, data_dir, latency_ms, **options):
+    def handle(self, host, port, data_dir, latency_ms, accounts_in_memory, **options):
         from iamwizard.sandbox import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, serve_forever
 
         def ready(endpoint):
@@ -28,4 +32,4 @@ class Command(BaseCommand):
             self.stdout.write(f"  AWS CLI: AWS_ACCESS_KEY_ID={SANDBOX_ACCESS_KEY} AWS_SECRET_ACCESS_KEY={SANDBOX_SECRET_KEY} aws --endpoint-url {endpoint} --region us-east-1 iam list-users")
             self.stdout.flush()
 
-        serve_forever(host, port, data_dir, on_ready=ready, latency_ms=latency_ms)
+        serve_forever(host, port, data_dir, on_ready=ready, latency_ms=latency_ms, accounts_in_memory=accounts_in_memory)
