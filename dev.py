@@ -136,11 +136,13 @@ def main(argv):
             port, runserver_options = serve_arguments(rest)
             ensure_venv("requirements.txt")
             run(PY, "manage.py", "migrate", "--noinput", "-v", "0")
+            run(PY, "manage.py", "compile_catalogues")  # the translations (pure Python: no msgfmt needed)
             print(f"\nIAM wizard: open http://127.0.0.1:{port}/ in your browser (Ctrl+C stops it).\n", flush=True)
             os.execv(str(PY), [str(PY), "manage.py", "runserver", f"127.0.0.1:{port}", *runserver_options])
         elif command == "test":
             ensure_venv("requirements-test.txt")
             ensure_chromium()
+            run(PY, "manage.py", "compile_catalogues")  # the translations the tests read in Spanish and Japanese
             return run_tests(rest)
         else:
             print(__doc__)

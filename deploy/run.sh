@@ -47,6 +47,7 @@ except redis.RedisError as exc:
 PYEOF
 
 "$PY" manage.py migrate --noinput -v 0
+"$PY" manage.py compile_catalogues
 "$PY" manage.py collectstatic --noinput -v 0
 
 children=()

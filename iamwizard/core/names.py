@@ -37,6 +37,7 @@ def iam_name_check(name: str, what: str) -> Problem | None:
 
 
 def _text(problem: Problem | None) -> str | None:
+    """In words: the active language's, from the web edge (core.problems.use_words)."""
     return problem.text if problem else None
 
 
@@ -74,60 +75,61 @@ def _tag_char_ok(ch: str) -> bool:
 
 
 def _shown(text: str) -> str:
-    """A tag key as it appears in messages: quoted, cut when long."""
+    """A tag key as it appears in messages: cut when long."""
     if len(text) > _SHOWN_CHARS:
         text = text[:_SHOWN_CHARS] + "…"
-    return f'"{text}"'
+    return text
 
 
-def _describe_chars(chars: list[str]) -> str:
-    """Names characters people cannot see (tab, line break) instead of printing them."""
+def _char_names(chars: list[str]) -> list[str]:
+    """Characters people cannot see (tab, line break) by name ("tab", "line break": the words
+    are the edge's), the others as they are."""
     names = {"\t": "tab", "\n": "line break", "\r": "line break"}
-    return ", ".join(names.get(ch, ch) for ch in _unique(chars))
+    return _unique(names.get(ch, ch) for ch in chars)
 
 
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _one_tag_problems(number: int, key: str, value: str) -> list[str]:
-    """Problems of a single tag; `number` (1-based) names it when the key is empty."""
-    label = f"Tag {_shown(key)}" if key else f"Tag {number}"
+def _one_tag_breaks(number: int, key: str, value: str) -> list[Problem]:
+    """Problems of a single tag; `number` (1-based) names it when the key is empty. The key travels
+    in `typed` (it is the person's own input)."""
+    tag = {"key": _shown(key)} if key else {"number": number}
     problems = []
     if not key:
-        problems.append(f"{label}: enter a key.")
+        problems.append(Problem("tag.no_key", typed=tag))
     if len(key) > MAX_TAG_KEY:
-        problems.append(f"{label}: the key can have at most {MAX_TAG_KEY} characters (this has {len(key)}).")
+        problems.append(Problem("tag.key_too_long", {"max": MAX_TAG_KEY, "length": len(key)}, typed=tag))
     if len(value) > MAX_TAG_VALUE:
-        problems.append(f"{label}: the value can have at most {MAX_TAG_VALUE} characters (this has {len(value)}).")
+        problems.append(Problem("tag.value_too_long", {"max": MAX_TAG_VALUE, "length": len(value)}, typed=tag))
     for part, text in (("key", key), ("value", value)):
         bad = [ch for ch in text if not _tag_char_ok(ch)]
         if bad:
-            problems.append(
-                f"{label}: the {part} may use only letters, digits, spaces and _ . : / = + - @"
-                f" (not {_describe_chars(bad)})."
-            )
+            problems.append(Problem("tag.bad_chars", {"part": part}, typed={**tag, "chars": _char_names(bad)}))
     if key.lower().startswith("aws:"):
-        problems.append(f'{label}: keys starting with "aws:" are reserved for AWS. Choose another key.')
+        problems.append(Problem("tag.reserved", typed=tag))
     return problems
 
 
-def tag_problems(tags: list[tuple[str, str]]) -> list[str]:
-    """Every broken IAM tag rule, one plain message each; [] when all is fine."""
+def tag_breaks(tags: list[tuple[str, str]]) -> list[Problem]:
+    """Every broken IAM tag rule, one problem each; [] when all is fine."""
     problems = []
     if len(tags) > MAX_TAGS:
-        problems.append(f"At most {MAX_TAGS} tags (this has {len(tags)}). Remove some.")
+        problems.append(Problem("tag.too_many", {"max": MAX_TAGS, "count": len(tags)}))
     first_keys: dict[str, str] = {}
     for number, (key, value) in enumerate(tags, start=1):
-        problems.extend(_one_tag_problems(number, key, value))
+        problems.extend(_one_tag_breaks(number, key, value))
         if not key:
             continue
         first = first_keys.get(key.lower())
         if first is None:
             first_keys[key.lower()] = key
         else:
-            problems.append(
-                f"Tags {_shown(first)} and {_shown(key)} have the same key"
-                " (upper and lower case count as the same). Keep only one."
-            )
+            problems.append(Problem("tag.duplicate", typed={"first": _shown(first), "key": _shown(key)}))
     return problems
+
+
+def tag_problems(tags: list[tuple[str, str]]) -> list[str]:
+    """tag_breaks() in words (the active language's, from the web edge)."""
+    return [problem.text for problem in tag_breaks(tags)]

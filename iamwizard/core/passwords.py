@@ -27,18 +27,10 @@ NO_SYMBOL = Problem("password.no_symbol")
 THREE_OF_FOUR = Problem("password.three_of_four")
 IS_NAME = Problem("password.is_name")
 
-# The rules in words (problems.py holds the words; these names are kept for callers and tests).
-RULE_MAX, RULE_UPPER, RULE_LOWER, RULE_DIGIT, RULE_SYMBOL, RULE_THREE_OF_FOUR, RULE_NOT_NAME = (
-    p.text for p in (TOO_LONG, NO_UPPER, NO_LOWER, NO_DIGIT, NO_SYMBOL, THREE_OF_FOUR, IS_NAME)
-)
 
 
 def too_short(length: int) -> Problem:
     return Problem("password.too_short", {"min": length})
-
-
-def rule_min(length: int) -> str:
-    return too_short(length).text
 
 
 @dataclass(frozen=True)
@@ -143,7 +135,7 @@ def policy_rule_list(policy: PasswordPolicy) -> list[Problem]:
 
 
 def policy_rules(policy: PasswordPolicy) -> list[str]:
-    """The rules to show under the password field, in words."""
+    """The rules to show under the password field, in words (the active language's, from the web edge)."""
     return [rule.text for rule in policy_rule_list(policy)]
 
 
@@ -188,7 +180,7 @@ def password_breaks(
 
 
 def password_problems(password: str, policy: PasswordPolicy, **names) -> list[str]:
-    """password_breaks() in words."""
+    """password_breaks() in words (the active language's, from the web edge)."""
     return [problem.text for problem in password_breaks(password, policy, **names)]
 
 

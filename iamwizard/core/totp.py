@@ -64,12 +64,14 @@ def _dark_runs(row: list[bool]):
 QR_MASK = 0
 
 
-def qr_svg(data: str) -> str:
+def qr_svg(data: str, label: str = QR_LABEL) -> str:
     """An inline SVG QR code of `data`, with no style attributes (the CSP forbids them).
 
     The 4-module quiet zone is included and only a viewBox is set, so CSS decides
-    the size; black on an explicit white background scans in dark mode too.
+    the size; black on an explicit white background scans in dark mode too. `label` names it for
+    screen readers (the caller passes it in the page's language).
     """
+    label = label.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
     code = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=QR_MASK)
     code.add_data(data)
     code.make(fit=True)
@@ -80,8 +82,8 @@ def qr_svg(data: str) -> str:
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
-        f'role="img" aria-label="{QR_LABEL}" shape-rendering="crispEdges">'
-        f"<title>{QR_LABEL}</title>"
+        f'role="img" aria-label="{label}" shape-rendering="crispEdges">'
+        f"<title>{label}</title>"
         f'<rect width="{size}" height="{size}" fill="#ffffff"/>'
         f'<path fill="#000000" d="{path}"/>'
         "</svg>"

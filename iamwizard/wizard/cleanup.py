@@ -6,6 +6,8 @@ first. Deleting is scoped: a user is only touched when it carries the run's tag.
 """
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from iamwizard.aws.gateway import AwsError
 
 RUN_TAG = "iamwizard:run"
@@ -37,7 +39,7 @@ def _try(report, resource, action, call, *, missing_ok=True):
         call()
     except AwsError as exc:
         if missing_ok and exc.code == "NoSuchEntity":
-            report.add(resource, action, True, "already gone")
+            report.add(resource, action, True, _("already gone"))
             return True
         report.add(resource, action, False, f"{exc.code}: {exc.problem.message}")
         return False
@@ -63,21 +65,21 @@ def user_belongs_to_run(iam, user_name: str, run) -> bool:
 
 def delete_user_everything(iam, user_name: str, report: CleanupReport):
     """Everything attached to the user, then the user. `iam(operation, **params)` makes the calls."""
-    u = f"user {user_name}"
-    _try(report, f"{u}: console password", "DeleteLoginProfile", lambda: iam("DeleteLoginProfile", UserName=user_name))
+    u = _("user %(user)s") % {"user": user_name}
+    _try(report, _("%(user)s: console password") % {"user": u}, "DeleteLoginProfile", lambda: iam("DeleteLoginProfile", UserName=user_name))
     for key in list_all(iam, "ListAccessKeys", "AccessKeyMetadata", UserName=user_name):
-        _try(report, f"{u}: access key {key['AccessKeyId']}", "DeleteAccessKey", lambda k=key: iam("DeleteAccessKey", UserName=user_name, AccessKeyId=k["AccessKeyId"]))
+        _try(report, _("%(user)s: access key %(key)s") % {"user": u, "key": key["AccessKeyId"]}, "DeleteAccessKey", lambda k=key: iam("DeleteAccessKey", UserName=user_name, AccessKeyId=k["AccessKeyId"]))
     for cert in list_all(iam, "ListSigningCertificates", "Certificates", UserName=user_name):
-        _try(report, f"{u}: signing certificate", "DeleteSigningCertificate", lambda c=cert: iam("DeleteSigningCertificate", UserName=user_name, CertificateId=c["CertificateId"]))
+        _try(report, _("%(user)s: signing certificate") % {"user": u}, "DeleteSigningCertificate", lambda c=cert: iam("DeleteSigningCertificate", UserName=user_name, CertificateId=c["CertificateId"]))
     for ssh in list_all(iam, "ListSSHPublicKeys", "SSHPublicKeys", UserName=user_name):
-        _try(report, f"{u}: SSH key", "DeleteSSHPublicKey", lambda s=ssh: iam("DeleteSSHPublicKey", UserName=user_name, SSHPublicKeyId=s["SSHPublicKeyId"]))
+        _try(report, _("%(user)s: SSH key") % {"user": u}, "DeleteSSHPublicKey", lambda s=ssh: iam("DeleteSSHPublicKey", UserName=user_name, SSHPublicKeyId=s["SSHPublicKeyId"]))
     delete_mfa_devices(iam, user_name, report)
     for name in list_all(iam, "ListUserPolicies", "PolicyNames", UserName=user_name):
-        _try(report, f"{u}: inline policy {name}", "DeleteUserPolicy", lambda n=name: iam("DeleteUserPolicy", UserName=user_name, PolicyName=n))
+        _try(report, _("%(user)s: inline policy %(policy)s") % {"user": u, "policy": name}, "DeleteUserPolicy", lambda n=name: iam("DeleteUserPolicy", UserName=user_name, PolicyName=n))
     for policy in list_all(iam, "ListAttachedUserPolicies", "AttachedPolicies", UserName=user_name):
-        _try(report, f"{u}: policy {policy['PolicyName']}", "DetachUserPolicy", lambda p=policy: iam("DetachUserPolicy", UserName=user_name, PolicyArn=p["PolicyArn"]))
+        _try(report, _("%(user)s: policy %(policy)s") % {"user": u, "policy": policy["PolicyName"]}, "DetachUserPolicy", lambda p=policy: iam("DetachUserPolicy", UserName=user_name, PolicyArn=p["PolicyArn"]))
     for group in list_all(iam, "ListGroupsForUser", "Groups", UserName=user_name):
-        _try(report, f"{u}: membership of {group['GroupName']}", "RemoveUserFromGroup", lambda g=group: iam("RemoveUserFromGroup", UserName=user_name, GroupName=g["GroupName"]))
+        _try(report, _("%(user)s: membership of %(group)s") % {"user": u, "group": group["GroupName"]}, "RemoveUserFromGroup", lambda g=group: iam("RemoveUserFromGroup", UserName=user_name, GroupName=g["GroupName"]))
     _try(report, u, "DeleteUser", lambda: iam("DeleteUser", UserName=user_name))
 
 
@@ -85,15 +87,15 @@ def delete_mfa_devices(iam, user_name: str, report: CleanupReport):
     """Deactivate each of the user's MFA devices, then delete the virtual ones."""
     for device in list_all(iam, "ListMFADevices", "MFADevices", UserName=user_name):
         serial = device["SerialNumber"]
-        if _try(report, f"user {user_name}: MFA device {serial}", "DeactivateMFADevice", lambda: iam("DeactivateMFADevice", UserName=user_name, SerialNumber=serial)) and ":mfa/" in serial:
-            _try(report, f"MFA device {serial}", "DeleteVirtualMFADevice", lambda: iam("DeleteVirtualMFADevice", SerialNumber=serial))
+        if _try(report, _("user %(user)s: MFA device %(serial)s") % {"user": user_name, "serial": serial}, "DeactivateMFADevice", lambda: iam("DeactivateMFADevice", UserName=user_name, SerialNumber=serial)) and ":mfa/" in serial:
+            _try(report, _("MFA device %(serial)s") % {"serial": serial}, "DeleteVirtualMFADevice", lambda: iam("DeleteVirtualMFADevice", SerialNumber=serial))
 
 
 def _delete_pending_device(ctx, report: CleanupReport):
     """A virtual device created but never enabled is not listed under the user: delete it by serial."""
     pending_serial = ctx.result("mfa").get("serial")
     if pending_serial and ctx.status("mfa") != "done":
-        _try(report, f"MFA device {pending_serial}", "DeleteVirtualMFADevice", lambda: ctx.iam("DeleteVirtualMFADevice", SerialNumber=pending_serial))
+        _try(report, _("MFA device %(serial)s") % {"serial": pending_serial}, "DeleteVirtualMFADevice", lambda: ctx.iam("DeleteVirtualMFADevice", SerialNumber=pending_serial))
 
 
 def delete_group_if_empty(iam, group_name: str, report: CleanupReport) -> bool:
@@ -101,16 +103,16 @@ def delete_group_if_empty(iam, group_name: str, report: CleanupReport) -> bool:
     try:
         members = iam("GetGroup", GroupName=group_name).get("Users", [])
     except AwsError as exc:
-        report.add(f"group {group_name}", "GetGroup", exc.code == "NoSuchEntity", "already gone" if exc.code == "NoSuchEntity" else exc.problem.message)
+        report.add(_("group %(group)s") % {"group": group_name}, "GetGroup", exc.code == "NoSuchEntity", _("already gone") if exc.code == "NoSuchEntity" else exc.problem.message)
         return exc.code == "NoSuchEntity"
     if members:
-        report.add(f"group {group_name}", "DeleteGroup", True, "kept: other users are still in it")
+        report.add(_("group %(group)s") % {"group": group_name}, "DeleteGroup", True, _("kept: other users are still in it"))
         return False
     for policy in list_all(iam, "ListAttachedGroupPolicies", "AttachedPolicies", GroupName=group_name):
-        _try(report, f"group {group_name}: policy {policy['PolicyName']}", "DetachGroupPolicy", lambda p=policy: iam("DetachGroupPolicy", GroupName=group_name, PolicyArn=p["PolicyArn"]))
+        _try(report, _("group %(group)s: policy %(policy)s") % {"group": group_name, "policy": policy["PolicyName"]}, "DetachGroupPolicy", lambda p=policy: iam("DetachGroupPolicy", GroupName=group_name, PolicyArn=p["PolicyArn"]))
     for name in list_all(iam, "ListGroupPolicies", "PolicyNames", GroupName=group_name):
-        _try(report, f"group {group_name}: inline policy {name}", "DeleteGroupPolicy", lambda n=name: iam("DeleteGroupPolicy", GroupName=group_name, PolicyName=n))
-    return _try(report, f"group {group_name}", "DeleteGroup", lambda: iam("DeleteGroup", GroupName=group_name))
+        _try(report, _("group %(group)s: inline policy %(policy)s") % {"group": group_name, "policy": name}, "DeleteGroupPolicy", lambda n=name: iam("DeleteGroupPolicy", GroupName=group_name, PolicyName=n))
+    return _try(report, _("group %(group)s") % {"group": group_name}, "DeleteGroup", lambda: iam("DeleteGroup", GroupName=group_name))
 
 
 def delete_managed_policy(iam, arn: str, report: CleanupReport):
@@ -120,18 +122,18 @@ def delete_managed_policy(iam, arn: str, report: CleanupReport):
     try:
         entities = {key: list_all(iam, "ListEntitiesForPolicy", key, PolicyArn=arn) for key in ("PolicyGroups", "PolicyUsers", "PolicyRoles")}
     except AwsError as exc:
-        report.add(f"policy {name}", "ListEntitiesForPolicy", exc.code == "NoSuchEntity", "already gone" if exc.code == "NoSuchEntity" else exc.problem.message)
+        report.add(_("policy %(policy)s") % {"policy": name}, "ListEntitiesForPolicy", exc.code == "NoSuchEntity", _("already gone") if exc.code == "NoSuchEntity" else exc.problem.message)
         return
     for group in entities["PolicyGroups"]:
-        _try(report, f"policy {name}: group {group['GroupName']}", "DetachGroupPolicy", lambda g=group: iam("DetachGroupPolicy", GroupName=g["GroupName"], PolicyArn=arn))
+        _try(report, _("policy %(policy)s: group %(group)s") % {"policy": name, "group": group["GroupName"]}, "DetachGroupPolicy", lambda g=group: iam("DetachGroupPolicy", GroupName=g["GroupName"], PolicyArn=arn))
     for user in entities["PolicyUsers"]:
-        _try(report, f"policy {name}: user {user['UserName']}", "DetachUserPolicy", lambda u=user: iam("DetachUserPolicy", UserName=u["UserName"], PolicyArn=arn))
+        _try(report, _("policy %(policy)s: user %(user)s") % {"policy": name, "user": user["UserName"]}, "DetachUserPolicy", lambda u=user: iam("DetachUserPolicy", UserName=u["UserName"], PolicyArn=arn))
     for role in entities["PolicyRoles"]:
-        _try(report, f"policy {name}: role {role['RoleName']}", "DetachRolePolicy", lambda r=role: iam("DetachRolePolicy", RoleName=r["RoleName"], PolicyArn=arn))
+        _try(report, _("policy %(policy)s: role %(role)s") % {"policy": name, "role": role["RoleName"]}, "DetachRolePolicy", lambda r=role: iam("DetachRolePolicy", RoleName=r["RoleName"], PolicyArn=arn))
     for version in list_all(iam, "ListPolicyVersions", "Versions", PolicyArn=arn):
         if not version["IsDefaultVersion"]:
-            _try(report, f"policy {name}: version {version['VersionId']}", "DeletePolicyVersion", lambda v=version: iam("DeletePolicyVersion", PolicyArn=arn, VersionId=v["VersionId"]))
-    _try(report, f"policy {name}", "DeletePolicy", lambda: iam("DeletePolicy", PolicyArn=arn))
+            _try(report, _("policy %(policy)s: version %(version)s") % {"policy": name, "version": version["VersionId"]}, "DeletePolicyVersion", lambda v=version: iam("DeletePolicyVersion", PolicyArn=arn, VersionId=v["VersionId"]))
+    _try(report, _("policy %(policy)s") % {"policy": name}, "DeletePolicy", lambda: iam("DeletePolicy", PolicyArn=arn))
 
 
 def cleanup_run(ctx, report: CleanupReport | None = None) -> CleanupReport:
@@ -144,7 +146,7 @@ def cleanup_run(ctx, report: CleanupReport | None = None) -> CleanupReport:
             ours = user_belongs_to_run(iam, user, ctx.run)
         except AwsError as exc:
             ours = False
-            report.add(f"user {user}", "ListUserTags", exc.code == "NoSuchEntity", "not in AWS" if exc.code == "NoSuchEntity" else exc.problem.message)
+            report.add(_("user %(user)s") % {"user": user}, "ListUserTags", exc.code == "NoSuchEntity", _("not in AWS") if exc.code == "NoSuchEntity" else exc.problem.message)
         if ours:
             delete_user_everything(iam, user, report)
     _delete_pending_device(ctx, report)

@@ -4,5 +4,26 @@ An undefined variable makes Django log the page's whole context at DEBUG, and a 
 hold a secret (a one-time password, an MFA key): so no template may ask for a name nobody set."""
 
 
+from django.utils.translation import gettext_lazy
+
+# The words the optional JavaScript writes into pages, in the page's language: base.html hands them
+# over as data attributes of a hidden element (id "js-strings"; the CSP allows no inline script),
+# read by static/js/wizard.js's iamText(key).
+JS_STRINGS = {
+    "copy": gettext_lazy("Copy"),
+    "copied": gettext_lazy("Copied"),
+    "working": gettext_lazy("Working with AWS"),
+    "ok": gettext_lazy("OK"),
+    "ms": gettext_lazy("%(ms)s ms"),
+    "under-way": gettext_lazy("Under way: %(calls)s…"),
+    "waiting": gettext_lazy("Waiting for AWS…"),
+    "customer-managed": gettext_lazy("%(policy)s (customer managed)"),
+    "matching": gettext_lazy("%(count)s matching “%(query)s”"),
+    "live": gettext_lazy("Updates by itself every few seconds."),
+    "live-stopped": gettext_lazy("Live updates stopped (signed out?): reload the page."),
+    "retrying": gettext_lazy("Could not reach the server; retrying…"),
+}
+
+
 def page_defaults(request) -> dict:
-    return {"error_summary": None, "run": None}
+    return {"error_summary": None, "run": None, "js_strings": JS_STRINGS}

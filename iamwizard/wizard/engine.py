@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from iamwizard.aws.gateway import AwsError, Gateway, Target
 from iamwizard.core import sandbox_endpoints
@@ -85,7 +86,7 @@ def new_sandbox_account_id() -> str:
     the one that will hold it."""
     count = len(sandbox_endpoints_configured())
     account_id = sandbox_endpoints.new_account_id(count)
-    for _ in range(5):
+    for _attempt in range(5):
         if not Run.objects.filter(account_id=account_id).exists():
             break
         account_id = sandbox_endpoints.new_account_id(count)
@@ -528,7 +529,7 @@ def _reopen_from(ctx: StepContext, step, note: str):
     if ctx.answers("user-details").get("console_access") and not vault.unseal(ctx.run.password_box):
         # The one-time password was erased after use: choose a new one before creating again.
         details = ctx.states["user-details"]
-        details.status, details.error_code, details.error_message = StepState.FAILED, "Vanished", note + " Choose the password again first."
+        details.status, details.error_code, details.error_message = StepState.FAILED, "Vanished", note + " " + _("Choose the password again first.")
         details.save()
     ctx.run.mfa_seed_box = b""
     ctx.run.current_step = first_open_step(ctx).slug

@@ -8,6 +8,10 @@ back empty, and the summary says which were cleared.
 """
 from dataclasses import dataclass, field
 
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
 from .models import StepState
 
 # Where a form-level error links when the form has no visible field: its block in _form.html.
@@ -22,6 +26,14 @@ class ErrorSummary:
 
     def __bool__(self):
         return bool(self.items or self.aws)
+
+    @property
+    def cleared_links(self) -> str:
+        """The cleared fields as links, listed in the active language ("A, B and C")."""
+        links = [format_html('<a href="#{}">{}</a>', anchor, label) for label, anchor in self.cleared]
+        if len(links) < 2:
+            return mark_safe("".join(links))
+        return mark_safe(_("%(items)s and %(last)s") % {"items": ", ".join(links[:-1]), "last": links[-1]})
 
 
 def field_anchor(bound_field) -> str:

@@ -8,6 +8,7 @@ import secrets
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from iamwizard.core.cli import cli_command
 
@@ -27,7 +28,7 @@ class Run(models.Model):
 
     `id` is a public reference; the resume link's secret key is kept only as `resume_key_hash`."""
 
-    TARGETS = [("sandbox", "Sandbox (emulated AWS)"), ("aws", "Real AWS account")]
+    TARGETS = [("sandbox", gettext_lazy("Sandbox (emulated AWS)")), ("aws", gettext_lazy("Real AWS account"))]
 
     id = models.CharField(primary_key=True, max_length=40, default=new_run_id, editable=False)
     created_at = models.DateTimeField(default=timezone.now)

@@ -25,6 +25,8 @@ from datetime import datetime, timezone
 from django.conf import settings
 from django.core.cache import caches
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 CACHE = "ratelimit"
 
@@ -213,24 +215,31 @@ def client_ip(request) -> str:
 def retry_text(refused: Status) -> str:
     """When to try again, in plain words."""
     minutes = max(1, math.ceil(refused.seconds_left / 60))
-    return f"Try again after {refused.ends_at:%H:%M} UTC (in about {minutes} minute{'s' if minutes != 1 else ''})."
+    return ngettext("Try again after %(time)s UTC (in about %(minutes)s minute).", "Try again after %(time)s UTC (in about %(minutes)s minutes).",
+                    minutes) % {"time": f"{refused.ends_at:%H:%M}", "minutes": minutes}
 
 
 # Per limit that answers with the 429 page: what a refused request did not do, and what is counted.
-NOT_DONE = {"run-start": "No new run was started.", "run-post": "What you sent was not saved, and no AWS call was made."}
-COUNTED = {"run-start": "new runs from one network", "run-post": "submits in one run"}
+NOT_DONE = {"run-start": gettext_lazy("No new run was started."), "run-post": gettext_lazy("What you sent was not saved, and no AWS call was made.")}
 
 
 def limit_text(name: str) -> str:
     """ "600 new runs from one network in 10 minutes" """
     limit, minutes = limit_for(name)[0], window_minutes(name)
-    return f"{limit} {COUNTED.get(name, 'requests')} in {minutes} minute{'s' if minutes != 1 else ''}"
+    period = ngettext("%(minutes)s minute", "%(minutes)s minutes", minutes) % {"minutes": minutes}
+    if name == "run-start":
+        text = ngettext("%(limit)s new run from one network in %(period)s", "%(limit)s new runs from one network in %(period)s", limit)
+    elif name == "run-post":
+        text = ngettext("%(limit)s submit in one run in %(period)s", "%(limit)s submits in one run in %(period)s", limit)
+    else:
+        text = ngettext("%(limit)s request in %(period)s", "%(limit)s requests in %(period)s", limit)
+    return text % {"limit": limit, "period": period}
 
 
 def too_many(request, refused: Status, why: str):
     """The 429 page: what was refused, why (with the limit), and when to try again."""
-    context = {"what": NOT_DONE.get(refused.name, "Nothing was changed."),
-               "why": f"{why} The limit is {limit_text(refused.name)}.", "retry": retry_text(refused)}
+    context = {"what": NOT_DONE.get(refused.name, _("Nothing was changed.")),
+               "why": _("%(why)s The limit is %(limit)s.") % {"why": why, "limit": limit_text(refused.name)}, "retry": retry_text(refused)}
     response = render(request, "429.html", context, status=429)
     response["Retry-After"] = str(refused.seconds_left)
     return response

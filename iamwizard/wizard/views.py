@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from iamwizard.aws.gateway import AwsError
@@ -83,7 +84,7 @@ def home(request):
     if request.method == "POST":
         if continue_run is not None and rooms.keeps_browser(continue_run):
             return redirect(reverse("wizard:resume", args=[continue_run.id]))  # e.g. a workshop's run
-        refused = _limited(request, "run-start", ratelimit.client_ip(request), "Many new runs were started from your network just now.")
+        refused = _limited(request, "run-start", ratelimit.client_ip(request), _("Many new runs were started from your network just now."))
         if refused:
             return refused
         if _sandbox_full():
@@ -164,7 +165,7 @@ def step_page(request, run_id, slug):
     ctx.base_url = _base_url(request)
     bound, problem, status = {}, None, 200
     if request.method == "POST":
-        refused = _limited(request, "run-post", run.id, "This run received very many submits in a short time.")
+        refused = _limited(request, "run-post", run.id, _("This run received very many submits in a short time."))
         if refused:
             refusals.record_limit(run.id, slug, int(refused["Retry-After"]))
             return refused
@@ -333,7 +334,7 @@ def sign_in_csv(request, run_id):
     run = ctx.run
     if not engine.can_visit(ctx, "sign-in-details"):
         raise Http404("Not available")
-    refused = _limited(request, "run-post", run.id, "This run received very many submits in a short time.")
+    refused = _limited(request, "run-post", run.id, _("This run received very many submits in a short time."))
     if refused:
         return refused
     password = vault.unseal(run.password_box)

@@ -1,6 +1,7 @@
 """The Django admin, behind the same TOTP second factor as trainer pages."""
 from urllib.parse import urlencode
 
+from django.utils.translation import gettext_lazy
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -16,8 +17,8 @@ class TrainerAdminSite(OTPAdminSite):
     Verified but not staff: refused (redirecting would loop).
     """
 
-    site_header = "IAM wizard administration"
-    site_title = "IAM wizard admin"
+    site_header = gettext_lazy("IAM wizard administration")
+    site_title = gettext_lazy("IAM wizard admin")
 
     def login(self, request, extra_context=None):
         if self.has_permission(request):

@@ -2,6 +2,7 @@
 from html import escape
 
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 BAR_FILL = "#0b5cad"
 
@@ -11,17 +12,17 @@ def bar_chart(items, *, title: str, description: str = "", ident: str = "chart",
     items = list(items)
     bar_height, gap, value_width, top = 22, 10, 140, 8
     # About 8 units per character at font-size 14: labels fit without measuring text.
-    label_width = min(340, max(120, 8 * max([len(str(label)) for label, _, _ in items] + [0]) + 12))
+    label_width = min(340, max(120, 8 * max([len(str(label)) for label, _value, _shown in items] + [0]) + 12))
     plot_width = max(160, width - label_width - value_width)
     width = label_width + plot_width + value_width
     height = top * 2 + max(1, len(items)) * (bar_height + gap)
-    largest = max([value for _, value, _ in items] + [0]) or 1
+    largest = max([value for _label, value, _shown in items] + [0]) or 1
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="bar-chart" role="img" aria-labelledby="{ident}-t {ident}-d">',
         f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(description or title)}</desc>',
     ]
     if not items:
-        parts.append(f'<text x="0" y="{top + 16}" font-size="14" fill="#545b64">No data yet.</text>')
+        parts.append(f'<text x="0" y="{top + 16}" font-size="14" fill="#545b64">{escape(_("No data yet."))}</text>')
     for i, (label, value, shown) in enumerate(items):
         y = top + i * (bar_height + gap)
         bar = 0 if value <= 0 else max(2, round(plot_width * value / largest))

@@ -4,6 +4,9 @@ from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from iamwizard.core.digits import has_foreign_digits
 from iamwizard.core.names import user_name_problem
@@ -22,7 +25,7 @@ class AsciiDateTimeField(forms.DateTimeField):
 
     def to_python(self, value):
         if isinstance(value, str) and has_foreign_digits(value):
-            raise forms.ValidationError("Type the date and time with the digits 0 to 9.", code="invalid")
+            raise forms.ValidationError(gettext_lazy("Type the date and time with the digits 0 to 9."), code="invalid")
         return super().to_python(value)
 
 
@@ -31,7 +34,7 @@ class AsciiIntegerField(forms.IntegerField):
 
     def to_python(self, value):
         if isinstance(value, str) and has_foreign_digits(value):
-            raise forms.ValidationError("Type the number with the digits 0 to 9.", code="invalid")
+            raise forms.ValidationError(gettext_lazy("Type the number with the digits 0 to 9."), code="invalid")
         return super().to_python(value)
 
 
@@ -43,11 +46,11 @@ class WorkshopForm(forms.ModelForm):
         model = Workshop
         fields = ["title", "target", "role_arn", "user_prefix", "opens_at", "closes_at", "stuck_attempts", "stuck_idle_minutes", "cleanup_on_close"]
         field_classes = {"opens_at": AsciiDateTimeField, "closes_at": AsciiDateTimeField, **ASCII_NUMBERS}
-        labels = {"opens_at": "Opens at (UTC)", "closes_at": "Closes at (UTC)", "target": "Where participants work"}
+        labels = {"opens_at": gettext_lazy("Opens at (UTC)"), "closes_at": gettext_lazy("Closes at (UTC)"), "target": gettext_lazy("Where participants work")}
         help_texts = {
-            "target": "Sandbox: every participant gets an emulated AWS account of their own (no AWS account needed).",
-            "role_arn": "Real AWS only, optional: a role the app assumes for participants' calls, e.g. arn:aws:iam::123456789012:role/Workshop.",
-            "user_prefix": "Participants' IAM user names must start with this, e.g. ws-0612-. Cleanup only touches users with this prefix and the run's tag.",
+            "target": gettext_lazy("Sandbox: every participant gets an emulated AWS account of their own (no AWS account needed)."),
+            "role_arn": gettext_lazy("Real AWS only, optional: a role the app assumes for participants' calls, e.g. arn:aws:iam::123456789012:role/Workshop."),
+            "user_prefix": gettext_lazy("Participants' IAM user names must start with this, e.g. ws-0612-. Cleanup only touches users with this prefix and the run's tag."),
         }
         widgets = {
             "target": forms.RadioSelect,
@@ -80,23 +83,23 @@ class WorkshopForm(forms.ModelForm):
         if problem:
             raise forms.ValidationError(problem)
         if len(prefix) > 32:
-            raise forms.ValidationError("Keep the prefix to 32 characters, so names stay short.")
+            raise forms.ValidationError(gettext_lazy("Keep the prefix to 32 characters, so names stay short."))
         return prefix
 
     def clean(self):
         data = super().clean()
         target, role_arn = data.get("target"), (data.get("role_arn") or "").strip()
         if role_arn and target != "aws":
-            self.add_error("role_arn", "A role ARN is only used with a real AWS account; leave it empty for the sandbox.")
+            self.add_error("role_arn", gettext_lazy("A role ARN is only used with a real AWS account; leave it empty for the sandbox."))
         elif role_arn and not ROLE_ARN.fullmatch(role_arn):
-            self.add_error("role_arn", "That is not a role ARN: it looks like arn:aws:iam::123456789012:role/Name.")
+            self.add_error("role_arn", gettext_lazy("That is not a role ARN: it looks like arn:aws:iam::123456789012:role/Name."))
         data["role_arn"] = role_arn
         opens, closes = data.get("opens_at"), data.get("closes_at")
         if opens and closes:
             if closes <= opens:
-                self.add_error("closes_at", "The workshop must close after it opens.")
+                self.add_error("closes_at", gettext_lazy("The workshop must close after it opens."))
             elif closes <= timezone.now():
-                self.add_error("closes_at", "That time has already passed.")
+                self.add_error("closes_at", gettext_lazy("That time has already passed."))
         return data
 
 
@@ -107,40 +110,40 @@ class StuckForm(forms.ModelForm):
         model = Workshop
         fields = ["stuck_attempts", "stuck_idle_minutes"]
         field_classes = ASCII_NUMBERS
-        labels = {"stuck_attempts": "Refused tries on a step", "stuck_idle_minutes": "Idle minutes"}
+        labels = {"stuck_attempts": gettext_lazy("Refused tries on a step"), "stuck_idle_minutes": gettext_lazy("Idle minutes")}
         help_texts = {"stuck_attempts": "", "stuck_idle_minutes": ""}
 
 
 class JoinForm(forms.Form):
-    code = forms.CharField(label="Join code", max_length=20, help_text="The code your trainer shows, like ABCD-EF23 (upper or lower case, dash optional).",
+    code = forms.CharField(label=gettext_lazy("Join code"), max_length=20, help_text=gettext_lazy("The code your trainer shows, like ABCD-EF23 (upper or lower case, dash optional)."),
                            widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}))
-    display_name = forms.CharField(label="Your name", max_length=60, help_text="How your trainer will see you on the dashboard.",
+    display_name = forms.CharField(label=gettext_lazy("Your name"), max_length=60, help_text=gettext_lazy("How your trainer will see you on the dashboard."),
                                    widget=forms.TextInput(attrs={"autocomplete": "name"}))
 
     def clean_code(self):
         typed = self.cleaned_data["code"]
         if codes.normalize(typed) is None:
-            raise forms.ValidationError(f"A join code has {codes.LENGTH} letters and digits, like ABCD-EF23 (there is no 0, 1, I, L or O in them).")
+            raise forms.ValidationError(_("A join code has %(length)s letters and digits, like ABCD-EF23 (there is no 0, 1, I, L or O in them).") % {"length": codes.LENGTH})
         return typed
 
     def clean_display_name(self):
         # Control and format characters (NUL, bidi overrides...) are junk on a dashboard: drop them.
         name = _one_line(self.cleaned_data["display_name"])
         if not name:
-            raise forms.ValidationError("Type your name.")
+            raise forms.ValidationError(gettext_lazy("Type your name."))
         return name
 
 
 class TokenForm(forms.Form):
-    token = forms.CharField(label="Code from your authenticator app", max_length=12,
+    token = forms.CharField(label=gettext_lazy("Code from your authenticator app"), max_length=12,
                             widget=OneTimeCodeInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
 
     def clean_token(self):
         token = re.sub(r"\s+", "", self.cleaned_data["token"])
         if has_foreign_digits(token):  # django-otp's int() would read ١٢٣٤٥٦ as 123456
-            raise forms.ValidationError("Type the code with the digits 0 to 9.")
+            raise forms.ValidationError(gettext_lazy("Type the code with the digits 0 to 9."))
         if not re.fullmatch(r"[0-9]{6}", token):
-            raise forms.ValidationError("Type the 6 digits your authenticator app shows.")
+            raise forms.ValidationError(gettext_lazy("Type the 6 digits your authenticator app shows."))
         return token
 
 
@@ -152,8 +155,8 @@ def _one_line(text: str) -> str:
 
 class BroadcastForm(forms.Form):
     message = forms.CharField(
-        label="Message to every participant", max_length=BROADCAST_MAX, required=False,
-        help_text=f"Shown at the top of every participant's page, {BROADCAST_MAX} characters at most. Send an empty message to take it down.",
+        label=gettext_lazy("Message to every participant"), max_length=BROADCAST_MAX, required=False,
+        help_text=format_lazy(gettext_lazy("Shown at the top of every participant's page, {max} characters at most. Send an empty message to take it down."), max=BROADCAST_MAX),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
@@ -164,15 +167,15 @@ class BroadcastForm(forms.Form):
 class HelpForm(forms.Form):
     action = forms.ChoiceField(choices=[("ask", "ask"), ("cancel", "cancel")])
     note = forms.CharField(max_length=HELP_NOTE_MAX, required=False,
-                           error_messages={"max_length": f"Keep the note to {HELP_NOTE_MAX} characters."})
+                           error_messages={"max_length": format_lazy(gettext_lazy("Keep the note to {max} characters."), max=HELP_NOTE_MAX)})
 
     def clean_note(self):
         return _one_line(self.cleaned_data["note"])
 
 
 class ResetForm(forms.Form):
-    from_step = forms.ChoiceField(label="What to reset", widget=forms.RadioSelect, initial="connect",
-                                  error_messages={"required": "Choose what to reset.", "invalid_choice": "Choose what to reset."})
+    from_step = forms.ChoiceField(label=gettext_lazy("What to reset"), widget=forms.RadioSelect, initial="connect",
+                                  error_messages={"required": gettext_lazy("Choose what to reset."), "invalid_choice": gettext_lazy("Choose what to reset.")})
 
     def __init__(self, *args, **kwargs):
         from .services import RESET_POINTS

@@ -9,6 +9,9 @@ limit's name (the kind), whom it refuses and its numbers, and words itself in on
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from iamwizard.wizard import ratelimit
 
 from .models import Participant
@@ -43,24 +46,25 @@ class Lockout:
 
     @property
     def short(self) -> str:
-        return {JOIN: "join pause", RUN_START: "new-run limit"}.get(self.limit, "submit limit")
+        return {JOIN: _("join pause"), RUN_START: _("new-run limit")}.get(self.limit) or _("submit limit")
 
     @property
     def description(self) -> str:
-        numbers = f"{self.count} in {self.window_minutes} minutes, the limit is {self.cap}"
+        numbers = ngettext("%(count)s in %(minutes)s minute, the limit is %(cap)s", "%(count)s in %(minutes)s minutes, the limit is %(cap)s",
+                           self.window_minutes) % {"count": self.count, "minutes": self.window_minutes, "cap": self.cap}
         if self.limit == JOIN:
-            return f"joining from {self.who} is paused: wrong join codes ({numbers})"
+            return _("joining from %(who)s is paused: wrong join codes (%(numbers)s)") % {"who": self.who, "numbers": numbers}
         if self.limit == RUN_START:
-            return f"new runs from {self.who} are refused ({numbers})"
-        return f"{self.who}'s submits are refused ({numbers})"
+            return _("new runs from %(who)s are refused (%(numbers)s)") % {"who": self.who, "numbers": numbers}
+        return _("%(who)s's submits are refused (%(numbers)s)") % {"who": self.who, "numbers": numbers}
 
     @property
     def lifted_text(self) -> str:
         if self.limit == JOIN:
-            return f"Lifted: people at {self.who} can join again."
+            return _("Lifted: people at %(who)s can join again.") % {"who": self.who}
         if self.limit == RUN_START:
-            return f"Lifted: new runs from {self.who} can start again."
-        return f"Lifted: {self.who} can submit again."
+            return _("Lifted: new runs from %(who)s can start again.") % {"who": self.who}
+        return _("Lifted: %(who)s can submit again.") % {"who": self.who}
 
 
 def current(workshop) -> list[Lockout]:

@@ -2,10 +2,14 @@
 
 The wizard's models stay untouched: a Participant links one wizard.Run to a workshop.
 """
+from datetime import timezone as dt_timezone
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from iamwizard.wizard.models import Run
 
@@ -16,31 +20,37 @@ BROADCAST_MAX = 280
 HELP_NOTE_MAX = 200
 
 
+def _when(moment) -> dict:
+    """A UTC moment's time and date, in the active language's formats."""
+    moment = moment.astimezone(dt_timezone.utc)
+    return {"time": formats.time_format(moment, "TIME_FORMAT"), "date": formats.date_format(moment, "DATE_FORMAT")}
+
+
 class Workshop(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workshops")
     title = models.CharField(max_length=200)
     target = models.CharField(max_length=16, choices=Run.TARGETS, default="sandbox")
-    role_arn = models.CharField("role ARN to assume", max_length=2048, blank=True)
-    user_prefix = models.CharField("user-name prefix", max_length=32)
+    role_arn = models.CharField(gettext_lazy("role ARN to assume"), max_length=2048, blank=True)
+    user_prefix = models.CharField(gettext_lazy("user-name prefix"), max_length=32)
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()
     join_code = models.CharField(max_length=codes.LENGTH, unique=True, default=codes.new_join_code, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # When the workshop closes (the trainer's button, or its closing time), clean up by itself.
-    cleanup_on_close = models.BooleanField("clean up when the workshop closes", default=True)
+    cleanup_on_close = models.BooleanField(gettext_lazy("clean up when the workshop closes"), default=True)
     # The trainer's message to the room, shown on every participant's page.
     broadcast = models.CharField(max_length=BROADCAST_MAX, blank=True)
     broadcast_at = models.DateTimeField(null=True, blank=True)
     # A participant counts as stuck after this many refused attempts on their current step,
     # or after this long without a step done or a try made.
     stuck_attempts = models.PositiveSmallIntegerField(
-        "stuck after refused attempts", default=3, validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="Flag a participant as stuck once the wizard refused this many tries on their current step.",
+        gettext_lazy("stuck after refused attempts"), default=3, validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=gettext_lazy("Flag a participant as stuck once the wizard refused this many tries on their current step."),
     )
     stuck_idle_minutes = models.PositiveSmallIntegerField(
-        "stuck after idle minutes", default=10, validators=[MinValueValidator(1), MaxValueValidator(600)],
-        help_text="Flag a participant as stuck after this many minutes with no step done and no try made.",
+        gettext_lazy("stuck after idle minutes"), default=10, validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text=gettext_lazy("Flag a participant as stuck after this many minutes with no step done and no try made."),
     )
 
     class Meta:
@@ -57,11 +67,11 @@ class Workshop(models.Model):
         """Why nobody can join right now, or "" when joining is open."""
         now = now or timezone.now()
         if self.closed_at:
-            return "This workshop has been closed by the trainer, so it no longer takes new participants."
+            return _("This workshop has been closed by the trainer, so it no longer takes new participants.")
         if now < self.opens_at:
-            return f"This workshop opens at {self.opens_at:%H:%M} UTC on {self.opens_at:%d %b %Y}. Try again then."
+            return _("This workshop opens at %(time)s UTC on %(date)s. Try again then.") % _when(self.opens_at)
         if now >= self.closes_at:
-            return f"This workshop closed at {self.closes_at:%H:%M} UTC on {self.closes_at:%d %b %Y}, so it no longer takes new participants."
+            return _("This workshop closed at %(time)s UTC on %(date)s, so it no longer takes new participants.") % _when(self.closes_at)
         return ""
 
     @property

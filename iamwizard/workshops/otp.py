@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from django.utils.translation import gettext as _
+
 from iamwizard.core.totp import group_secret, qr_svg
 
 
@@ -50,7 +52,7 @@ def enrolment_device(user) -> TOTPDevice:
 
 
 def enrolment_context(device) -> dict:
-    return {"qr": qr_svg(device.config_url), "secret_key": group_secret(b32encode(device.bin_key).decode())}
+    return {"qr": qr_svg(device.config_url, _("QR code for your authenticator app")), "secret_key": group_secret(b32encode(device.bin_key).decode())}
 
 
 def check_token(device, token: str) -> str:
@@ -58,10 +60,11 @@ def check_token(device, token: str) -> str:
     allowed, info = device.verify_is_allowed()
     if not allowed:
         until = (info or {}).get("locked_until")
-        when = f" Try again after {until:%H:%M:%S} UTC." if until else " Wait a little and try again."
-        return "Too many wrong codes." + when
+        if until:
+            return _("Too many wrong codes. Try again after %(time)s UTC.") % {"time": f"{until:%H:%M:%S}"}
+        return _("Too many wrong codes. Wait a little and try again.")
     if not device.verify_token(token):
-        return "That code is not right. Type the 6-digit code your authenticator app shows now."
+        return _("That code is not right. Type the 6-digit code your authenticator app shows now.")
     if not device.confirmed:
         device.confirmed = True
         device.save(update_fields=["confirmed"])

@@ -21,6 +21,9 @@ from datetime import timezone as dt_timezone
 from django.db.models import Count, F, FilteredRelation, Max, Q
 from django.utils import timezone
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
 from iamwizard.core.problems import kind_label, label
 from iamwizard.wizard.models import AwsCall, StepState
 from iamwizard.wizard.models import Refusal
@@ -150,10 +153,10 @@ class Row:
 def duration_label(delta: timedelta) -> str:
     seconds = max(0, int(delta.total_seconds()))
     if seconds < 60:
-        return f"{seconds} s"
+        return _("%(seconds)s s") % {"seconds": seconds}
     if seconds < 3600:
-        return f"{seconds // 60} min"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+        return _("%(minutes)s min") % {"minutes": seconds // 60}
+    return _("%(hours)s h %(minutes)s min") % {"hours": seconds // 3600, "minutes": f"{seconds % 3600 // 60:02d}"}
 
 
 def row_for(person: Standing, tries: list, failures: list, now, workshop) -> Row:
@@ -174,7 +177,7 @@ def row_for(person: Standing, tries: list, failures: list, now, workshop) -> Row
     if status == StepState.FAILED:
         row.error_code, row.error_message = person.error_code, person.error_message
     elif failed and failed.step == slug and failed.at >= entered_at:
-        row.error_code, row.error_message = failed.error_code, f"{failed.operation} failed"
+        row.error_code, row.error_message = failed.error_code, _("%(operation)s failed") % {"operation": failed.operation}
     tries = [t for t in tries if t.at >= started]
     last_try = tries[-1].at if tries and tries[-1].at >= entered_at else None
     if last_try:
@@ -183,20 +186,20 @@ def row_for(person: Standing, tries: list, failures: list, now, workshop) -> Row
     row.idle = now - (last_try or entered_at)
     if not finished and not workshop.has_ended(now):  # once it has ended nobody can be stuck any more
         if status == StepState.FAILED:
-            row.stuck_reason = "last attempt failed"
+            row.stuck_reason = _("last attempt failed")
         elif row.attempts >= workshop.stuck_attempts:
-            row.stuck_reason = f"{row.attempts} tries refused on this step"
+            row.stuck_reason = ngettext("%(count)s try refused on this step", "%(count)s tries refused on this step", row.attempts) % {"count": row.attempts}
         elif row.idle >= timedelta(minutes=workshop.stuck_idle_minutes):
-            row.stuck_reason = f"idle for {duration_label(row.idle)}"
+            row.stuck_reason = _("idle for %(duration)s") % {"duration": duration_label(row.idle)}
     return row
 
 
 SORTS = {
-    "stuck": ("Help and stuck first", lambda r: (not r.asks_for_help, not r.stuck, -r.attempts, -r.on_step.total_seconds())),
-    "step": ("Furthest behind first", lambda r: (r.finished, r.done, -r.on_step.total_seconds())),
-    "attempts": ("Most refused tries first", lambda r: (-r.attempts, not r.stuck)),
-    "name": ("Name", lambda r: r.participant.display_name.casefold()),
-    "joined": ("Order of joining", lambda r: (r.participant.joined_at, r.participant.pk)),
+    "stuck": (gettext_lazy("Help and stuck first"), lambda r: (not r.asks_for_help, not r.stuck, -r.attempts, -r.on_step.total_seconds())),
+    "step": (gettext_lazy("Furthest behind first"), lambda r: (r.finished, r.done, -r.on_step.total_seconds())),
+    "attempts": (gettext_lazy("Most refused tries first"), lambda r: (-r.attempts, not r.stuck)),
+    "name": (gettext_lazy("Name"), lambda r: r.participant.display_name.casefold()),
+    "joined": (gettext_lazy("Order of joining"), lambda r: (r.participant.joined_at, r.participant.pk)),
 }
 
 

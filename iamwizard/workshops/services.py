@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from iamwizard.aws import gateway
 from iamwizard.aws.gateway import AwsError
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 def create_workshop(owner, data: dict) -> Workshop:
     """A new workshop with a fresh join code (drawn again in the unlikely case it is taken)."""
-    for _ in range(5):
+    for _attempt in range(5):
         try:
             with transaction.atomic():
                 return Workshop.objects.create(owner=owner, join_code=codes.new_join_code(), **data)
@@ -70,12 +71,13 @@ def join_workshop(typed_code: str, display_name: str, client: str, now=None, ret
         if workshop is not None:
             lockouts.remember_address(workshop, client)
         raise JoinRefused(
-            f"You did not join: joining from your network ({client}) is paused, because {locked.count} wrong "
-            f"join codes were tried from it within {ratelimit.window_minutes(lockouts.JOIN)} minutes. Your trainer can lift this from the "
-            f"workshop dashboard. {ratelimit.retry_text(locked)}", None, locked.seconds_left)
+            _("You did not join: joining from your network (%(client)s) is paused, because %(count)s wrong "
+              "join codes were tried from it within %(minutes)s minutes. Your trainer can lift this from the "
+              "workshop dashboard.") % {"client": client, "count": locked.count, "minutes": ratelimit.window_minutes(lockouts.JOIN)}
+            + " " + ratelimit.retry_text(locked), None, locked.seconds_left)
     if workshop is None:
         ratelimit.fail(lockouts.JOIN, client)
-        raise JoinRefused("No workshop has that code. Check it with your trainer: codes look like ABCD-EF23.")
+        raise JoinRefused(_("No workshop has that code. Check it with your trainer: codes look like ABCD-EF23."))
     if returning is not None and returning.workshop_id == workshop.pk and returning.display_name.casefold() == display_name.casefold():
         return returning, False
     refusal = workshop.refusal(now)
@@ -83,10 +85,10 @@ def join_workshop(typed_code: str, display_name: str, client: str, now=None, ret
         raise JoinRefused(refusal, None)
     if workshop.participants.count() >= settings.WORKSHOP_MAX_PARTICIPANTS:
         # Each participant is a new emulated account (or IAM user): a leaked code must not mint them without end.
-        raise JoinRefused(f"This workshop is full ({settings.WORKSHOP_MAX_PARTICIPANTS} participants). Ask your trainer.", None)
+        raise JoinRefused(_("This workshop is full (%(max)s participants). Ask your trainer.") % {"max": settings.WORKSHOP_MAX_PARTICIPANTS}, None)
     if workshop.target == "sandbox" and retention.sandbox_full():
-        raise JoinRefused(gettext("You did not join: the sandbox is full right now (this site holds as many emulated "
-                                  "AWS accounts as it may at once). Tell your trainer; try again later."), None)
+        raise JoinRefused(_("You did not join: the sandbox is full right now (this site holds as many emulated "
+                            "AWS accounts as it may at once). Tell your trainer; try again later."), None)
     run = engine.start_run(target=workshop.target, role_arn=workshop.role_arn)
     lockouts.remember_address(workshop, client)
     return Participant.objects.create(workshop=workshop, run=run, display_name=display_name), True
@@ -187,17 +189,17 @@ def cleanup_participant(participant: Participant, from_step: str = "connect") ->
     report = CleanupReport()
     section = {"participant": participant.display_name, "user": user, "note": ""}
     if user and not has_prefix(user, prefix):
-        report.add(f"user {user}", "skipped", False, f"the name does not start with the workshop prefix “{prefix}”, so it was not touched")
+        report.add(_("user %(user)s") % {"user": user}, "skipped", False, _("the name does not start with the workshop prefix “%(prefix)s”, so it was not touched") % {"prefix": prefix})
     else:
         try:
             cleanup_from(ctx, from_step, report)
         except AwsError as exc:
-            report.add(f"user {user}" if user else "run", exc.operation, False, f"{exc.code}: {exc.problem.message} (cleanup of this participant stopped here)")
+            report.add(_("user %(user)s") % {"user": user} if user else _("run"), exc.operation, False, _("%(code)s: %(problem)s (cleanup of this participant stopped here)") % {"code": exc.code, "problem": exc.problem.message})
         except Exception:  # one participant's surprise must not stop the room's cleanup
             log.exception("workshop cleanup failed for participant %s", participant.pk)
-            report.add(f"user {user}" if user else "run", "cleanup", False, "unexpected error (details in the server log); nothing after this was attempted")
+            report.add(_("user %(user)s") % {"user": user} if user else _("run"), "cleanup", False, _("unexpected error (details in the server log); nothing after this was attempted"))
         if not user:
-            section["note"] = "No IAM user was chosen yet."
+            section["note"] = _("No IAM user was chosen yet.")
     section["ok"] = report.ok
     section["lines"] = [{"resource": l.resource, "action": l.action, "ok": l.ok, "detail": l.detail} for l in report.lines]
     if report.ok and from_step == "connect":
@@ -213,9 +215,9 @@ def _record(workshop, by, scope, sections) -> CleanupRecord:
 
 # Where a trainer can reset a participant from, and what goes: (step, label).
 RESET_POINTS = [
-    ("connect", "The whole run: everything the participant made is deleted, and they start at step one."),
-    ("review", "From “Review and create”: the IAM user (and the group it made) is deleted; the participant's choices are kept, so they can create it again."),
-    ("mfa", "From “MFA”: only the user's MFA device is removed, so the participant can enrol it again."),
+    ("connect", gettext_lazy("The whole run: everything the participant made is deleted, and they start at step one.")),
+    ("review", gettext_lazy("From “Review and create”: the IAM user (and the group it made) is deleted; the participant's choices are kept, so they can create it again.")),
+    ("mfa", gettext_lazy("From “MFA”: only the user's MFA device is removed, so the participant can enrol it again.")),
 ]
 
 
@@ -223,7 +225,7 @@ def reset_participant(participant: Participant, by, from_step: str = "connect") 
     """Clean up what the participant's run made from `from_step` on, then (only if that worked)
     put their run back at that step; they see a notice saying so on their next page."""
     section = cleanup_participant(participant, from_step)
-    where = "the first step" if from_step == "connect" else f"“{BY_SLUG[from_step].nav_title}”"
+    where = _("the first step") if from_step == "connect" else _("“%(step)s”") % {"step": BY_SLUG[from_step].nav_title}
     if section["ok"]:
         now = timezone.now()
         engine.reset_from(engine.context_for(participant.run, from_step), from_step, at=now)
@@ -231,10 +233,10 @@ def reset_participant(participant: Participant, by, from_step: str = "connect") 
         if from_step == "connect":
             updates.update(restarted_at=now, cleaned_at=None)
         Participant.objects.filter(pk=participant.pk).update(**updates)
-        section["note"] = (section["note"] + f" The run was reset to {where}.").strip()
+        section["note"] = (section["note"] + " " + _("The run was reset to %(where)s.") % {"where": where}).strip()
     else:
-        section["note"] = (section["note"] + " The run was NOT reset, because cleanup did not finish: fix what failed and reset again.").strip()
-    return _record(participant.workshop, by, f"Reset of {participant.display_name} to {where}", [section])
+        section["note"] = (section["note"] + " " + _("The run was NOT reset, because cleanup did not finish: fix what failed and reset again.")).strip()
+    return _record(participant.workshop, by, _("Reset of %(name)s to %(where)s") % {"name": participant.display_name, "where": where}, [section])
 
 
 def remove_participant(participant: Participant, by) -> CleanupRecord:
@@ -246,10 +248,10 @@ def remove_participant(participant: Participant, by) -> CleanupRecord:
             run = participant.run
             participant.delete()
             run.delete()
-        section["note"] = (section["note"] + " Removed from the workshop.").strip()
+        section["note"] = (section["note"] + " " + _("Removed from the workshop.")).strip()
     else:
-        section["note"] = (section["note"] + " NOT removed, because cleanup did not finish: fix what failed and remove again.").strip()
-    return _record(participant.workshop, by, f"Removal of {participant.display_name}", [section])
+        section["note"] = (section["note"] + " " + _("NOT removed, because cleanup did not finish: fix what failed and remove again.")).strip()
+    return _record(participant.workshop, by, _("Removal of %(name)s") % {"name": participant.display_name}, [section])
 
 
 # --- the room --------------------------------------------------------------------------------
@@ -293,12 +295,13 @@ def cleanup_workshop(workshop: Workshop, by) -> CleanupRecord:
         if index and time.monotonic() > deadline:
             left = pending[index:]
             sections.append({
-                "participant": f"{len(left)} participant(s) not reached yet", "user": "", "ok": False, "lines": [],
-                "note": "This pass stopped at its time limit: press Clean up workshop again to continue with "
-                        + ", ".join(p.display_name for p in left[:10]) + (" and more." if len(left) > 10 else "."),
+                "participant": ngettext("%(count)s participant not reached yet", "%(count)s participants not reached yet", len(left)) % {"count": len(left)},
+                "user": "", "ok": False, "lines": [],
+                "note": (_("This pass stopped at its time limit: press Clean up workshop again to continue with %(names)s and more.") if len(left) > 10
+                         else _("This pass stopped at its time limit: press Clean up workshop again to continue with %(names)s.")) % {"names": ", ".join(p.display_name for p in left[:10])},
             })
             break
         sections.append(cleanup_participant(participant))
     if not pending:
-        sections.append({"participant": "everyone", "user": "", "ok": True, "lines": [], "note": "Nothing left to clean up."})
-    return _record(workshop, by, "Whole workshop", sections)
+        sections.append({"participant": _("everyone"), "user": "", "ok": True, "lines": [], "note": _("Nothing left to clean up.")})
+    return _record(workshop, by, _("Whole workshop"), sections)

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.http import parse_etags, quote_etag
 from django.views.decorators.http import require_http_methods, require_POST
 
+from django.utils.translation import gettext as _
+
 from iamwizard.core.totp import qr_svg
 from iamwizard.wizard import links
 from iamwizard.wizard.error_summary import summarise
@@ -50,8 +52,13 @@ def login(request):
         locked = services.login_locked(client, username, known)
         if locked:
             form = AuthenticationForm(request)
-            where = "in this browser" if known else "from your network" if locked.name == "trainer-login-address" else "for this user name"
-            problem = f"You were not signed in: sign-in is paused, because {locked.count} wrong passwords were tried {where} just now. {retry_text(locked)}"
+            if known:
+                problem = _("You were not signed in: sign-in is paused, because %(count)s wrong passwords were tried in this browser just now.")
+            elif locked.name == "trainer-login-address":
+                problem = _("You were not signed in: sign-in is paused, because %(count)s wrong passwords were tried from your network just now.")
+            else:
+                problem = _("You were not signed in: sign-in is paused, because %(count)s wrong passwords were tried for this user name just now.")
+            problem = problem % {"count": locked.count} + " " + retry_text(locked)
             status, retry_after = 429, locked.seconds_left
         elif form.is_valid():
             auth.login(request, form.get_user())
@@ -133,7 +140,7 @@ def _dashboard_context(request, workshop, csrf_token=None, updated=None):
         "workshop": workshop, "counts": progress.counts(rows), "rows": shown,
         "rows_html": live_table.rows_html(shown, participants_url, csrf_token or get_token(request)),
         "updated_at": updated_at, "updated_clock": updated_clock,
-        "sort": sort, "sorts": [(key, words) for key, (words, _) in progress.SORTS.items()], "stuck_only": stuck_only,
+        "sort": sort, "sorts": [(key, words) for key, (words, _order) in progress.SORTS.items()], "stuck_only": stuck_only,
         "view_query": urlencode(view),
     }
 
@@ -153,7 +160,7 @@ def dashboard(request, pk):
     workshop = _owned(request, pk)
     record = services.close_if_ended(workshop, request.user)
     if record is not None:
-        messages.info(request, "The workshop reached its closing time, so it was closed and cleaned up: the report is under Earlier cleanups.")
+        messages.info(request, _("The workshop reached its closing time, so it was closed and cleaned up: the report is under Earlier cleanups."))
     return _dashboard_page(request, workshop)
 
 
@@ -175,7 +182,7 @@ def lift_lockout(request, pk):
     if lifted:
         messages.success(request, lifted.lifted_text)
     else:
-        messages.info(request, "That limit was no longer refusing anyone: nothing to lift.")
+        messages.info(request, _("That limit was no longer refusing anyone: nothing to lift."))
     return redirect(f"{reverse('workshops:dashboard', args=[pk])}#lockouts")
 
 
@@ -368,11 +375,11 @@ def summary(request, pk):
     data = progress.summary(workshop)
     time_chart = bar_chart(
         [(m["title"], m["median"].total_seconds() / 60, progress.duration_label(m["median"])) for m in data["medians"] if m["median"] is not None],
-        title="Median time per step", description="Median minutes participants took to finish each step.", ident="time-chart",
+        title=_("Median time per step"), description=_("Median minutes participants took to finish each step."), ident="time-chart",
     )
     error_chart = bar_chart(
         [(code, times, f"{times}×") for code, times in data["errors_by_code"]],
-        title="Most common AWS errors", description="How often each AWS error code came back.", ident="error-chart",
+        title=_("Most common AWS errors"), description=_("How often each AWS error code came back."), ident="error-chart",
     )
     return render(request, "workshops/summary.html", {"workshop": workshop, "s": data, "time_chart": time_chart, "error_chart": error_chart})
 

@@ -12,7 +12,7 @@
     var url = live.getAttribute("data-live-url");
     var timer = null;
     var etag = null;  // what the table shows: the server answers 304 while it is still true
-    if (note) note.textContent = "Updates by itself every few seconds.";
+    if (note) note.textContent = iamText("live");
 
     function stop(message) {
       if (timer) clearInterval(timer);
@@ -39,7 +39,7 @@
       fetch(url, { credentials: "same-origin", headers: headers, cache: "no-store" })
         .then(function (response) {
           if (response.redirected || (!response.ok && response.status !== 304) || response.headers.get("X-Dashboard-Fragment") !== "1") {
-            stop("Live updates stopped (signed out?): reload the page.");
+            stop(iamText("live-stopped"));
             return null;
           }
           if (response.status === 304) {  // nothing changed: keep the table, say when it was checked
@@ -54,7 +54,7 @@
           // Keep keyboard focus on the same link across the swap.
           var focused = document.activeElement && live.contains(document.activeElement) ? document.activeElement.id : "";
           live.innerHTML = html;
-          if (note) note.textContent = "Updates by itself every few seconds.";
+          if (note) note.textContent = iamText("live");
           live.setAttribute("data-updated", String(Date.now()));
           if (focused) {
             var again = document.getElementById(focused);
@@ -62,7 +62,7 @@
           }
         })
         .catch(function () {
-          if (note) note.textContent = "Could not reach the server; retrying…";
+          if (note) note.textContent = iamText("retrying");
         });
     }
 

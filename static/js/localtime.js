@@ -9,7 +9,7 @@
       if (isNaN(when.getTime())) continue;
       var options = { hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
       if (times[i].getAttribute("data-local") === "datetime") { options.year = "numeric"; options.month = "short"; options.day = "numeric"; }
-      times[i].textContent = when.toLocaleString(undefined, options);
+      times[i].textContent = when.toLocaleString(document.documentElement.lang || undefined, options);
       times[i].setAttribute("title", when.toISOString().replace(".000", "") + " (UTC)");
     }
   }

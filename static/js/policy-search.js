@@ -24,7 +24,7 @@ document.addEventListener("DOMContentLoaded", function () {
     note.className = "help";
     box.appendChild(note);
     var count = 0;
-    kept.concat(results.map(function (r) { return { arn: r.arn, name: r.name + (r.aws_managed ? "" : " (customer managed)") }; }))
+    kept.concat(results.map(function (r) { return { arn: r.arn, name: r.aws_managed ? r.name : iamText("customer-managed", { policy: r.name }) }; }))
       .forEach(function (r, i) {
         if (shown[r.arn]) return;
         shown[r.arn] = true;
@@ -39,7 +39,7 @@ document.addEventListener("DOMContentLoaded", function () {
         div.appendChild(cb); div.appendChild(document.createTextNode(" ")); div.appendChild(label);
         box.appendChild(div);
       });
-    note.textContent = query ? count + " matching “" + query + "”" : "";
+    note.textContent = query ? iamText("matching", { count: count, query: query }) : "";
   }
   input.addEventListener("input", function () {
     clearTimeout(timer);

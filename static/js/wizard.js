@@ -1,4 +1,14 @@
 // Progressive enhancement only: every step works without this file.
+
+// The words scripts write into a page, in the page's language: base.html hands them over as data
+// attributes of a hidden element (id "js-strings", from wizard/context_processors.py), since the CSP
+// allows no inline script. iamText("ms", {ms: 12}) fills %(name)s placeholders.
+window.iamText = function (key, values) {
+  var box = document.getElementById("js-strings");
+  var text = (box && box.getAttribute("data-" + key)) || key;
+  return text.replace(/%\((\w+)\)s/g, function (all, name) { return values && name in values ? values[name] : all; });
+};
+
 // It reveals "Copy" buttons where the browser offers a clipboard.
 document.addEventListener("DOMContentLoaded", function () {
   if (!navigator.clipboard) return;
@@ -8,8 +18,8 @@ document.addEventListener("DOMContentLoaded", function () {
       var source = document.getElementById(button.getAttribute("data-copy"));
       if (!source) return;
       navigator.clipboard.writeText(source.textContent.trim()).then(function () {
-        button.textContent = "Copied";
-        setTimeout(function () { button.textContent = "Copy"; }, 2000);
+        button.textContent = iamText("copied");
+        setTimeout(function () { button.textContent = iamText("copy"); }, 2000);
       });
     });
   });
@@ -69,7 +79,7 @@ document.addEventListener("DOMContentLoaded", function () {
     if (!data.calls.length && !inFlight.length) return;
     if (box.hidden) {
       var heading = document.createElement("h2");
-      heading.textContent = "Working with AWS";
+      heading.textContent = iamText("working");
       box.appendChild(heading);
       box.appendChild(document.createElement("ol"));
       box.hidden = false;
@@ -79,10 +89,10 @@ document.addEventListener("DOMContentLoaded", function () {
       var call = data.calls[shown], item = document.createElement("li"), name = document.createElement("code");
       name.textContent = call.call;
       item.appendChild(name);
-      item.appendChild(document.createTextNode(" — " + (call.ok ? "OK" : call.code) + " (" + call.ms + " ms)"));
+      item.appendChild(document.createTextNode(" — " + (call.ok ? iamText("ok") : call.code) + " (" + iamText("ms", { ms: call.ms }) + ")"));
       list.appendChild(item);
     }
     var waiting = box.querySelector("p") || box.appendChild(document.createElement("p"));
-    waiting.textContent = inFlight.length ? "Under way: " + inFlight.join(", ") + "…" : "Waiting for AWS…";
+    waiting.textContent = inFlight.length ? iamText("under-way", { calls: inFlight.join(", ") }) : iamText("waiting");
   }
 });

@@ -69,8 +69,9 @@ def test_operation_specific_messages():
 
 def test_unknown_code_includes_aws_message():
     problem = explain("WeirdError", "Something odd happened", "CreateUser")
-    assert problem == AwsProblem("WeirdError", "AWS refused this (WeirdError): Something odd happened.",
+    assert problem == AwsProblem("WeirdError", "aws.refused", {"code": "WeirdError", "aws_message": "Something odd happened."},
                                  "Something odd happened", False, None)
+    assert problem.message == "AWS refused this (WeirdError): Something odd happened."
     assert explain("WeirdError", "", "CreateUser").message == "AWS refused this (WeirdError)."
 
 

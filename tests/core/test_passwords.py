@@ -3,18 +3,23 @@ import json
 import pytest
 
 from iamwizard.core.passwords import (
-    RULE_DIGIT,
-    RULE_LOWER,
-    RULE_MAX,
-    RULE_NOT_NAME,
-    RULE_SYMBOL,
-    RULE_THREE_OF_FOUR,
-    RULE_UPPER,
+    IS_NAME,
+    NO_DIGIT,
+    NO_LOWER,
+    NO_SYMBOL,
+    NO_UPPER,
     SYMBOLS,
+    THREE_OF_FOUR,
+    TOO_LONG,
     PasswordPolicy,
     generate_password,
     password_problems,
     policy_rules,
+)
+
+# The rules in words: English, the default language (the words are iamwizard/wizard/words.py's).
+RULE_MAX, RULE_UPPER, RULE_LOWER, RULE_DIGIT, RULE_SYMBOL, RULE_THREE_OF_FOUR, RULE_NOT_NAME = (
+    p.text for p in (TOO_LONG, NO_UPPER, NO_LOWER, NO_DIGIT, NO_SYMBOL, THREE_OF_FOUR, IS_NAME)
 )
 
 DEFAULT = PasswordPolicy.from_aws(None)

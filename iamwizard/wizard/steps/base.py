@@ -8,6 +8,8 @@ makes, from which the equivalent AWS CLI commands are derived.
 import copy
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy
+
 from iamwizard.core.cli import cli_command
 from iamwizard.core.problems import Problem
 
@@ -58,7 +60,7 @@ class Step:
     template = "wizard/steps/generic.html"
     # Optional step-specific part shown inside the generic form, above its button.
     extra_template = None
-    submit_label = "Continue"
+    submit_label = gettext_lazy("Continue")
     # Once done, a step marked irreversible freezes every step before it (the user exists now).
     irreversible = False
     # After success, stay on the step to show what AWS confirmed (False: go straight on).

@@ -1,4 +1,7 @@
 """Step 0, connect: find out which AWS account we act in and what its rules are."""
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from iamwizard.aws.gateway import AwsError
 from iamwizard.core.passwords import PasswordPolicy
 
@@ -10,30 +13,30 @@ from .forms import ConfirmForm
 
 class Connect(Step):
     slug = "connect"
-    title = "Connect to your AWS account"
-    nav_title = "Connect"
-    submit_label = "Connect"
+    title = gettext_lazy("Connect to your AWS account")
+    nav_title = gettext_lazy("Connect")
+    submit_label = gettext_lazy("Connect")
     template = "wizard/steps/connect.html"
     why = (
-        "Before changing anything, the wizard asks AWS who it is talking to. The answer names the "
-        "account (a 12-digit number) and the identity whose credentials make the calls.",
-        "If that identity is the root user, the one created with the account's e-mail address, "
-        "this is exactly the habit to break: the root user can do everything, including closing the "
-        "account, and cannot be limited by any policy. Use it to create a first IAM user, then put it away.",
-        "The wizard also reads the account alias (a friendly name for the sign-in page) and the "
-        "password policy, so that the password you choose later is checked against the real rules.",
+        gettext_lazy("Before changing anything, the wizard asks AWS who it is talking to. The answer names the "
+                     "account (a 12-digit number) and the identity whose credentials make the calls."),
+        gettext_lazy("If that identity is the root user, the one created with the account's e-mail address, "
+                     "this is exactly the habit to break: the root user can do everything, including closing the "
+                     "account, and cannot be limited by any policy. Use it to create a first IAM user, then put it away."),
+        gettext_lazy("The wizard also reads the account alias (a friendly name for the sign-in page) and the "
+                     "password policy, so that the password you choose later is checked against the real rules."),
     )
 
-    expected_answers = {("GetAccountPasswordPolicy", NO_SUCH_ENTITY): "no password policy set: AWS's default applies"}
+    expected_answers = {("GetAccountPasswordPolicy", NO_SUCH_ENTITY): gettext_lazy("no password policy set: AWS's default applies")}
 
     def forms(self, ctx):
         return {"connect": ConfirmForm}
 
     def planned_calls(self, ctx):
         return [
-            PlannedCall("sts", "GetCallerIdentity", note="Who am I? Needs no permission at all."),
-            PlannedCall("iam", "ListAccountAliases", note="The account's friendly name, if it has one."),
-            PlannedCall("iam", "GetAccountPasswordPolicy", note="The rules every IAM user password must follow."),
+            PlannedCall("sts", "GetCallerIdentity", note=_("Who am I? Needs no permission at all.")),
+            PlannedCall("iam", "ListAccountAliases", note=_("The account's friendly name, if it has one.")),
+            PlannedCall("iam", "GetAccountPasswordPolicy", note=_("The rules every IAM user password must follow.")),
         ]
 
     def execute(self, ctx, action, data):
@@ -67,8 +70,8 @@ class Connect(Step):
     def verify(self, ctx, result):
         policy = PasswordPolicy.from_dict(result["password_policy"])
         return [
-            ("Account", result["account_id"]),
-            ("Calling identity", result["arn"]),
-            ("Account alias", result["alias"] or "none (the sign-in URL uses the account number)"),
-            ("Password policy", "No password policy set: AWS's default applies" if policy.is_aws_default else "set by the account"),
+            (_("Account"), result["account_id"]),
+            (_("Calling identity"), result["arn"]),
+            (_("Account alias"), result["alias"] or _("none (the sign-in URL uses the account number)")),
+            (_("Password policy"), _("No password policy set: AWS's default applies") if policy.is_aws_default else _("set by the account")),
         ]

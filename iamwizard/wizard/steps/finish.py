@@ -3,8 +3,8 @@ import time
 from dataclasses import asdict
 
 from django import forms
-from django.utils.translation import gettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from iamwizard.aws.gateway import AwsError
 
@@ -28,36 +28,36 @@ def root_state(answer) -> dict:
 
 
 class DeleteUserForm(StepForm):
-    confirm_name = forms.CharField(label="Type the user name to confirm", max_length=200)
+    confirm_name = forms.CharField(label=gettext_lazy("Type the user name to confirm"), max_length=200)
 
     def clean_confirm_name(self):
         typed = self.cleaned_data["confirm_name"].strip()
         if typed != self.ctx.user_name:
-            raise forms.ValidationError(f"Type {self.ctx.user_name} exactly, to be sure you mean this user.", code="confirm.mismatch")
+            raise forms.ValidationError(_("Type %(user)s exactly, to be sure you mean this user.") % {"user": self.ctx.user_name}, code="confirm.mismatch")
         return typed
 
 
 class Finish(Step):
     slug = "finish"
-    title = "Done: your IAM user is ready"
-    nav_title = "Done"
-    submit_label = "Read AWS again"
+    title = gettext_lazy("Done: your IAM user is ready")
+    nav_title = gettext_lazy("Done")
+    submit_label = gettext_lazy("Read AWS again")
     template = "wizard/steps/finish.html"
     auto_execute = True
     why = (
-        "Everything below came from AWS, not from the wizard's memory: each step read back what it had "
-        "made, and the root user's state was read just now. Read AWS again asks every question afresh.",
-        "From now on, use this IAM user for everyday work and keep the root user for the few tasks only it "
-        "can do, such as changing the account's e-mail or closing it: with MFA, and without access keys.",
+        gettext_lazy("Everything below came from AWS, not from the wizard's memory: each step read back what it had "
+                     "made, and the root user's state was read just now. Read AWS again asks every question afresh."),
+        gettext_lazy("From now on, use this IAM user for everyday work and keep the root user for the few tasks only it "
+                     "can do, such as changing the account's e-mail or closing it: with MFA, and without access keys."),
     )
 
-    expected_answers = {("GetLoginProfile", NO_SUCH_ENTITY): "this user has no console password"}
+    expected_answers = {("GetLoginProfile", NO_SUCH_ENTITY): gettext_lazy("this user has no console password")}
 
     def expected_answer(self, ctx, operation, code):
         if code == NO_SUCH_ENTITY and operation.startswith(("Delete", "Deactivate", "Detach", "Remove")):
-            return "already gone, which is what deleting wants"
+            return _("already gone, which is what deleting wants")
         if code == NO_SUCH_ENTITY and operation in ("GetUser", "ListUserTags", "GetGroup") and ctx.result(self.slug).get("deleted"):
-            return "deleted, as asked"
+            return _("deleted, as asked")
         return super().expected_answer(ctx, operation, code)
 
     def words_now(self, ctx):
@@ -65,11 +65,11 @@ class Finish(Step):
             return colleague.words_at_done(ctx, colleague.handover(ctx, ctx.result(self.slug).get("summary")))
         user = ctx.user_name
         return {
-            "title": f"Done: the user {user} is deleted",
+            "title": _("Done: the user %(user)s is deleted") % {"user": user},
             "why": (
-                f"{user} and everything attached to it are gone from AWS, removed in the order AWS requires. "
-                "The table below lists each deletion; AWS confirmed that the user no longer exists.",
-                "Start again to practise the whole path once more, in a new run of its own.",
+                _("%(user)s and everything attached to it are gone from AWS, removed in the order AWS requires. "
+                  "The table below lists each deletion; AWS confirmed that the user no longer exists.") % {"user": user},
+                _("Start again to practise the whole path once more, in a new run of its own."),
             ),
         }
 
@@ -93,13 +93,13 @@ class Finish(Step):
     def planned_calls(self, ctx):
         user = ctx.user_name
         return [
-            PlannedCall("iam", "GetAccountSummary", note=gettext("Does the root user have MFA, or access keys?") + ("" if colleague.for_colleague(ctx) else " " + gettext(
+            PlannedCall("iam", "GetAccountSummary", note=_("Does the root user have MFA, or access keys?") + ("" if colleague.for_colleague(ctx) else " " + _(
                 "(On arrival, only this call, unless the step before just read it for this page.)"))),
-            PlannedCall("iam", "GetUser", {"UserName": user}, "Read AWS again: the user..."),
+            PlannedCall("iam", "GetUser", {"UserName": user}, _("Read AWS again: the user...")),
             PlannedCall("iam", "GetLoginProfile", {"UserName": user}),
             PlannedCall("iam", "ListGroupsForUser", {"UserName": user}),
             PlannedCall("iam", "ListAttachedUserPolicies", {"UserName": user}),
-            PlannedCall("iam", "ListMFADevices", {"UserName": user}, "...and its MFA devices."),
+            PlannedCall("iam", "ListMFADevices", {"UserName": user}, _("...and its MFA devices.")),
         ]
 
     def execute(self, ctx, action, data):
@@ -138,7 +138,7 @@ class Finish(Step):
             ctx.states[self.slug].result = {**ctx.result(self.slug), "cleanup": lines}
             ctx.states[self.slug].save(update_fields=["result"])
             failed = next(line for line in report.lines if not line.ok)
-            raise StepInputError(None, f"Not everything could be deleted ({failed.resource}: {failed.detail}). Nothing is hidden: see the report below, then try again.", "delete.incomplete")
+            raise StepInputError(None, _("Not everything could be deleted (%(resource)s: %(detail)s). Nothing is hidden: see the report below, then try again.") % {"resource": failed.resource, "detail": failed.detail}, "delete.incomplete")
         return {"deleted": True, "cleanup": lines}
 
     def _read_back(self, ctx):
@@ -165,16 +165,16 @@ class Finish(Step):
                 ctx.iam("GetUser", UserName=ctx.user_name)
             except AwsError as exc:
                 if exc.code == "NoSuchEntity":
-                    return [("User", f"{ctx.user_name} no longer exists in AWS")]
+                    return [(_("User"), _("%(user)s no longer exists in AWS") % {"user": ctx.user_name})]
                 raise
-            raise StepInputError(None, f"AWS still shows {ctx.user_name}. Try deleting again in a few seconds.", "step.not_confirmed")
+            raise StepInputError(None, _("AWS still shows %(user)s. Try deleting again in a few seconds.") % {"user": ctx.user_name}, "step.not_confirmed")
         s = result["summary"]
         return [
-            ("User", s["user_arn"]),
-            ("Console access", "yes" if s["console_access"] else "no"),
-            ("Groups", ", ".join(s["groups"]) or "none"),
-            ("Policies attached directly", ", ".join(s["policies"]) or "none"),
-            ("MFA devices", ", ".join(s["mfa_devices"]) or "none"),
-            ("Root user MFA", "yes" if s.get("root_mfa") else "no"),
+            (_("User"), s["user_arn"]),
+            (_("Console access"), _("yes") if s["console_access"] else _("no")),
+            (_("Groups"), ", ".join(s["groups"]) or _("none")),
+            (_("Policies attached directly"), ", ".join(s["policies"]) or _("none")),
+            (_("MFA devices"), ", ".join(s["mfa_devices"]) or _("none")),
+            (_("Root user MFA"), _("yes") if s.get("root_mfa") else _("no")),
             (_("Root user access keys"), _("present: delete them") if s.get("root_access_keys") else _("none")),
         ]

@@ -20,6 +20,8 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.core.names import iam_name_check
@@ -46,8 +48,8 @@ CODE_ATTRS = {"inputmode": "numeric", "autocomplete": "one-time-code", "spellche
 
 class DeviceNameForm(StepForm):
     device_name = forms.CharField(
-        label="Device name", max_length=300,
-        help_text="Shown in AWS and in your app, so you can tell devices apart later. Letters, digits and + = , . @ _ -.",
+        label=gettext_lazy("Device name"), max_length=300,
+        help_text=gettext_lazy("Shown in AWS and in your app, so you can tell devices apart later. Letters, digits and + = , . @ _ -."),
     )
 
     def clean_device_name(self):
@@ -62,8 +64,8 @@ class CodesForm(StepForm):
     # Not required and generously long: an empty field or a pasted secret key gets the
     # diagnosis's plain message (and the browser must not silently cut a paste short).
     # After a refused pair both fields come back empty: the next try needs new codes anyway.
-    code1 = forms.CharField(label="MFA code 1", max_length=400, required=False, widget=OneTimeCodeInput(attrs=CODE_ATTRS))
-    code2 = forms.CharField(label="MFA code 2", max_length=400, required=False, widget=OneTimeCodeInput(attrs=CODE_ATTRS))
+    code1 = forms.CharField(label=gettext_lazy("MFA code 1"), max_length=400, required=False, widget=OneTimeCodeInput(attrs=CODE_ATTRS))
+    code2 = forms.CharField(label=gettext_lazy("MFA code 2"), max_length=400, required=False, widget=OneTimeCodeInput(attrs=CODE_ATTRS))
 
 
 def lock_seconds(failures: int) -> int:
@@ -85,17 +87,17 @@ def seconds_locked(run, now: float) -> int:
 def duration_words(seconds: int) -> str:
     seconds = max(1, int(seconds))
     if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
+        return ngettext("%(count)s second", "%(count)s seconds", seconds) % {"count": seconds}
     minutes, rest = divmod(seconds, 60)
-    text = f"{minutes} minute{'s' if minutes != 1 else ''}"
-    return text + (f" {rest} second{'s' if rest != 1 else ''}" if rest else "")
+    text = ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
+    if not rest:
+        return text
+    return _("%(minutes)s %(seconds)s") % {"minutes": text, "seconds": ngettext("%(count)s second", "%(count)s seconds", rest) % {"count": rest}}
 
 
 def locked_message(seconds: int) -> str:
-    return (
-        f"Too many wrong codes in a row. To keep guessers out, the wizard waits a little longer after each "
-        f"wrong try: try again in {duration_words(seconds)}, with two new codes from the app."
-    )
+    return _("Too many wrong codes in a row. To keep guessers out, the wizard waits a little longer after each "
+             "wrong try: try again in %(duration)s, with two new codes from the app.") % {"duration": duration_words(seconds)}
 
 
 def _moment(now: float) -> datetime:
@@ -108,7 +110,7 @@ def count_failure(run, now) -> str:
     wait = lock_seconds(run.mfa_failures)
     run.mfa_locked_until = _moment(now) + timedelta(seconds=wait)
     run.save(update_fields=["mfa_failures", "mfa_locked_until", "updated_at"])
-    return f" You can try again in {duration_words(wait)}." if wait >= 2 else ""
+    return " " + _("You can try again in %(duration)s.") % {"duration": duration_words(wait)} if wait >= 2 else ""
 
 
 def check_code_pair(run, seed, code1, code2, now, device_name=None):
@@ -133,18 +135,18 @@ def end_throttling(run):
 
 class Mfa(Step):
     slug = "mfa"
-    title = "Assign MFA device"
-    nav_title = "MFA"
+    title = gettext_lazy("Assign MFA device")
+    nav_title = gettext_lazy("MFA")
     template = "wizard/steps/mfa.html"
     irreversible = True
     why = (
-        "A password can leak: phished, reused elsewhere, read over a shoulder. Multi-factor "
-        "authentication adds something the person has: a phone app that shows a new six-digit code "
-        "every 30 seconds. A stolen password alone then opens nothing.",
-        "The app and AWS share a secret key (inside the QR code). Both compute the code from that key and "
-        "the current time, which is why the phone's clock must be right.",
-        "AWS asks for two codes in a row to be sure the app is set up correctly before it starts asking "
-        "for them at every sign-in.",
+        gettext_lazy("A password can leak: phished, reused elsewhere, read over a shoulder. Multi-factor "
+                     "authentication adds something the person has: a phone app that shows a new six-digit code "
+                     "every 30 seconds. A stolen password alone then opens nothing."),
+        gettext_lazy("The app and AWS share a secret key (inside the QR code). Both compute the code from that key and "
+                     "the current time, which is why the phone's clock must be right."),
+        gettext_lazy("AWS asks for two codes in a row to be sure the app is set up correctly before it starts asking "
+                     "for them at every sign-in."),
     )
 
     def applies(self, ctx):
@@ -167,9 +169,9 @@ class Mfa(Step):
         name = ctx.result(self.slug).get("device_name") or user
         serial = ctx.result(self.slug).get("serial") or f"arn:aws:iam::{ctx.run.account_id}:mfa/{name}"
         return [
-            PlannedCall("iam", "CreateVirtualMFADevice", {"VirtualMFADeviceName": name}, "AWS makes a secret key and the QR code that carries it."),
-            PlannedCall("iam", "EnableMFADevice", {"UserName": user, "SerialNumber": serial, "AuthenticationCode1": "<code-1>", "AuthenticationCode2": "<code-2>"}, "Ties the device to the user, once two codes in a row prove the app works. The wizard checks the codes itself first, so a mistake gets a precise explanation."),
-            PlannedCall("iam", "ListMFADevices", {"UserName": user}, "Reads back the user's devices to prove it."),
+            PlannedCall("iam", "CreateVirtualMFADevice", {"VirtualMFADeviceName": name}, _("AWS makes a secret key and the QR code that carries it.")),
+            PlannedCall("iam", "EnableMFADevice", {"UserName": user, "SerialNumber": serial, "AuthenticationCode1": "<code-1>", "AuthenticationCode2": "<code-2>"}, _("Ties the device to the user, once two codes in a row prove the app works. The wizard checks the codes itself first, so a mistake gets a precise explanation.")),
+            PlannedCall("iam", "ListMFADevices", {"UserName": user}, _("Reads back the user's devices to prove it.")),
         ]
 
     def execute(self, ctx, action, data):
@@ -221,10 +223,10 @@ class Mfa(Step):
         owner = next((d["User"].get("UserName", "") for d in same if d.get("User")), None)
         if owner is not None:
             if owner == ctx.user_name:
-                raise StepInputError("device_name", f"{owner} already has an MFA device named {name}. Choose another name for this one, for example {name}-2.", "mfa.device_name_taken")
-            raise StepInputError("device_name", f"The name {name} is taken: another user ({owner}) has an MFA device with it. Choose another name, for example {ctx.user_name}-phone.", "mfa.device_name_taken")
+                raise StepInputError("device_name", _("%(user)s already has an MFA device named %(name)s. Choose another name for this one, for example %(name)s-2.") % {"user": owner, "name": name}, "mfa.device_name_taken")
+            raise StepInputError("device_name", _("The name %(name)s is taken: another user (%(owner)s) has an MFA device with it. Choose another name, for example %(user)s-phone.") % {"name": name, "owner": owner, "user": ctx.user_name}, "mfa.device_name_taken")
         if not same:
-            raise StepInputError("device_name", f"A device named {name} already exists in this account. Choose another name.", "mfa.device_name_taken")
+            raise StepInputError("device_name", _("A device named %(name)s already exists in this account. Choose another name.") % {"name": name}, "mfa.device_name_taken")
         for orphan in same:
             self._forget_device(ctx, orphan["SerialNumber"])
         return ctx.iam("CreateVirtualMFADevice", VirtualMFADeviceName=name)["VirtualMFADevice"]
@@ -242,7 +244,7 @@ class Mfa(Step):
         serial = result["serial"]
         seed = vault.unseal(run.mfa_seed_box)
         if not seed:
-            raise StepInputError(None, "The wizard no longer holds this device's secret key. Create the device again below.", "mfa.device_gone")
+            raise StepInputError(None, _("The wizard no longer holds this device's secret key. Create the device again below."), "mfa.device_gone")
         check_code_pair(run, seed, code1, code2, now, result.get("device_name"))
         try:
             ctx.iam("EnableMFADevice", UserName=ctx.user_name, SerialNumber=serial, AuthenticationCode1=clean_code(code1), AuthenticationCode2=clean_code(code2))
@@ -265,9 +267,10 @@ class Mfa(Step):
         devices = ctx.iam("ListMFADevices", UserName=ctx.user_name).get("MFADevices", [])
         mine = next((d for d in devices if d["SerialNumber"] == result["serial"]), None)
         if mine is None:
-            raise StepNotConfirmed("AWS does not list the device for this user yet. Try again in a few seconds.")
+            raise StepNotConfirmed(_("AWS does not list the device for this user yet. Try again in a few seconds."))
         result["read_back"] = {"mfa_devices": [d["SerialNumber"] for d in devices]}
-        return [("MFA device", mine["SerialNumber"]), ("Enabled", f"{mine['EnableDate']:%Y-%m-%d %H:%M} UTC"), ("Devices for this user", f"{len(devices)} of at most {MAX_DEVICES_PER_USER}")]
+        return [(_("MFA device"), mine["SerialNumber"]), (_("Enabled"), f"{mine['EnableDate']:%Y-%m-%d %H:%M} UTC"),
+                (_("Devices for this user"), _("%(count)s of at most %(max)s") % {"count": len(devices), "max": MAX_DEVICES_PER_USER})]
 
     def context(self, ctx):
         result = ctx.result(self.slug)
@@ -276,7 +279,7 @@ class Mfa(Step):
             return {"device_ready": False, "max_devices": MAX_DEVICES_PER_USER}
         uri = otpauth_uri(seed, result["device_name"], ctx.account_label)
         return {
-            "device_ready": True, "otpauth_uri": uri, "qr_svg": qr_svg(uri), "secret_groups": group_secret(seed),
+            "device_ready": True, "otpauth_uri": uri, "qr_svg": qr_svg(uri, _("QR code for your authenticator app")), "secret_groups": group_secret(seed),
             "device_name": result["device_name"], "account_label": ctx.account_label,
             "locked_message": locked_message(wait) if (wait := seconds_locked(ctx.run, clock())) else "",
             "max_devices": MAX_DEVICES_PER_USER,

@@ -14,7 +14,8 @@ user's PasswordLastUsed must come after the device's EnableDate, so that sign-in
 import time
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from iamwizard.aws.gateway import MfaCodeRejected, SignInExpired, SignInRejected, sandbox_console_signin, sandbox_mfa_signin, user_gateway
 from iamwizard.core.problems import Problem
@@ -33,22 +34,22 @@ SIGN_IN_UNCOUNTED = UNCOUNTED_KINDS | {"reused"}
 
 
 class MfaCodeForm(StepForm):
-    mfa_code = forms.CharField(label="MFA code", max_length=400, required=False, widget=OneTimeCodeInput(attrs=CODE_ATTRS),
-                               help_text="The 6-digit code your authenticator app shows now for this user.")
+    mfa_code = forms.CharField(label=gettext_lazy("MFA code"), max_length=400, required=False, widget=OneTimeCodeInput(attrs=CODE_ATTRS),
+                               help_text=gettext_lazy("The 6-digit code your authenticator app shows now for this user."))
 
 
 class MfaSignIn(Step):
     slug = "mfa-sign-in"
-    title = "Sign in with MFA"
-    nav_title = "MFA sign-in"
+    title = gettext_lazy("Sign in with MFA")
+    nav_title = gettext_lazy("MFA sign-in")
     template = "wizard/steps/mfa_sign_in.html"
     # With MFA the require-MFA policy no longer blocks it: a refusal now means no other policy allows it.
-    expected_answers = {(PROBE, "AccessDenied"): "refused: none of the user's other policies allows it (MFA is no longer what is missing)"}
+    expected_answers = {(PROBE, "AccessDenied"): gettext_lazy("refused: none of the user's other policies allows it (MFA is no longer what is missing)")}
     why = (
-        "MFA is on: see it at work. Sign in as the user once more. After the password, the console now asks "
-        "for the code the app shows, and nothing opens without it.",
-        "Each code works once. Right after adding the device, the app may still show the code you just typed: "
-        "wait for the next one.",
+        gettext_lazy("MFA is on: see it at work. Sign in as the user once more. After the password, the console now asks "
+                     "for the code the app shows, and nothing opens without it."),
+        gettext_lazy("Each code works once. Right after adding the device, the app may still show the code you just typed: "
+                     "wait for the next one."),
     )
 
     def applies(self, ctx):
@@ -71,13 +72,13 @@ class MfaSignIn(Step):
     def planned_calls(self, ctx):
         user = ctx.user_name
         calls = [
-            PlannedCall("iam", "GetUser", {"UserName": user}, "PasswordLastUsed: when the user last signed in."),
-            PlannedCall("iam", "ListMFADevices", {"UserName": user}, "EnableDate: when the device was added. A sign-in after it had to give a code."),
+            PlannedCall("iam", "GetUser", {"UserName": user}, _("PasswordLastUsed: when the user last signed in.")),
+            PlannedCall("iam", "ListMFADevices", {"UserName": user}, _("EnableDate: when the device was added. A sign-in after it had to give a code.")),
         ]
         if for_colleague(ctx):  # Done comes next
-            calls.append(PlannedCall("iam", "GetAccountSummary", note=gettext("Read at the same time for the last page: does the root user have MFA, or access keys?")))
+            calls.append(PlannedCall("iam", "GetAccountSummary", note=_("Read at the same time for the last page: does the root user have MFA, or access keys?")))
         if ctx.is_sandbox() and ctx.answers("permissions").get("require_mfa"):
-            calls.insert(0, PlannedCall("iam", "ListUsers", {"MaxItems": 1}, "Made as the user, signed in with MFA: the require-MFA policy now lets an ordinary action through."))
+            calls.insert(0, PlannedCall("iam", "ListUsers", {"MaxItems": 1}, _("Made as the user, signed in with MFA: the require-MFA policy now lets an ordinary action through.")))
         return calls
 
     def execute(self, ctx, action, data):
@@ -89,13 +90,13 @@ class MfaSignIn(Step):
 
     def _password(self, ctx, data):
         if data["user_name"].lower() != ctx.user_name.lower():
-            raise StepInputError("user_name", f"Sign in as the user you just created, {ctx.user_name}.", "signin.other_user")
+            raise StepInputError("user_name", _("Sign in as the user you just created, %(user)s.") % {"user": ctx.user_name}, "signin.other_user")
         try:
             answer = sandbox_console_signin(ctx.gateway.target.endpoint_url, data["account"], data["user_name"], data["password"])
         except SignInRejected:
-            raise StepInputError(None, REJECTED, "signin.rejected") from None
+            raise StepInputError(None, str(REJECTED), "signin.rejected") from None
         if answer.get("AccountId") != ctx.run.account_id:
-            raise StepInputError("account", "That is another account: use the account ID or alias shown on the previous steps.", "signin.other_account")
+            raise StepInputError("account", _("That is another account: use the account ID or alias shown on the previous steps."), "signin.other_account")
         if not answer.get("MFARequired"):
             raise StepInputError.of(None, Problem("mfa.not_asked"))
         return {"challenge": vault.seal(answer["Challenge"]).decode()}
@@ -145,20 +146,20 @@ class MfaSignIn(Step):
             result["root_state"] = {**root_state(account[0]), "read_at": time.time()}
         last_used, devices = aws_user["User"].get("PasswordLastUsed"), devices.get("MFADevices", [])
         if not devices:
-            raise StepNotConfirmed(f"AWS shows no MFA device for {user}: go back to the MFA step.")
+            raise StepNotConfirmed(_("AWS shows no MFA device for %(user)s: go back to the MFA step.") % {"user": user})
         # Whole seconds: AWS (and the sandbox) give the two dates at different precisions. On a real
         # account only a sign-in after the device was added proves that the console asked for a code;
         # the practice console said so itself.
         enabled = max(d["EnableDate"] for d in devices).replace(microsecond=0)
         after = bool(last_used) and last_used.replace(microsecond=0) > enabled
         if not (result.get("mfa_authenticated") if ctx.is_sandbox() else after):
-            raise StepNotConfirmed(f"AWS shows no sign-in by {user} since the MFA device was added. Sign in at {sign_in_url(ctx)} with the password and a code, then check again.")
-        facts = [("Last sign-in", f"{last_used:%Y-%m-%d %H:%M:%S} UTC"), ("MFA device added", f"{enabled:%Y-%m-%d %H:%M:%S} UTC")]
+            raise StepNotConfirmed(_("AWS shows no sign-in by %(user)s since the MFA device was added. Sign in at %(url)s with the password and a code, then check again.") % {"user": user, "url": sign_in_url(ctx)})
+        facts = [(_("Last sign-in"), f"{last_used:%Y-%m-%d %H:%M:%S} UTC"), (_("MFA device added"), f"{enabled:%Y-%m-%d %H:%M:%S} UTC")]
         if result.get("mfa_authenticated"):
-            facts.insert(0, ("Signed in with", "the password and an MFA code"))
+            facts.insert(0, (_("Signed in with"), _("the password and an MFA code")))
         before, after = ctx.result("sign-in").get("without_mfa"), result.get("with_mfa")
         if before or after:
-            facts += [f for f in (probe_fact(ctx.result("sign-in"), "without_mfa", "Before, without MFA"), probe_fact(result, "with_mfa", "Now, with MFA")) if f]
+            facts += [f for f in (probe_fact(ctx.result("sign-in"), "without_mfa", _("Before, without MFA")), probe_fact(result, "with_mfa", _("Now, with MFA"))) if f]
         return facts
 
     def context(self, ctx):

@@ -1,5 +1,7 @@
 """Step 2, permissions: what the new user may do, granted the least-privilege way."""
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.core import mfa_policy
@@ -19,15 +21,15 @@ ADMINISTRATOR_ACCESS = AWS_POLICY + "AdministratorAccess"
 
 # Job functions mapped to AWS's managed policies for them.
 JOB_FUNCTIONS = [
-    (ADMINISTRATOR_ACCESS, "Administrator — AdministratorAccess: everything, including IAM"),
-    (AWS_POLICY + "PowerUserAccess", "Power user — PowerUserAccess: every service except managing users and permissions"),
-    (AWS_POLICY + "ReadOnlyAccess", "Read-only — ReadOnlyAccess: look at every resource, change nothing"),
-    (AWS_POLICY + "job-function/ViewOnlyAccess", "View-only — ViewOnlyAccess: list resources, without reading their data"),
-    (AWS_POLICY + "job-function/Billing", "Billing — Billing: see and manage costs and payments"),
-    (AWS_POLICY + "job-function/DatabaseAdministrator", "Database administrator — DatabaseAdministrator"),
-    (AWS_POLICY + "job-function/NetworkAdministrator", "Network administrator — NetworkAdministrator"),
-    (AWS_POLICY + "SecurityAudit", "Security auditor — SecurityAudit: read security settings"),
-    (AWS_POLICY + "job-function/SupportUser", "Support — SupportUser: open and follow AWS support cases"),
+    (ADMINISTRATOR_ACCESS, gettext_lazy("Administrator — AdministratorAccess: everything, including IAM")),
+    (AWS_POLICY + "PowerUserAccess", gettext_lazy("Power user — PowerUserAccess: every service except managing users and permissions")),
+    (AWS_POLICY + "ReadOnlyAccess", gettext_lazy("Read-only — ReadOnlyAccess: look at every resource, change nothing")),
+    (AWS_POLICY + "job-function/ViewOnlyAccess", gettext_lazy("View-only — ViewOnlyAccess: list resources, without reading their data")),
+    (AWS_POLICY + "job-function/Billing", gettext_lazy("Billing — Billing: see and manage costs and payments")),
+    (AWS_POLICY + "job-function/DatabaseAdministrator", gettext_lazy("Database administrator — DatabaseAdministrator")),
+    (AWS_POLICY + "job-function/NetworkAdministrator", gettext_lazy("Network administrator — NetworkAdministrator")),
+    (AWS_POLICY + "SecurityAudit", gettext_lazy("Security auditor — SecurityAudit: read security settings")),
+    (AWS_POLICY + "job-function/SupportUser", gettext_lazy("Support — SupportUser: open and follow AWS support cases")),
 ]
 JOB_FUNCTION_LABELS = dict(JOB_FUNCTIONS)
 MAX_POLICIES = 10  # AWS's default quota of managed policies attached to one user or group
@@ -64,10 +66,10 @@ class PolicyChoiceField(forms.MultipleChoiceField):
 # The options, in the order the page offers them: the console's default (a group) first, the
 # tutorial's own path beside it. "tutorial" is saved as "direct" with AdministratorAccess.
 MODES = [
-    ("group", "Add user to group (recommended)"),
-    ("tutorial", "Follow the tutorial exactly"),
-    ("copy", "Copy permissions"),
-    ("direct", "Attach policies directly"),
+    ("group", gettext_lazy("Add user to group (recommended)")),
+    ("tutorial", gettext_lazy("Follow the tutorial exactly")),
+    ("copy", gettext_lazy("Copy permissions")),
+    ("direct", gettext_lazy("Attach policies directly")),
 ]
 # The fields each option uses; the page reveals only these, and the others are neither checked nor kept.
 MODE_FIELDS = {
@@ -85,24 +87,24 @@ class PermissionsForm(StepForm):
     error_anchors = {"policies": "policies"}
 
     mode = forms.ChoiceField(
-        label="Permissions options", choices=MODES, widget=forms.RadioSelect, initial="group",
-        error_messages={"required": "Choose how the user gets permissions.", "invalid_choice": "Choose one of the permissions options."},
+        label=gettext_lazy("Permissions options"), choices=MODES, widget=forms.RadioSelect, initial="group",
+        error_messages={"required": gettext_lazy("Choose how the user gets permissions."), "invalid_choice": gettext_lazy("Choose one of the permissions options.")},
     )
     group_name = forms.CharField(
-        label="Group name", required=False, max_length=300,
-        help_text="An existing group, or a new one that the wizard creates with the policies you tick.",
+        label=gettext_lazy("Group name"), required=False, max_length=300,
+        help_text=gettext_lazy("An existing group, or a new one that the wizard creates with the policies you tick."),
     )
-    copy_from = forms.CharField(label="Copy permissions from user", required=False, max_length=300)
-    policies = PolicyChoiceField(label="Permissions policies", required=False, widget=forms.CheckboxSelectMultiple)
+    copy_from = forms.CharField(label=gettext_lazy("Copy permissions from user"), required=False, max_length=300)
+    policies = PolicyChoiceField(label=gettext_lazy("Permissions policies"), required=False, widget=forms.CheckboxSelectMultiple)
     require_mfa = forms.BooleanField(
-        label="Require MFA for the group's members (recommended)", required=False, initial=True,
-        help_text="For a new group, the wizard creates a customer managed policy, RequireMFA-<group name>, and attaches it. "
-                  "Until a member signs in with MFA, they can only change their own password, read the password rules and "
-                  "set up their own MFA device; everything else is denied. An existing group keeps its own policies.",
+        label=gettext_lazy("Require MFA for the group's members (recommended)"), required=False, initial=True,
+        help_text=gettext_lazy("For a new group, the wizard creates a customer managed policy, RequireMFA-<group name>, and attaches it. "
+                               "Until a member signs in with MFA, they can only change their own password, read the password rules and "
+                               "set up their own MFA device; everything else is denied. An existing group keeps its own policies."),
     )
     boundary = forms.CharField(
-        label="Permissions boundary (optional)", required=False, max_length=2048,
-        help_text="A managed policy (name or ARN) that caps what the user can ever be granted, whatever else is attached.",
+        label=gettext_lazy("Permissions boundary (optional)"), required=False, max_length=2048,
+        help_text=gettext_lazy("A managed policy (name or ARN) that caps what the user can ever be granted, whatever else is attached."),
     )
 
     def _uses(self, name) -> bool:
@@ -116,11 +118,11 @@ class PermissionsForm(StepForm):
         for value in self.cleaned_data["policies"]:
             entry = policy_catalog.lookup(self.ctx, value)
             if entry is None:
-                raise forms.ValidationError(f"{value[:200]} is not a policy this account can attach.", code="permissions.unknown_policy")
+                raise forms.ValidationError(_("%(policy)s is not a policy this account can attach.") % {"policy": value[:200]}, code="permissions.unknown_policy")
             if entry.arn not in arns:
                 arns.append(entry.arn)
         if len(arns) > MAX_POLICIES:
-            raise field_error(Problem("permissions.too_many_policies", {"max": MAX_POLICIES, "chosen": len(arns)}), f"AWS allows at most {MAX_POLICIES} managed policies per user or group; you chose {len(arns)}.")
+            raise field_error(Problem("permissions.too_many_policies", {"max": MAX_POLICIES, "chosen": len(arns)}), _("AWS allows at most %(max)s managed policies per user or group; you chose %(chosen)s.") % {"max": MAX_POLICIES, "chosen": len(arns)})
         return arns
 
     def clean_boundary(self):
@@ -129,7 +131,7 @@ class PermissionsForm(StepForm):
             return ""
         entry = policy_catalog.lookup(self.ctx, value)
         if entry is None:
-            raise forms.ValidationError("No managed policy has that name or ARN in this account.", code="permissions.unknown_boundary")
+            raise forms.ValidationError(_("No managed policy has that name or ARN in this account."), code="permissions.unknown_boundary")
         return entry.arn
 
     def clean(self):
@@ -146,15 +148,15 @@ class PermissionsForm(StepForm):
             elif mode == "copy":
                 self._clean_copy(data)
             elif mode == "direct" and not policies and "policies" not in self.errors:
-                self.add_error("policies", forms.ValidationError("Choose at least one policy to attach.", code="permissions.no_policy"))
+                self.add_error("policies", forms.ValidationError(_("Choose at least one policy to attach."), code="permissions.no_policy"))
         except AwsError as exc:
-            raise field_error(Problem("aws.unreachable", {"code": exc.code}), f"Could not read the account: {exc.problem.message}") from None
+            raise field_error(Problem("aws.unreachable", {"code": exc.code}), _("Could not read the account: %(problem)s") % {"problem": exc.problem.message}) from None
         return data
 
     def _clean_group(self, data, policies):
         name = (data.get("group_name") or "").strip()
         if not name:
-            self.add_error("group_name", forms.ValidationError("Name the group to add the user to: an existing group, or a new one.", code="permissions.no_group"))
+            self.add_error("group_name", forms.ValidationError(_("Name the group to add the user to: an existing group, or a new one."), code="permissions.no_group"))
             return
         problem = iam_name_check(name, "group_name")
         if problem:
@@ -164,13 +166,13 @@ class PermissionsForm(StepForm):
         data["group_name"] = existing or name
         data["group_exists"] = bool(existing)
         if not existing and not policies and "policies" not in self.errors:
-            self.add_error("policies", forms.ValidationError(f"Choose at least one policy for the new group {name[:128]}: what its members may do.", code="permissions.no_policy"))
+            self.add_error("policies", forms.ValidationError(_("Choose at least one policy for the new group %(group)s: what its members may do.") % {"group": name[:128]}, code="permissions.no_policy"))
 
     def _clean_copy(self, data):
         name = (data.get("copy_from") or "").strip()
         source = same_name_ignoring_case(name, existing_user_names(self.ctx)) if name else None
         if not source:
-            self.add_error("copy_from", forms.ValidationError("Choose the user to copy permissions from." if not name else f"There is no user named {name[:64]} in this account.", code="permissions.unknown_user"))
+            self.add_error("copy_from", forms.ValidationError(_("Choose the user to copy permissions from.") if not name else _("There is no user named %(user)s in this account.") % {"user": name[:64]}, code="permissions.unknown_user"))
             return
         data["copy_from"] = source
         data["copied"] = snapshot_permissions(self.ctx, source)
@@ -178,19 +180,19 @@ class PermissionsForm(StepForm):
 
 class Permissions(Step):
     slug = "permissions"
-    title = "Set permissions"
-    nav_title = "Permissions"
+    title = gettext_lazy("Set permissions")
+    nav_title = gettext_lazy("Permissions")
     show_result = False
     template = "wizard/steps/permissions.html"
     why = (
-        "A new IAM user can do nothing at all until a policy allows it. Grant the least privilege: only "
-        "what the person's job needs, and add more when a real need shows up.",
-        "Attach policies to a group and put users in it, rather than attaching them to each user: when "
-        "someone changes role you move them between groups, and one glance at a group tells who can do what. "
-        "The tutorial attaches AdministratorAccess directly because it is the very first user (Follow the "
-        "tutorial exactly does that); a group named Admins with the same policy does the same job and scales.",
-        "Copy permissions gives the new user the same groups and policies as a colleague with the same job. "
-        "A permissions boundary is a ceiling: whatever is attached later, the user can never do more than it allows.",
+        gettext_lazy("A new IAM user can do nothing at all until a policy allows it. Grant the least privilege: only "
+                     "what the person's job needs, and add more when a real need shows up."),
+        gettext_lazy("Attach policies to a group and put users in it, rather than attaching them to each user: when "
+                     "someone changes role you move them between groups, and one glance at a group tells who can do what. "
+                     "The tutorial attaches AdministratorAccess directly because it is the very first user (Follow the "
+                     "tutorial exactly does that); a group named Admins with the same policy does the same job and scales."),
+        gettext_lazy("Copy permissions gives the new user the same groups and policies as a colleague with the same job. "
+                     "A permissions boundary is a ceiling: whatever is attached later, the user can never do more than it allows."),
     )
 
     def forms(self, ctx):
@@ -202,8 +204,8 @@ class Permissions(Step):
 
     def planned_calls(self, ctx):
         return [
-            PlannedCall("iam", "ListGroups", note="Finds the groups that already exist."),
-            PlannedCall("iam", "ListPolicies", {"Scope": "AWS"}, "Lists AWS's managed policies (read once, then cached)."),
+            PlannedCall("iam", "ListGroups", note=_("Finds the groups that already exist.")),
+            PlannedCall("iam", "ListPolicies", {"Scope": "AWS"}, _("Lists AWS's managed policies (read once, then cached).")),
         ]
 
     def execute(self, ctx, action, data):
@@ -228,16 +230,16 @@ class Permissions(Step):
         a = ctx.answers(self.slug)
         facts = []
         if a.get("option") == "tutorial":
-            facts.append(("Option", "Follow the tutorial exactly: AdministratorAccess attached directly to the user"))
+            facts.append((_("Option"), _("Follow the tutorial exactly: AdministratorAccess attached directly to the user")))
         if a["mode"] == "group":
-            facts.append(("Group", f"{a['group_name']} ({'existing' if a['group_exists'] else 'new'})"))
+            facts.append((_("Group"), (_("%(group)s (existing)") if a["group_exists"] else _("%(group)s (new)")) % {"group": a["group_name"]}))
         if a["mode"] == "copy":
-            facts.append(("Copy from", a["copy_from"]))
-        facts += [("Policy", policy_name(arn)) for arn in a["policies"]]
+            facts.append((_("Copy from"), a["copy_from"]))
+        facts += [(_("Policy"), policy_name(arn)) for arn in a["policies"]]
         if a.get("require_mfa"):
-            facts.append(("Require MFA", f"{mfa_policy.policy_name(a['group_name'])}, a customer managed policy the wizard creates for the group"))
+            facts.append((_("Require MFA"), _("%(policy)s, a customer managed policy the wizard creates for the group") % {"policy": mfa_policy.policy_name(a["group_name"])}))
         if a["boundary"]:
-            facts.append(("Permissions boundary", policy_name(a["boundary"])))
+            facts.append((_("Permissions boundary"), policy_name(a["boundary"])))
         return facts
 
     def context(self, ctx):
@@ -249,10 +251,10 @@ class Permissions(Step):
             results = policy_catalog.search(ctx, query) if query else []
         except AwsError as exc:
             return {"catalog_problem": exc.problem, "job_functions": JOB_FUNCTIONS, "query": query, "for_colleague": for_colleague(ctx)}
-        shown = {arn for arn, _ in JOB_FUNCTIONS}
+        shown = {arn for arn, _label in JOB_FUNCTIONS}
         extra = [(arn, policy_name(arn)) for arn in chosen if arn not in shown]
-        shown |= {arn for arn, _ in extra}
-        search_results = [(e.arn, f"{e.name}{'' if e.aws_managed else ' (customer managed)'}") for e in results if e.arn not in shown]
+        shown |= {arn for arn, _label in extra}
+        search_results = [(e.arn, e.name if e.aws_managed else _("%(policy)s (customer managed)") % {"policy": e.name}) for e in results if e.arn not in shown]
         return {
             "existing_groups": groups, "existing_users": users, "admin_arn": ADMINISTRATOR_ACCESS,
             "job_functions": JOB_FUNCTIONS, "chosen_extra": extra, "search_results": search_results, "query": query,

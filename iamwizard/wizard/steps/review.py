@@ -2,11 +2,12 @@
 import json
 
 from django import forms
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.core import mfa_policy
-from iamwizard.core.names import tag_problems
+from iamwizard.core.names import tag_breaks
 
 from .. import vault
 from ..models import StepState
@@ -31,22 +32,22 @@ def parse_tags(text: str) -> list:
     tags = []
     for line in text.splitlines():
         if line.strip():
-            key, _, value = line.partition("=")
+            key, _sep, value = line.partition("=")
             tags.append((key.strip(), value.strip()))
     return tags
 
 
 class ReviewForm(StepForm):
     tags = forms.CharField(
-        label="Tags (optional)", required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One per line, as key = value, e.g. team = platform. At most 50; keys may not start with aws:.",
+        label=gettext_lazy("Tags (optional)"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("One per line, as key = value, e.g. team = platform. At most 50; keys may not start with aws:."),
     )
 
     def clean_tags(self):
         tags = parse_tags(self.cleaned_data["tags"])
-        problems = tag_problems(tags + [(RUN_TAG, "x")])
+        problems = tag_breaks(tags + [(RUN_TAG, "x")])
         if problems:
-            raise forms.ValidationError([forms.ValidationError(p, code="tags.invalid") for p in problems])
+            raise forms.ValidationError([forms.ValidationError(p.text, code="tags.invalid") for p in problems])
         return tags
 
 
@@ -81,29 +82,29 @@ def creation_calls(ctx) -> list:
     create = {"UserName": user, "Tags": tags}
     if perms.get("boundary"):
         create["PermissionsBoundary"] = perms["boundary"]
-    calls = [PlannedCall("iam", "CreateUser", create, "Creates the user, tagged so the wizard can recognise it later.")]
+    calls = [PlannedCall("iam", "CreateUser", create, _("Creates the user, tagged so the wizard can recognise it later."))]
     if details.get("console_access"):
-        calls.append(PlannedCall("iam", "CreateLoginProfile", {"UserName": user, "Password": "<password>", "PasswordResetRequired": bool(details.get("must_reset"))}, "Gives the user a console password."))
+        calls.append(PlannedCall("iam", "CreateLoginProfile", {"UserName": user, "Password": "<password>", "PasswordResetRequired": bool(details.get("must_reset"))}, _("Gives the user a console password.")))
     if perms["mode"] == "group":
         group = perms["group_name"]
         if not perms["group_exists"]:
-            calls.append(PlannedCall("iam", "CreateGroup", {"GroupName": group}, "Creates the group."))
-            calls += [PlannedCall("iam", "AttachGroupPolicy", {"GroupName": group, "PolicyArn": arn}, f"Lets the group use {policy_name(arn)}.") for arn in perms["policies"]]
+            calls.append(PlannedCall("iam", "CreateGroup", {"GroupName": group}, _("Creates the group.")))
+            calls += [PlannedCall("iam", "AttachGroupPolicy", {"GroupName": group, "PolicyArn": arn}, _("Lets the group use %(policy)s.") % {"policy": policy_name(arn)}) for arn in perms["policies"]]
             if require_mfa_arn(ctx):
                 name = mfa_policy.policy_name(group)
                 calls.append(PlannedCall("iam", "CreatePolicy", {"PolicyName": name, "PolicyDocument": "<the require-MFA document below>", "Description": "Created by the IAM wizard: deny everything but setting up MFA until signed in with MFA"},
-                                         "Creates the customer managed policy that requires MFA."))
-                calls.append(PlannedCall("iam", "AttachGroupPolicy", {"GroupName": group, "PolicyArn": require_mfa_arn(ctx)}, "Members must sign in with MFA before they can do anything else."))
-        calls.append(PlannedCall("iam", "AddUserToGroup", {"GroupName": group, "UserName": user}, "The user gets the group's permissions."))
+                                         _("Creates the customer managed policy that requires MFA.")))
+                calls.append(PlannedCall("iam", "AttachGroupPolicy", {"GroupName": group, "PolicyArn": require_mfa_arn(ctx)}, _("Members must sign in with MFA before they can do anything else.")))
+        calls.append(PlannedCall("iam", "AddUserToGroup", {"GroupName": group, "UserName": user}, _("The user gets the group's permissions.")))
     elif perms["mode"] == "copy":
         copied, source = perms["copied"], perms["copy_from"]
-        calls += [PlannedCall("iam", "AddUserToGroup", {"GroupName": g, "UserName": user}, f"Same group as {source}.") for g in copied["groups"]]
-        calls += [PlannedCall("iam", "AttachUserPolicy", {"UserName": user, "PolicyArn": arn}, f"Same policy as {source}.") for arn in copied["policies"]]
-        calls += [PlannedCall("iam", "PutUserPolicy", {"UserName": user, "PolicyName": name, "PolicyDocument": f"<the document of {source}'s {name}>"}, f"Copies {source}'s inline policy {name}.") for name in copied["inline"]]
+        calls += [PlannedCall("iam", "AddUserToGroup", {"GroupName": g, "UserName": user}, _("Same group as %(user)s.") % {"user": source}) for g in copied["groups"]]
+        calls += [PlannedCall("iam", "AttachUserPolicy", {"UserName": user, "PolicyArn": arn}, _("Same policy as %(user)s.") % {"user": source}) for arn in copied["policies"]]
+        calls += [PlannedCall("iam", "PutUserPolicy", {"UserName": user, "PolicyName": name, "PolicyDocument": f"<the document of {source}'s {name}>"}, _("Copies %(user)s's inline policy %(policy)s.") % {"user": source, "policy": name}) for name in copied["inline"]]
     else:
-        calls += [PlannedCall("iam", "AttachUserPolicy", {"UserName": user, "PolicyArn": arn}, f"Grants {policy_name(arn)} to the user.") for arn in perms["policies"]]
+        calls += [PlannedCall("iam", "AttachUserPolicy", {"UserName": user, "PolicyArn": arn}, _("Grants %(policy)s to the user.") % {"policy": policy_name(arn)}) for arn in perms["policies"]]
     if needs_change_password_policy(ctx):
-        calls.append(PlannedCall("iam", "AttachUserPolicy", {"UserName": user, "PolicyArn": CHANGE_PASSWORD_POLICY}, "Lets the user set their own new password at first sign-in, as the console does."))
+        calls.append(PlannedCall("iam", "AttachUserPolicy", {"UserName": user, "PolicyArn": CHANGE_PASSWORD_POLICY}, _("Lets the user set their own new password at first sign-in, as the console does.")))
     return calls
 
 
@@ -142,27 +143,27 @@ def creation_rounds(ctx) -> list:
 def made_in_aws(ctx) -> list:
     """What Create user made, one plain line per call, in the order planned (each round's calls went at once)."""
     said = {
-        "CreateUser": lambda p: f"The user {p['UserName']}",
-        "CreateLoginProfile": lambda p: f"Its console password{', to be changed at first sign-in' if p.get('PasswordResetRequired') else ''}",
-        "CreateGroup": lambda p: f"The group {p['GroupName']}",
-        "CreatePolicy": lambda p: f"The customer managed policy {p['PolicyName']}, which requires MFA",
-        "AttachGroupPolicy": lambda p: f"{policy_name(p['PolicyArn'])} attached to the group {p['GroupName']}",
-        "AddUserToGroup": lambda p: f"{p['UserName']} added to the group {p['GroupName']}",
-        "AttachUserPolicy": lambda p: f"{policy_name(p['PolicyArn'])} attached to {p['UserName']}",
-        "PutUserPolicy": lambda p: f"The inline policy {p['PolicyName']} of {p['UserName']}",
+        "CreateUser": lambda p: _("The user %(user)s") % {"user": p["UserName"]},
+        "CreateLoginProfile": lambda p: _("Its console password, to be changed at first sign-in") if p.get("PasswordResetRequired") else _("Its console password"),
+        "CreateGroup": lambda p: _("The group %(group)s") % {"group": p["GroupName"]},
+        "CreatePolicy": lambda p: _("The customer managed policy %(policy)s, which requires MFA") % {"policy": p["PolicyName"]},
+        "AttachGroupPolicy": lambda p: _("%(policy)s attached to the group %(group)s") % {"policy": policy_name(p["PolicyArn"]), "group": p["GroupName"]},
+        "AddUserToGroup": lambda p: _("%(user)s added to the group %(group)s") % {"user": p["UserName"], "group": p["GroupName"]},
+        "AttachUserPolicy": lambda p: _("%(policy)s attached to %(user)s") % {"policy": policy_name(p["PolicyArn"]), "user": p["UserName"]},
+        "PutUserPolicy": lambda p: _("The inline policy %(policy)s of %(user)s") % {"policy": p["PolicyName"], "user": p["UserName"]},
     }
     return [said[call.operation](call.params) for call in creation_calls(ctx)]
 
 
 class Review(Step):
     slug = "review"
-    title = "Review and create"
-    nav_title = "Review & create"
-    submit_label = "Create user"
+    title = gettext_lazy("Review and create")
+    nav_title = gettext_lazy("Review & create")
+    submit_label = gettext_lazy("Create user")
     irreversible = True
     why = (
-        "Nothing has changed in AWS yet. Read the choices below once more: this is the moment a "
-        "wrong permission is cheapest to fix.",
+        gettext_lazy("Nothing has changed in AWS yet. Read the choices below once more: this is the moment a "
+                     "wrong permission is cheapest to fix."),
         gettext_lazy(
             "Create user makes the calls listed here. Calls that do not depend on each other go to AWS at the "
             "same time: first the user (and a new group), then its password, policies and group membership. Each is "
@@ -176,9 +177,9 @@ class Review(Step):
         if ctx.status(self.slug) != StepState.DONE:
             return {}
         return {"why": (
-            f"Create user has made its calls in AWS: the user {ctx.user_name} exists now, with what is listed "
-            "below, and AWS confirmed it. These choices can no longer change here.",
-            "Next, hand the sign-in details to the new user. If this user was only practice, the last step deletes it.",
+            _("Create user has made its calls in AWS: the user %(user)s exists now, with what is listed "
+              "below, and AWS confirmed it. These choices can no longer change here.") % {"user": ctx.user_name},
+            _("Next, hand the sign-in details to the new user. If this user was only practice, the last step deletes it."),
         )}
 
     def forms(self, ctx):
@@ -230,7 +231,7 @@ class Review(Step):
         params = dict(call.params)
         if call.operation == "CreateLoginProfile":
             if password is None:
-                raise StepInputError(None, "The password is no longer available; go back to User details and set it again.", "password.gone")
+                raise StepInputError(None, _("The password is no longer available; go back to User details and set it again."), "password.gone")
             params["Password"] = password
         if call.operation == "CreatePolicy":
             params["PolicyDocument"] = mfa_policy.document_json()
@@ -259,7 +260,7 @@ class Review(Step):
             ctx.iam("GetUser", UserName=ctx.user_name)
         except AwsError as exc:
             if exc.code == "NoSuchEntity":
-                return f"The user {ctx.user_name} no longer exists in AWS (was the account or the sandbox reset?). Create it again from here."
+                return _("The user %(user)s no longer exists in AWS (was the account or the sandbox reset?). Create it again from here.") % {"user": ctx.user_name}
             raise
         return None
 
@@ -269,13 +270,13 @@ class Review(Step):
         if not (isinstance(exc, AwsError) and exc.code == "EntityAlreadyExists"):
             raise exc
         if operation == "CreateUser" and not user_belongs_to_run(ctx.iam, params["UserName"], ctx.run):
-            raise StepInputError(None, f"Someone else created a user named {params['UserName']} meanwhile. Go back to User details and choose another name.", "user_name.taken") from None
+            raise StepInputError(None, _("Someone else created a user named %(user)s meanwhile. Go back to User details and choose another name.") % {"user": params["UserName"]}, "user_name.taken") from None
         if operation == "CreatePolicy" and not self._same_policy(ctx, params):
-            raise StepInputError(None, f"The account already has a policy named {params['PolicyName']} that says something else. Go back to Permissions and choose another group name.", "policy_name.taken") from None
+            raise StepInputError(None, _("The account already has a policy named %(policy)s that says something else. Go back to Permissions and choose another group name.") % {"policy": params["PolicyName"]}, "policy_name.taken") from None
         if operation == "CreateGroup" and not self._unused_group(ctx, params["GroupName"]):
             # Groups carry no tags: an empty group is ours from an interrupted attempt; one
             # with members or policies is someone else's, and must not get our policies.
-            raise StepInputError(None, f"Someone else created a group named {params['GroupName']} meanwhile. Go back to Permissions and choose it as an existing group, or another name.", "group_name.taken") from None
+            raise StepInputError(None, _("Someone else created a group named %(group)s meanwhile. Go back to Permissions and choose it as an existing group, or another name.") % {"group": params["GroupName"]}, "group_name.taken") from None
         # Otherwise an earlier, interrupted attempt of this run already made it: keep it.
 
     def verify(self, ctx, result):
@@ -289,39 +290,41 @@ class Review(Step):
         try:
             answers = dict(zip(wanted_reads, ctx.gateway.at_once(*[("iam", op, {"UserName": user}) for op in wanted_reads])))
             aws_user = answers["GetUser"]["User"]
-            facts = [("User", aws_user["Arn"])]
+            facts = [(_("User"), aws_user["Arn"])]
             tags = [f"{t['Key']} = {t['Value']}" for t in aws_user.get("Tags", []) if t["Key"] != RUN_TAG]
             if tags:
-                facts.append(("Tags", ", ".join(tags)))
+                facts.append((_("Tags"), ", ".join(tags)))
             if boundary:
                 if (aws_user.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn") != boundary:
-                    raise StepNotConfirmed(f"AWS does not show the permissions boundary {policy_name(boundary)} on {user} yet.")
-                facts.append(("Permissions boundary", policy_name(boundary)))
+                    raise StepNotConfirmed(_("AWS does not show the permissions boundary %(policy)s on %(user)s yet.") % {"policy": policy_name(boundary), "user": user})
+                facts.append((_("Permissions boundary"), policy_name(boundary)))
             if "GetLoginProfile" in answers:
                 profile = answers["GetLoginProfile"]["LoginProfile"]
-                facts.append(("Console password", f"set{' — must be changed at first sign-in' if details.get('must_reset') else ''} (created {profile['CreateDate']:%Y-%m-%d %H:%M} UTC)"))
+                created = f"{profile['CreateDate']:%Y-%m-%d %H:%M}"
+                facts.append((_("Console password"), (_("set — must be changed at first sign-in (created %(when)s UTC)") if details.get("must_reset")
+                                                      else _("set (created %(when)s UTC)")) % {"when": created}))
             groups = []  # a brand-new user is in no group the wizard did not add it to
             if wanted_groups:
                 groups = [g["GroupName"] for g in answers["ListGroupsForUser"]["Groups"]]
                 missing_groups = set(wanted_groups) - set(groups)
                 if missing_groups:
-                    raise StepNotConfirmed(f"AWS does not list {user} in {', '.join(sorted(missing_groups))} yet. Try again in a few seconds.")
-                facts.append(("Groups", ", ".join(groups)))
+                    raise StepNotConfirmed(_("AWS does not list %(user)s in %(groups)s yet. Try again in a few seconds.") % {"user": user, "groups": ", ".join(sorted(missing_groups))})
+                facts.append((_("Groups"), ", ".join(groups)))
             attached = [p["PolicyArn"] for p in answers["ListAttachedUserPolicies"]["AttachedPolicies"]]
             missing = set(wanted_policies) - set(attached)
             if missing:
-                raise StepNotConfirmed(f"AWS does not show {', '.join(sorted(map(policy_name, missing)))} attached yet. Try again in a few seconds.")
+                raise StepNotConfirmed(_("AWS does not show %(policies)s attached yet. Try again in a few seconds.") % {"policies": ", ".join(sorted(map(policy_name, missing)))})
             if attached:
-                facts.append(("Policies attached to the user", ", ".join(policy_name(a) for a in attached)))
+                facts.append((_("Policies attached to the user"), ", ".join(policy_name(a) for a in attached)))
         except AwsError as exc:
             if exc.code == "NoSuchEntity":
-                raise StepNotConfirmed(f"AWS does not show the user {user} (or its password) yet: {exc.problem.aws_message}") from None
+                raise StepNotConfirmed(_("AWS does not show the user %(user)s (or its password) yet: %(aws_message)s") % {"user": user, "aws_message": exc.problem.aws_message}) from None
             raise
         arn = require_mfa_arn(ctx)
         if arn:
             if not mfa_policy.same_document(self._policy_document(ctx, arn), mfa_policy.document()):
-                raise StepNotConfirmed(f"AWS does not hold the require-MFA document in {policy_name(arn)} yet. Try again in a few seconds.")
-            facts.append(("Require MFA", f"{policy_name(arn)}: AWS holds the document shown, attached to {ctx.answers('permissions')['group_name']}"))
+                raise StepNotConfirmed(_("AWS does not hold the require-MFA document in %(policy)s yet. Try again in a few seconds.") % {"policy": policy_name(arn)})
+            facts.append((_("Require MFA"), _("%(policy)s: AWS holds the document shown, attached to %(group)s") % {"policy": policy_name(arn), "group": ctx.answers("permissions")["group_name"]}))
         # What AWS just showed, kept for the summary at the end (so it need not ask again).
         result["read_back"] = {"user_arn": aws_user["Arn"], "console_access": bool(details.get("console_access")),
                                "groups": groups, "policies": [policy_name(a) for a in attached]}

@@ -8,6 +8,8 @@ person signs in at the real console, and the wizard reads AWS to confirm it happ
 import json
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from iamwizard.aws.gateway import AwsError, SignInRejected, sandbox_console_signin, user_gateway
 from iamwizard.core.digits import has_foreign_digits
@@ -21,7 +23,7 @@ from .colleague import user_does_it_here
 from .forms import ConfirmForm, StepForm
 from .sign_in_details import REAL_URL_PATTERN, sign_in_url
 
-REJECTED = "Your authentication information is incorrect. Check the account, the user name and the password."
+REJECTED = gettext_lazy("Your authentication information is incorrect. Check the account, the user name and the password.")
 # The practice console's session credentials kept (sealed) from the sign-in for the password change.
 SESSION_KEYS = ("AccessKeyId", "SecretAccessKey", "SessionToken", "AccountId")
 # The kept session no longer works (it expired, or the sandbox was reset): sign in again instead.
@@ -29,21 +31,21 @@ SESSION_GONE = {"ExpiredToken", "InvalidClientTokenId", "UnrecognizedClientExcep
 
 
 class PracticeSignInForm(StepForm):
-    account = forms.CharField(label="Account ID or account alias", max_length=100)
-    user_name = forms.CharField(label="IAM user name", max_length=200)
-    password = forms.CharField(label="Password", max_length=500, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    account = forms.CharField(label=gettext_lazy("Account ID or account alias"), max_length=100)
+    user_name = forms.CharField(label=gettext_lazy("IAM user name"), max_length=200)
+    password = forms.CharField(label=gettext_lazy("Password"), max_length=500, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
     def clean_account(self):
         account = self.cleaned_data["account"]
         if has_foreign_digits(account):  # an account ID is 12 ASCII digits; an alias holds no other digits either
-            raise forms.ValidationError("Type the account ID with the digits 0 to 9.")
+            raise forms.ValidationError(_("Type the account ID with the digits 0 to 9."))
         return account
 
 
 class ChangePasswordForm(StepForm):
-    old_password = forms.CharField(label="Old password", max_length=500, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
-    new_password = forms.CharField(label="New password", max_length=500, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    new_password2 = forms.CharField(label="Retype new password", max_length=500, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    old_password = forms.CharField(label=gettext_lazy("Old password"), max_length=500, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new_password = forms.CharField(label=gettext_lazy("New password"), max_length=500, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password2 = forms.CharField(label=gettext_lazy("Retype new password"), max_length=500, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,7 +67,7 @@ class ChangePasswordForm(StepForm):
 
 # The ordinary action the before-and-after check of the require-MFA policy tries as the user.
 PROBE = "ListUsers"
-PROBE_ANSWERS = {("ListUsers", "AccessDenied"): "refused: the require-MFA policy denies it until the user signs in with MFA"}
+PROBE_ANSWERS = {("ListUsers", "AccessDenied"): gettext_lazy("refused: the require-MFA policy denies it until the user signs in with MFA")}
 
 
 def mfa_probe(ctx, as_user, key) -> dict:
@@ -85,22 +87,23 @@ def probe_fact(result, key, label):
     answer = result.get(key)
     if not answer:
         return None
-    return (label, f"iam:{PROBE} {'allowed' if answer == 'allowed' else f'refused ({answer})'}")
+    words = _("%(action)s allowed") if answer == "allowed" else _("%(action)s refused (%(code)s)")
+    return (label, words % {"action": f"iam:{PROBE}", "code": answer})
 
 
 class SignIn(Step):
     slug = "sign-in"
-    title = "Sign in and change the password"
-    nav_title = "First sign-in"
+    title = gettext_lazy("Sign in and change the password")
+    nav_title = gettext_lazy("First sign-in")
     template = "wizard/steps/sign_in.html"
     irreversible = True
     expected_answers = PROBE_ANSWERS
     why = (
-        "Now be the new user: sign in at the account's own sign-in page with the account ID (or alias), "
-        "the user name and the one-time password.",
-        "Because the password must be changed at the first sign-in, the console asks for a new one straight "
-        "away. From that moment, only the person knows their password: not you, not the wizard.",
-        "Using a separate browser, or a private window, keeps your own session signed in.",
+        gettext_lazy("Now be the new user: sign in at the account's own sign-in page with the account ID (or alias), "
+                     "the user name and the one-time password."),
+        gettext_lazy("Because the password must be changed at the first sign-in, the console asks for a new one straight "
+                     "away. From that moment, only the person knows their password: not you, not the wizard."),
+        gettext_lazy("Using a separate browser, or a private window, keeps your own session signed in."),
     )
 
     def applies(self, ctx):
@@ -120,13 +123,13 @@ class SignIn(Step):
         user = ctx.user_name
         if not ctx.is_sandbox():
             return [
-                PlannedCall("iam", "GetUser", {"UserName": user}, "PasswordLastUsed tells when the user last signed in."),
-                PlannedCall("iam", "GetLoginProfile", {"UserName": user}, "PasswordResetRequired turns false once the password was changed."),
+                PlannedCall("iam", "GetUser", {"UserName": user}, _("PasswordLastUsed tells when the user last signed in.")),
+                PlannedCall("iam", "GetLoginProfile", {"UserName": user}, _("PasswordResetRequired turns false once the password was changed.")),
             ]
         return [
-            PlannedCall("iam", "ChangePassword", {"OldPassword": "<old-password>", "NewPassword": "<new-password>"}, "Made by the new user, with their own credentials (the console does this for you)."),
-            PlannedCall("iam", "GetLoginProfile", {"UserName": user}, "Confirms no reset is pending any more."),
-        ] + ([PlannedCall("iam", PROBE, {"MaxItems": 1}, "Made as the user, without MFA: the require-MFA policy should refuse it (AccessDenied).")]
+            PlannedCall("iam", "ChangePassword", {"OldPassword": "<old-password>", "NewPassword": "<new-password>"}, _("Made by the new user, with their own credentials (the console does this for you).")),
+            PlannedCall("iam", "GetLoginProfile", {"UserName": user}, _("Confirms no reset is pending any more.")),
+        ] + ([PlannedCall("iam", PROBE, {"MaxItems": 1}, _("Made as the user, without MFA: the require-MFA policy should refuse it (AccessDenied)."))]
              if ctx.answers("permissions").get("require_mfa") else [])
 
     def execute(self, ctx, action, data):
@@ -140,14 +143,14 @@ class SignIn(Step):
         try:
             return sandbox_console_signin(ctx.gateway.target.endpoint_url, account, user_name, password)
         except SignInRejected:
-            raise StepInputError(None, REJECTED, "signin.rejected") from None
+            raise StepInputError(None, str(REJECTED), "signin.rejected") from None
 
     def _practice_sign_in(self, ctx, data):
         if data["user_name"].lower() != ctx.user_name.lower():
-            raise StepInputError("user_name", f"Sign in as the user you just created, {ctx.user_name}.", "signin.other_user")
+            raise StepInputError("user_name", _("Sign in as the user you just created, %(user)s.") % {"user": ctx.user_name}, "signin.other_user")
         session = self._sign_in(ctx, data["account"], data["user_name"], data["password"])
         if session.get("AccountId") != ctx.run.account_id:
-            raise StepInputError("account", "That is another account: use the account ID or alias shown on the previous step.", "signin.other_account")
+            raise StepInputError("account", _("That is another account: use the account ID or alias shown on the previous step."), "signin.other_account")
         if session.get("PasswordResetRequired"):
             # The console goes straight on to the change-password page with this session: kept,
             # sealed, for the change (one sign-in less to wait for), and erased once it is used.
@@ -209,15 +212,15 @@ class SignIn(Step):
             aws_user, profile = aws_user["User"], profile["LoginProfile"]
         except AwsError as exc:
             if exc.code == "NoSuchEntity":
-                raise StepNotConfirmed(f"AWS has no console password for {user} any more.") from None
+                raise StepNotConfirmed(_("AWS has no console password for %(user)s any more.") % {"user": user}) from None
             raise
         last_used = aws_user.get("PasswordLastUsed")
         if not last_used:
-            raise StepNotConfirmed(f"AWS shows no sign-in by {user} yet. Sign in at {sign_in_url(ctx)}, then check again.")
+            raise StepNotConfirmed(_("AWS shows no sign-in by %(user)s yet. Sign in at %(url)s, then check again.") % {"user": user, "url": sign_in_url(ctx)})
         if profile.get("PasswordResetRequired"):
-            raise StepNotConfirmed(f"{user} signed in but has not chosen a new password yet.")
-        facts = [("Last sign-in", f"{last_used:%Y-%m-%d %H:%M} UTC"), ("Password", "changed by the user; no reset pending")]
-        probe = probe_fact(result, "without_mfa", "Without MFA")
+            raise StepNotConfirmed(_("%(user)s signed in but has not chosen a new password yet.") % {"user": user})
+        facts = [(_("Last sign-in"), f"{last_used:%Y-%m-%d %H:%M} UTC"), (_("Password"), _("changed by the user; no reset pending"))]
+        probe = probe_fact(result, "without_mfa", _("Without MFA"))
         return facts + [probe] if probe else facts
 
     def context(self, ctx):

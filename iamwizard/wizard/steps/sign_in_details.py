@@ -7,6 +7,7 @@ import io
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import vault
 from .base import Step
@@ -15,10 +16,9 @@ from .forms import ConfirmForm
 
 
 REAL_URL_PATTERN = "https://<account ID or alias>.signin.aws.amazon.com/console"
-PRACTICE_NOTE = (
-    "This is a practice account in the IAM wizard's sandbox, which AWS does not know: sign in on the wizard's "
-    f"practice sign-in page. On a real AWS account, the sign-in URL is {REAL_URL_PATTERN}."
-)
+def practice_note() -> str:
+    return _("This is a practice account in the IAM wizard's sandbox, which AWS does not know: sign in on the wizard's "
+             "practice sign-in page. On a real AWS account, the sign-in URL is %(pattern)s.") % {"pattern": REAL_URL_PATTERN}
 
 
 def sign_in_url(ctx) -> str:
@@ -41,10 +41,10 @@ def sign_in_csv(ctx, password: str) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     if ctx.is_sandbox():
-        writer.writerow(["User name", "Password", "Console sign-in URL", "Note"])
-        writer.writerow([ctx.user_name, password, practice_sign_in_url(ctx), PRACTICE_NOTE])
+        writer.writerow([_("User name"), _("Password"), _("Console sign-in URL"), _("Note")])
+        writer.writerow([ctx.user_name, password, practice_sign_in_url(ctx), practice_note()])
     else:
-        writer.writerow(["User name", "Password", "Console sign-in URL"])
+        writer.writerow([_("User name"), _("Password"), _("Console sign-in URL")])
         writer.writerow([ctx.user_name, password, sign_in_url(ctx)])
     return out.getvalue()
 
@@ -52,11 +52,12 @@ def sign_in_csv(ctx, password: str) -> str:
 def email_body(ctx) -> str:
     """The e-mail instructions: where to sign in and the user name, never the password."""
     if ctx.is_sandbox():
-        where = f"Practice sign-in page: {practice_sign_in_url(ctx)}\n({PRACTICE_NOTE})"
+        where = _("Practice sign-in page: %(url)s") % {"url": practice_sign_in_url(ctx)} + f"\n({practice_note()})"
     else:
-        where = f"Sign-in URL: {sign_in_url(ctx)}"
-    body = (f"Hello,\n\nYou have an AWS account user now.\n\n{where}\nUser name: {ctx.user_name}\n\n"
-            "I will give you your one-time password separately. You will choose your own password at the first sign-in.\n")
+        where = _("Sign-in URL: %(url)s") % {"url": sign_in_url(ctx)}
+    body = (_("Hello,") + "\n\n" + _("You have an AWS account user now.") + f"\n\n{where}\n"
+            + _("User name: %(user)s") % {"user": ctx.user_name} + "\n\n"
+            + _("I will give you your one-time password separately. You will choose your own password at the first sign-in.") + "\n")
     if for_colleague(ctx):
         body += "\n" + _(
             "Right after that, assign an MFA device to your user: open the account menu (top right), choose Security "
@@ -69,18 +70,18 @@ def email_body(ctx) -> str:
 
 class SignInDetails(Step):
     slug = "sign-in-details"
-    title = "Retrieve password"
+    title = gettext_lazy("Retrieve password")
     show_result = False
-    nav_title = "Sign-in details"
-    submit_label = "I have saved it — continue"
+    nav_title = gettext_lazy("Sign-in details")
+    submit_label = gettext_lazy("I have saved it — continue")
     irreversible = True
     template = "wizard/steps/sign_in_details.html"
     why = (
-        "The new user signs in at the account's own sign-in address, with their user name and this "
-        "password. Hand the three over privately, for example in person or via a password manager, never in "
-        "the same e-mail as the URL.",
-        "This is the only time the password is shown. Once you continue, the wizard forgets it for good: "
-        "nobody can look it up again, not even you. If it is lost, an administrator sets a new one.",
+        gettext_lazy("The new user signs in at the account's own sign-in address, with their user name and this "
+                     "password. Hand the three over privately, for example in person or via a password manager, never in "
+                     "the same e-mail as the URL."),
+        gettext_lazy("This is the only time the password is shown. Once you continue, the wizard forgets it for good: "
+                     "nobody can look it up again, not even you. If it is lost, an administrator sets a new one."),
     )
 
     def applies(self, ctx):
@@ -97,11 +98,11 @@ class SignInDetails(Step):
         return {"sign_in_url": sign_in_url(ctx)}
 
     def verify(self, ctx, result):
-        label = "Practice sign-in page" if result.get("practice") else "Console sign-in URL"
-        return [(label, result["sign_in_url"]), ("Password", "handed over and erased from the wizard")]
+        label = _("Practice sign-in page") if result.get("practice") else _("Console sign-in URL")
+        return [(label, result["sign_in_url"]), (_("Password"), _("handed over and erased from the wizard"))]
 
     def context(self, ctx):
         return {"sign_in_url": sign_in_url(ctx), "practice_sign_in_url": practice_sign_in_url(ctx), "real_url_pattern": REAL_URL_PATTERN,
                 "for_colleague": for_colleague(ctx),
                 "user_name": ctx.user_name, "password": vault.unseal(ctx.run.password_box),
-                "email_subject": "Your AWS sign-in details", "email_body": email_body(ctx)}
+                "email_subject": _("Your AWS sign-in details"), "email_body": email_body(ctx)}
