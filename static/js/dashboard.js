@@ -28,7 +28,7 @@
         time.textContent = now.toLocaleString(undefined, { hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
         time.setAttribute("title", now.toISOString().replace(/\.\d+Z$/, "Z") + " (UTC)");
       }
-      if (note) note.textContent = "Updates by itself every few seconds.";
+      if (note) note.textContent = iamText("live");
       live.setAttribute("data-updated", String(Date.now()));
     }
 

@@ -92,7 +92,7 @@ def creation_calls(ctx) -> list:
             calls += [PlannedCall("iam", "AttachGroupPolicy", {"GroupName": group, "PolicyArn": arn}, _("Lets the group use %(policy)s.") % {"policy": policy_name(arn)}) for arn in perms["policies"]]
             if require_mfa_arn(ctx):
                 name = mfa_policy.policy_name(group)
-                calls.append(PlannedCall("iam", "CreatePolicy", {"PolicyName": name, "PolicyDocument": "<the require-MFA document below>", "Description": "Created by the IAM wizard: deny everything but setting up MFA until signed in with MFA"},
+                calls.append(PlannedCall("iam", "CreatePolicy", {"PolicyName": name, "PolicyDocument": _("<the require-MFA document below>"), "Description": "Created by the IAM wizard: deny everything but setting up MFA until signed in with MFA"},
                                          _("Creates the customer managed policy that requires MFA.")))
                 calls.append(PlannedCall("iam", "AttachGroupPolicy", {"GroupName": group, "PolicyArn": require_mfa_arn(ctx)}, _("Members must sign in with MFA before they can do anything else.")))
         calls.append(PlannedCall("iam", "AddUserToGroup", {"GroupName": group, "UserName": user}, _("The user gets the group's permissions.")))
@@ -100,7 +100,7 @@ def creation_calls(ctx) -> list:
         copied, source = perms["copied"], perms["copy_from"]
         calls += [PlannedCall("iam", "AddUserToGroup", {"GroupName": g, "UserName": user}, _("Same group as %(user)s.") % {"user": source}) for g in copied["groups"]]
         calls += [PlannedCall("iam", "AttachUserPolicy", {"UserName": user, "PolicyArn": arn}, _("Same policy as %(user)s.") % {"user": source}) for arn in copied["policies"]]
-        calls += [PlannedCall("iam", "PutUserPolicy", {"UserName": user, "PolicyName": name, "PolicyDocument": f"<the document of {source}'s {name}>"}, _("Copies %(user)s's inline policy %(policy)s.") % {"user": source, "policy": name}) for name in copied["inline"]]
+        calls += [PlannedCall("iam", "PutUserPolicy", {"UserName": user, "PolicyName": name, "PolicyDocument": _("<the document of %(user)s's %(policy)s>") % {"user": source, "policy": name}}, _("Copies %(user)s's inline policy %(policy)s.") % {"user": source, "policy": name}) for name in copied["inline"]]
     else:
         calls += [PlannedCall("iam", "AttachUserPolicy", {"UserName": user, "PolicyArn": arn}, _("Grants %(policy)s to the user.") % {"policy": policy_name(arn)}) for arn in perms["policies"]]
     if needs_change_password_policy(ctx):

@@ -297,5 +297,5 @@ class RootUser(Step):
         seed = vault.unseal(ctx.run.mfa_seed_box) if stage == "enable" else None
         if seed:
             uri = otpauth_uri(seed, ROOT_DEVICE_NAME, ctx.account_label)
-            context.update(device_ready=True, otpauth_uri=uri, qr_svg=qr_svg(uri), secret_groups=group_secret(seed))
+            context.update(device_ready=True, otpauth_uri=uri, qr_svg=qr_svg(uri, _("QR code for your authenticator app")), secret_groups=group_secret(seed))
         return context
