@@ -3,7 +3,7 @@ import argparse
 import signal
 import sys
 
-from .numbers import latency_ms_argument, port_argument
+from .numbers import lag_ms_argument, latency_ms_argument, port_argument
 from .server import serve_forever
 
 
@@ -14,6 +14,9 @@ def main(argv=None):
     parser.add_argument("--data-dir", default=None, help="directory where the sandbox state persists")
     parser.add_argument("--latency-ms", type=latency_ms_argument, default=0, metavar="0-10000",
                         help="add this many milliseconds to every answer, as AWS takes (default 0)")
+    parser.add_argument("--consistency-lag-ms", type=lag_ms_argument, default=0, metavar="0-60000",
+                        help="what a write makes shows in reads only this many milliseconds later, as IAM's "
+                             "eventual consistency does (default 0)")
     args = parser.parse_args(argv)
 
     def stop(signum, frame):
@@ -25,7 +28,7 @@ def main(argv=None):
         print(f"Sandbox listening on {endpoint}", flush=True)
 
     try:
-        serve_forever(args.host, args.port, args.data_dir, on_ready=ready, latency_ms=args.latency_ms)
+        serve_forever(args.host, args.port, args.data_dir, on_ready=ready, latency_ms=args.latency_ms, lag_ms=args.consistency_lag_ms)
     except KeyboardInterrupt:
         pass
     return 0

@@ -6,7 +6,7 @@ Point several app workers at it with IAMWIZARD_SANDBOX_URL, or the AWS CLI with
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from iamwizard.sandbox.numbers import latency_ms_argument, port_argument
+from iamwizard.sandbox.numbers import lag_ms_argument, latency_ms_argument, port_argument
 
 
 class Command(BaseCommand):
@@ -19,8 +19,13 @@ class Command(BaseCommand):
         parser.add_argument("--latency-ms", type=latency_ms_argument, default=0, metavar="0-10000",
                             help="add this many milliseconds to every answer, as AWS takes (default 0); "
                                  "also settable while running: POST ms=N to /_sandbox/latency")
+        parser.add_argument("--consistency-lag-ms", type=lag_ms_argument, default=0, metavar="0-60000",
+                            help="what a write makes (a user, a group membership...) shows in reads only this many "
+                                 "milliseconds later, and writes that depend on it answer NoSuchEntity meanwhile, "
+                                 "as IAM's eventual consistency does (default 0); also settable while running: "
+                                 "POST ms=N to /_sandbox/lag")
 
-    def handle(self, host, port, data_dir, latency_ms, **options):
+    def handle(self, host, port, data_dir, latency_ms, consistency_lag_ms, **options):
         from iamwizard.sandbox import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, serve_forever
 
         def ready(endpoint):
@@ -28,4 +33,4 @@ class Command(BaseCommand):
             self.stdout.write(f"  AWS CLI: AWS_ACCESS_KEY_ID={SANDBOX_ACCESS_KEY} AWS_SECRET_ACCESS_KEY={SANDBOX_SECRET_KEY} aws --endpoint-url {endpoint} --region us-east-1 iam list-users")
             self.stdout.flush()
 
-        serve_forever(host, port, data_dir, on_ready=ready, latency_ms=latency_ms)
+        serve_forever(host, port, data_dir, on_ready=ready, latency_ms=latency_ms, lag_ms=consistency_lag_ms)

@@ -1,0 +1,210 @@
+"""Parity: IAM's eventual consistency, played by the sandbox on request (`--consistency-lag-ms`,
+POST /_sandbox/lag). With a lag, what a write made is invisible to reads, and to the writes that
+depend on it, until the lag has passed; then everything shows. boto3 against the server process."""
+import json
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.sandbox.sandbox_support import clients_for, new_account_id, start_sandbox, stop_sandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+LAG_MS = 1500
+PASSWORD = "Corr3ct-horse-battery"
+READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+
+
+def _lag(endpoint, ms=None):
+    data = None if ms is None else urllib.parse.urlencode({"ms": ms}).encode()
+    with urllib.request.urlopen(urllib.request.Request(f"{endpoint}/_sandbox/lag", data=data), timeout=10) as response:
+        return json.load(response)["lag_ms"]
+
+
+def _code(call, *args, **kwargs):
+    with pytest.raises(ClientError) as info:
+        call(*args, **kwargs)
+    error = info.value.response
+    return error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def _wait_out(since):
+    """Sleep until the lag has passed for writes made at `since` (time.monotonic())."""
+    time.sleep(max(0.0, since + LAG_MS / 1000 + 0.1 - time.monotonic()))
+
+
+@pytest.fixture(scope="module")
+def lagging(tmp_path_factory):
+    """A sandbox started with --consistency-lag-ms."""
+    proc, endpoint = start_sandbox(tmp_path_factory.mktemp("lag"), command=("manage.py", "sandbox", "--consistency-lag-ms", str(LAG_MS)))
+    yield endpoint
+    stop_sandbox(proc)
+
+
+@pytest.fixture
+def iam(lagging):
+    return clients_for(lagging, new_account_id())
+
+
+def test_a_new_user_is_not_found_until_the_lag_has_passed(iam):
+    made = time.monotonic()
+    iam.create_user(UserName="ana")
+    assert _code(iam.get_user, UserName="ana") == ("NoSuchEntity", 404)
+    assert _code(iam.list_groups_for_user, UserName="ana") == ("NoSuchEntity", 404)
+    assert _code(iam.list_attached_user_policies, UserName="ana") == ("NoSuchEntity", 404)
+    assert "ana" not in [u["UserName"] for u in iam.list_users()["Users"]]
+    # Its name is taken at once all the same: IAM checks names where the write is made.
+    assert _code(iam.create_user, UserName="ANA") == ("EntityAlreadyExists", 409)
+    _wait_out(made)
+    assert iam.get_user(UserName="ana")["User"]["UserName"] == "ana"
+    assert "ana" in [u["UserName"] for u in iam.list_users()["Users"]]
+
+
+def test_create_login_profile_right_after_create_user_fails_then_works(iam):
+    made = time.monotonic()
+    iam.create_user(UserName="ben")
+    assert _code(iam.create_login_profile, UserName="ben", Password=PASSWORD) == ("NoSuchEntity", 404)
+    _wait_out(made)
+    iam.create_login_profile(UserName="ben", Password=PASSWORD, PasswordResetRequired=True)
+    made = time.monotonic()
+    assert _code(iam.get_login_profile, UserName="ben") == ("NoSuchEntity", 404)
+    _wait_out(made)
+    assert iam.get_login_profile(UserName="ben")["LoginProfile"]["UserName"] == "ben"
+
+
+def test_add_user_to_group_right_after_create_user_or_create_group_fails(iam):
+    iam.create_group(GroupName="old-group")
+    made = time.monotonic()
+    iam.create_user(UserName="cai")
+    assert _code(iam.add_user_to_group, GroupName="old-group", UserName="cai") == ("NoSuchEntity", 404)
+    _wait_out(made)
+    made = time.monotonic()
+    iam.create_group(GroupName="new-group")
+    assert _code(iam.add_user_to_group, GroupName="new-group", UserName="cai") == ("NoSuchEntity", 404)
+    assert _code(iam.get_group, GroupName="new-group") == ("NoSuchEntity", 404)
+    assert "new-group" not in [g["GroupName"] for g in iam.list_groups()["Groups"]]
+    _wait_out(made)
+    iam.add_user_to_group(GroupName="new-group", UserName="cai")
+
+
+def test_a_new_membership_shows_only_after_the_lag(iam):
+    iam.create_user(UserName="dee")
+    iam.create_group(GroupName="team")
+    _wait_out(time.monotonic())
+    made = time.monotonic()
+    iam.add_user_to_group(GroupName="team", UserName="dee")
+    assert iam.list_groups_for_user(UserName="dee")["Groups"] == []
+    assert iam.get_group(GroupName="team")["Users"] == []
+    _wait_out(made)
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="dee")["Groups"]] == ["team"]
+    assert [u["UserName"] for u in iam.get_group(GroupName="team")["Users"]] == ["dee"]
+
+
+def test_attaching_a_policy_just_created_fails_and_new_attachments_show_late(iam):
+    iam.create_user(UserName="eve")
+    iam.create_group(GroupName="ops")
+    _wait_out(time.monotonic())
+    made = time.monotonic()
+    arn = iam.create_policy(PolicyName="fresh", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*"}]}))["Policy"]["Arn"]
+    assert _code(iam.attach_group_policy, GroupName="ops", PolicyArn=arn) == ("NoSuchEntity", 404)
+    assert _code(iam.attach_user_policy, UserName="eve", PolicyArn=arn) == ("NoSuchEntity", 404)
+    assert _code(iam.get_policy, PolicyArn=arn) == ("NoSuchEntity", 404)
+    assert arn not in [p["Arn"] for p in iam.list_policies(Scope="Local")["Policies"]]
+    # An AWS managed policy exists already: attaching it works, and the attachment shows late.
+    attached = time.monotonic()
+    iam.attach_user_policy(UserName="eve", PolicyArn=READ_ONLY)
+    iam.attach_group_policy(GroupName="ops", PolicyArn=READ_ONLY)
+    iam.put_user_policy(UserName="eve", PolicyName="inline", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"}]}))
+    assert iam.list_attached_user_policies(UserName="eve")["AttachedPolicies"] == []
+    assert iam.list_attached_group_policies(GroupName="ops")["AttachedPolicies"] == []
+    assert iam.list_user_policies(UserName="eve")["PolicyNames"] == []
+    assert _code(iam.get_user_policy, UserName="eve", PolicyName="inline") == ("NoSuchEntity", 404)
+    _wait_out(made)
+    iam.attach_group_policy(GroupName="ops", PolicyArn=arn)
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["Arn"] == arn
+    _wait_out(attached)
+    assert [p["PolicyArn"] for p in iam.list_attached_user_policies(UserName="eve")["AttachedPolicies"]] == [READ_ONLY]
+    assert [p["PolicyArn"] for p in iam.list_attached_group_policies(GroupName="ops")["AttachedPolicies"]] == [READ_ONLY]
+    assert iam.list_user_policies(UserName="eve")["PolicyNames"] == ["inline"]
+
+
+def test_enable_mfa_device_right_after_create_virtual_mfa_device_fails(iam):
+    import pyotp
+
+    iam.create_user(UserName="fay")
+    _wait_out(time.monotonic())
+    made = time.monotonic()
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="fay-phone")["VirtualMFADevice"]
+    serial, seed = device["SerialNumber"], device["Base32StringSeed"].decode()
+    assert serial not in [d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]]
+    totp, now = pyotp.TOTP(seed), time.time()
+    codes = {"AuthenticationCode1": totp.at(now - 30), "AuthenticationCode2": totp.at(now)}
+    assert _code(iam.enable_mfa_device, UserName="fay", SerialNumber=serial, **codes) == ("NoSuchEntity", 404)
+    _wait_out(made)
+    now = time.time()
+    enabled = time.monotonic()
+    iam.enable_mfa_device(UserName="fay", SerialNumber=serial, AuthenticationCode1=totp.at(now - 30), AuthenticationCode2=totp.at(now))
+    assert iam.list_mfa_devices(UserName="fay")["MFADevices"] == []
+    listed = {d["SerialNumber"]: d for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]}
+    assert "User" not in listed[serial]  # not shown as assigned yet
+    _wait_out(enabled)
+    assert [d["SerialNumber"] for d in iam.list_mfa_devices(UserName="fay")["MFADevices"]] == [serial]
+    assert listed and iam.list_virtual_mfa_devices(AssignmentStatus="Assigned")["VirtualMFADevices"][0]["User"]["UserName"] == "fay"
+
+
+def test_the_switch_turns_the_lag_off_and_on_while_running(lagging):
+    iam = clients_for(lagging, new_account_id())
+    assert _lag(lagging) == LAG_MS
+    iam.create_user(UserName="gil")
+    assert _code(iam.get_user, UserName="gil") == ("NoSuchEntity", 404)
+    try:
+        assert _lag(lagging, 0) == 0
+        assert iam.get_user(UserName="gil")["User"]["UserName"] == "gil"  # off: what was hidden shows at once
+        iam.create_user(UserName="hal")
+        iam.create_login_profile(UserName="hal", Password=PASSWORD)
+        assert _lag(lagging, 800) == 800
+        started = time.monotonic()
+        iam.create_user(UserName="ida")
+        assert _code(iam.get_user, UserName="ida") == ("NoSuchEntity", 404)
+        while True:
+            try:
+                iam.get_user(UserName="ida")
+                break
+            except ClientError:
+                time.sleep(0.05)
+        assert 0.75 <= time.monotonic() - started < 1.5
+    finally:
+        _lag(lagging, LAG_MS)
+
+
+@pytest.mark.parametrize("bad", ["-1", "slow", "60001", "2.5", "", "١٢", "１０", " 30"])
+def test_a_bad_lag_is_refused_and_changes_nothing(lagging, bad):
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        _lag(lagging, bad)
+    assert refused.value.code == 400
+    assert "whole number from 0 to 60000, in the digits 0-9" in json.load(refused.value)["Message"]
+    assert _lag(lagging) == LAG_MS
+
+
+def test_off_by_default(sandbox):
+    iam = clients_for(sandbox, new_account_id())
+    assert _lag(sandbox) == 0
+    iam.create_user(UserName="jo")
+    iam.create_login_profile(UserName="jo", Password=PASSWORD)
+    assert iam.get_user(UserName="jo")["User"]["UserName"] == "jo"
+
+
+@pytest.mark.parametrize("command", [("manage.py", "sandbox"), ("-m", "iamwizard.sandbox")])
+@pytest.mark.parametrize("bad", ["١٢", "60001", "soon"])
+def test_a_bad_lag_on_the_command_line_is_refused(command, bad):
+    done = subprocess.run([sys.executable, *command, "--port", "0", "--consistency-lag-ms", bad], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert f"{bad!r} is not a whole number from 0 to 60000, in the digits 0-9" in done.stderr
