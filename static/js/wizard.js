@@ -79,7 +79,8 @@ document.addEventListener("DOMContentLoaded", function () {
       var call = data.calls[shown], item = document.createElement("li"), name = document.createElement("code");
       name.textContent = call.call;
       item.appendChild(name);
-      item.appendChild(document.createTextNode(" — " + (call.ok ? "OK" : call.code) + " (" + call.ms + " ms)"));
+      item.appendChild(document.createTextNode(" — " + (call.ok ? "OK" : call.code) + (call.retried ? ", not visible yet: asked again" : "") +
+        (call.attempt > 1 ? ", attempt " + call.attempt : "") + " (" + call.ms + " ms)"));
       list.appendChild(item);
     }
     var waiting = box.querySelector("p") || box.appendChild(document.createElement("p"));

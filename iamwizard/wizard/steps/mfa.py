@@ -28,7 +28,7 @@ from iamwizard.core.totp import clean_code, diagnose_codes, group_secret, otpaut
 
 from .. import vault
 from ..refusals import field_error
-from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
+from .base import NotYetVisible, PlannedCall, Step, StepInputError
 from .forms import OneTimeCodeInput, StepForm
 
 # The step's idea of "now" (seconds since the epoch). Tests replace it to put codes at chosen moments.
@@ -252,7 +252,7 @@ class Mfa(Step):
         devices = ctx.iam("ListMFADevices", UserName=ctx.user_name).get("MFADevices", [])
         mine = next((d for d in devices if d["SerialNumber"] == result["serial"]), None)
         if mine is None:
-            raise StepNotConfirmed("AWS does not list the device for this user yet. Try again in a few seconds.")
+            raise NotYetVisible("AWS does not list the device for this user yet.")
         result["read_back"] = {"mfa_devices": [d["SerialNumber"] for d in devices]}
         return [("MFA device", mine["SerialNumber"]), ("Enabled", f"{mine['EnableDate']:%Y-%m-%d %H:%M} UTC"), ("Devices for this user", f"{len(devices)} of at most {MAX_DEVICES_PER_USER}")]
 

@@ -9,7 +9,7 @@ from iamwizard.core.names import tag_problems
 
 from .. import vault
 from ..models import StepState
-from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
+from .base import NotYetVisible, PlannedCall, Step, StepInputError
 from .forms import StepForm
 from .permissions import ADMINISTRATOR_ACCESS, policy_name
 
@@ -73,7 +73,11 @@ def require_mfa_arn(ctx) -> str:
 
 
 def creation_calls(ctx) -> list:
-    """The calls that create the user, in order, exactly as they will be made (password redacted)."""
+    """The calls that create the user, in order, exactly as they will be made (password redacted).
+
+    What is new comes first (the user, the group, the require-MFA policy), then what ties them
+    together: IAM is eventually consistent, and a call that needs something made a moment ago
+    waits until AWS shows it (gateway.Gateway.at_once). Made in this order, the waits overlap."""
     details, perms = ctx.answers("user-details"), ctx.answers("permissions")
     user = details["user_name"]
     tags = [{"Key": RUN_TAG, "Value": ctx.run.tag_value}] + [{"Key": k, "Value": v} for k, v in ctx.answers("review").get("tags", [])]
@@ -81,17 +85,21 @@ def creation_calls(ctx) -> list:
     if perms.get("boundary"):
         create["PermissionsBoundary"] = perms["boundary"]
     calls = [PlannedCall("iam", "CreateUser", create, "Creates the user, tagged so the wizard can recognise it later.")]
+    new_group = perms["mode"] == "group" and not perms["group_exists"]
+    if new_group:
+        group = perms["group_name"]
+        calls.append(PlannedCall("iam", "CreateGroup", {"GroupName": group}, "Creates the group."))
+        if require_mfa_arn(ctx):
+            name = mfa_policy.policy_name(group)
+            calls.append(PlannedCall("iam", "CreatePolicy", {"PolicyName": name, "PolicyDocument": "<the require-MFA document below>", "Description": "Created by the IAM wizard: deny everything but setting up MFA until signed in with MFA"},
+                                     "Creates the customer managed policy that requires MFA."))
     if details.get("console_access"):
         calls.append(PlannedCall("iam", "CreateLoginProfile", {"UserName": user, "Password": "<password>", "PasswordResetRequired": bool(details.get("must_reset"))}, "Gives the user a console password."))
     if perms["mode"] == "group":
         group = perms["group_name"]
-        if not perms["group_exists"]:
-            calls.append(PlannedCall("iam", "CreateGroup", {"GroupName": group}, "Creates the group."))
+        if new_group:
             calls += [PlannedCall("iam", "AttachGroupPolicy", {"GroupName": group, "PolicyArn": arn}, f"Lets the group use {policy_name(arn)}.") for arn in perms["policies"]]
             if require_mfa_arn(ctx):
-                name = mfa_policy.policy_name(group)
-                calls.append(PlannedCall("iam", "CreatePolicy", {"PolicyName": name, "PolicyDocument": "<the require-MFA document below>", "Description": "Created by the IAM wizard: deny everything but setting up MFA until signed in with MFA"},
-                                         "Creates the customer managed policy that requires MFA."))
                 calls.append(PlannedCall("iam", "AttachGroupPolicy", {"GroupName": group, "PolicyArn": require_mfa_arn(ctx)}, "Members must sign in with MFA before they can do anything else."))
         calls.append(PlannedCall("iam", "AddUserToGroup", {"GroupName": group, "UserName": user}, "The user gets the group's permissions."))
     elif perms["mode"] == "copy":
@@ -241,7 +249,7 @@ class Review(Step):
                 facts.append(("Tags", ", ".join(tags)))
             if boundary:
                 if (aws_user.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn") != boundary:
-                    raise StepNotConfirmed(f"AWS does not show the permissions boundary {policy_name(boundary)} on {user} yet.")
+                    raise NotYetVisible(f"AWS does not show the permissions boundary {policy_name(boundary)} on {user} yet.")
                 facts.append(("Permissions boundary", policy_name(boundary)))
             if "GetLoginProfile" in answers:
                 profile = answers["GetLoginProfile"]["LoginProfile"]
@@ -251,22 +259,22 @@ class Review(Step):
                 groups = [g["GroupName"] for g in answers["ListGroupsForUser"]["Groups"]]
                 missing_groups = set(wanted_groups) - set(groups)
                 if missing_groups:
-                    raise StepNotConfirmed(f"AWS does not list {user} in {', '.join(sorted(missing_groups))} yet. Try again in a few seconds.")
+                    raise NotYetVisible(f"AWS does not list {user} in {', '.join(sorted(missing_groups))} yet.")
                 facts.append(("Groups", ", ".join(groups)))
             attached = [p["PolicyArn"] for p in answers["ListAttachedUserPolicies"]["AttachedPolicies"]]
             missing = set(wanted_policies) - set(attached)
             if missing:
-                raise StepNotConfirmed(f"AWS does not show {', '.join(sorted(map(policy_name, missing)))} attached yet. Try again in a few seconds.")
+                raise NotYetVisible(f"AWS does not show {', '.join(sorted(map(policy_name, missing)))} attached yet.")
             if attached:
                 facts.append(("Policies attached to the user", ", ".join(policy_name(a) for a in attached)))
         except AwsError as exc:
             if exc.code == "NoSuchEntity":
-                raise StepNotConfirmed(f"AWS does not show the user {user} (or its password) yet: {exc.problem.aws_message}") from None
+                raise NotYetVisible(f"AWS does not show the user {user} (or its password) yet: {exc.problem.aws_message}") from None
             raise
         arn = require_mfa_arn(ctx)
         if arn:
             if not mfa_policy.same_document(self._policy_document(ctx, arn), mfa_policy.document()):
-                raise StepNotConfirmed(f"AWS does not hold the require-MFA document in {policy_name(arn)} yet. Try again in a few seconds.")
+                raise NotYetVisible(f"AWS does not hold the require-MFA document in {policy_name(arn)} yet.")
             facts.append(("Require MFA", f"{policy_name(arn)}: AWS holds the document shown, attached to {ctx.answers('permissions')['group_name']}"))
         # What AWS just showed, kept for the summary at the end (so it need not ask again).
         result["read_back"] = {"user_arn": aws_user["Arn"], "console_access": bool(details.get("console_access")),
