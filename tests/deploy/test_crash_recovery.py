@@ -22,7 +22,7 @@ from tests.sandbox.sandbox_support import start_sandbox, stop_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 RECOVERY_BUDGET = 45
-REVIEW_CALLS = ["CreateUser", "CreateLoginProfile", "CreateGroup", "AttachGroupPolicy", "AddUserToGroup", "AttachUserPolicy"]
+REVIEW_CALLS = ["CreateUser", "CreateGroup", "CreateLoginProfile", "AttachGroupPolicy", "AddUserToGroup", "AttachUserPolicy"]
 
 
 def _pg_or_skip():

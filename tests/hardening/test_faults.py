@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 CHANGE_PASSWORD = "arn:aws:iam::aws:policy/IAMUserChangePassword"
 # The review step's calls, in the order it makes them (group mode, new group, reset required).
-REVIEW_CALLS = ["CreateUser", "CreateLoginProfile", "CreateGroup", "AttachGroupPolicy", "AddUserToGroup", "AttachUserPolicy"]
+REVIEW_CALLS = ["CreateUser", "CreateGroup", "CreateLoginProfile", "AttachGroupPolicy", "AddUserToGroup", "AttachUserPolicy"]
 OPERATIONS = REVIEW_CALLS + ["ChangePassword", "CreateVirtualMFADevice", "EnableMFADevice"]
 STEP_OF = {**{op: "review" for op in REVIEW_CALLS}, "ChangePassword": "sign-in", "CreateVirtualMFADevice": "mfa", "EnableMFADevice": "mfa"}
 # The code the page names for each fault.

@@ -53,8 +53,8 @@ def iam(lagging):
 
 
 def test_a_new_user_is_not_found_until_the_lag_has_passed(iam):
-    made = time.monotonic()
     iam.create_user(UserName="ana")
+    made = time.monotonic()
     assert _code(iam.get_user, UserName="ana") == ("NoSuchEntity", 404)
     assert _code(iam.list_groups_for_user, UserName="ana") == ("NoSuchEntity", 404)
     assert _code(iam.list_attached_user_policies, UserName="ana") == ("NoSuchEntity", 404)
@@ -67,25 +67,25 @@ def test_a_new_user_is_not_found_until_the_lag_has_passed(iam):
 
 
 def test_create_login_profile_right_after_create_user_fails_then_works(iam):
-    made = time.monotonic()
     iam.create_user(UserName="ben")
+    made = time.monotonic()
     assert _code(iam.create_login_profile, UserName="ben", Password=PASSWORD) == ("NoSuchEntity", 404)
     _wait_out(made)
     iam.create_login_profile(UserName="ben", Password=PASSWORD, PasswordResetRequired=True)
-    made = time.monotonic()
     assert _code(iam.get_login_profile, UserName="ben") == ("NoSuchEntity", 404)
+    made = time.monotonic()
     _wait_out(made)
     assert iam.get_login_profile(UserName="ben")["LoginProfile"]["UserName"] == "ben"
 
 
 def test_add_user_to_group_right_after_create_user_or_create_group_fails(iam):
     iam.create_group(GroupName="old-group")
-    made = time.monotonic()
     iam.create_user(UserName="cai")
+    made = time.monotonic()
     assert _code(iam.add_user_to_group, GroupName="old-group", UserName="cai") == ("NoSuchEntity", 404)
     _wait_out(made)
-    made = time.monotonic()
     iam.create_group(GroupName="new-group")
+    made = time.monotonic()
     assert _code(iam.add_user_to_group, GroupName="new-group", UserName="cai") == ("NoSuchEntity", 404)
     assert _code(iam.get_group, GroupName="new-group") == ("NoSuchEntity", 404)
     assert "new-group" not in [g["GroupName"] for g in iam.list_groups()["Groups"]]
@@ -97,8 +97,8 @@ def test_a_new_membership_shows_only_after_the_lag(iam):
     iam.create_user(UserName="dee")
     iam.create_group(GroupName="team")
     _wait_out(time.monotonic())
-    made = time.monotonic()
     iam.add_user_to_group(GroupName="team", UserName="dee")
+    made = time.monotonic()
     assert iam.list_groups_for_user(UserName="dee")["Groups"] == []
     assert iam.get_group(GroupName="team")["Users"] == []
     _wait_out(made)
@@ -110,19 +110,19 @@ def test_attaching_a_policy_just_created_fails_and_new_attachments_show_late(iam
     iam.create_user(UserName="eve")
     iam.create_group(GroupName="ops")
     _wait_out(time.monotonic())
-    made = time.monotonic()
     arn = iam.create_policy(PolicyName="fresh", PolicyDocument=json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*"}]}))["Policy"]["Arn"]
+    made = time.monotonic()
     assert _code(iam.attach_group_policy, GroupName="ops", PolicyArn=arn) == ("NoSuchEntity", 404)
     assert _code(iam.attach_user_policy, UserName="eve", PolicyArn=arn) == ("NoSuchEntity", 404)
     assert _code(iam.get_policy, PolicyArn=arn) == ("NoSuchEntity", 404)
     assert arn not in [p["Arn"] for p in iam.list_policies(Scope="Local")["Policies"]]
     # An AWS managed policy exists already: attaching it works, and the attachment shows late.
-    attached = time.monotonic()
     iam.attach_user_policy(UserName="eve", PolicyArn=READ_ONLY)
     iam.attach_group_policy(GroupName="ops", PolicyArn=READ_ONLY)
     iam.put_user_policy(UserName="eve", PolicyName="inline", PolicyDocument=json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"}]}))
+    attached = time.monotonic()
     assert iam.list_attached_user_policies(UserName="eve")["AttachedPolicies"] == []
     assert iam.list_attached_group_policies(GroupName="ops")["AttachedPolicies"] == []
     assert iam.list_user_policies(UserName="eve")["PolicyNames"] == []
@@ -141,8 +141,8 @@ def test_enable_mfa_device_right_after_create_virtual_mfa_device_fails(iam):
 
     iam.create_user(UserName="fay")
     _wait_out(time.monotonic())
-    made = time.monotonic()
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName="fay-phone")["VirtualMFADevice"]
+    made = time.monotonic()
     serial, seed = device["SerialNumber"], device["Base32StringSeed"].decode()
     assert serial not in [d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]]
     totp, now = pyotp.TOTP(seed), time.time()
@@ -150,8 +150,8 @@ def test_enable_mfa_device_right_after_create_virtual_mfa_device_fails(iam):
     assert _code(iam.enable_mfa_device, UserName="fay", SerialNumber=serial, **codes) == ("NoSuchEntity", 404)
     _wait_out(made)
     now = time.time()
-    enabled = time.monotonic()
     iam.enable_mfa_device(UserName="fay", SerialNumber=serial, AuthenticationCode1=totp.at(now - 30), AuthenticationCode2=totp.at(now))
+    enabled = time.monotonic()
     assert iam.list_mfa_devices(UserName="fay")["MFADevices"] == []
     listed = {d["SerialNumber"]: d for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]}
     assert "User" not in listed[serial]  # not shown as assigned yet
@@ -208,3 +208,62 @@ def test_a_bad_lag_on_the_command_line_is_refused(command, bad):
     done = subprocess.run([sys.executable, *command, "--port", "0", "--consistency-lag-ms", bad], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stderr
     assert f"{bad!r} is not a whole number from 0 to 60000, in the digits 0-9" in done.stderr
+
+
+# --- the wizard's boundary against it: asked again only what may be "not visible yet" ------------
+
+def _gateway(endpoint):
+    from iamwizard.aws.gateway import Gateway, Target
+
+    records = []
+    gateway = Gateway(Target("sandbox", new_account_id(), endpoint), recorder=records.append)
+    gateway.call("sts", "GetCallerIdentity")
+    records.clear()
+    return gateway, records
+
+
+def test_the_gateway_asks_again_a_dependent_write_until_aws_shows_what_it_needs(lagging):
+    gateway, records = _gateway(lagging)
+    gateway.iam("CreateUser", UserName="kim")
+    made = time.monotonic()
+    gateway.iam("CreateLoginProfile", UserName="kim", Password=PASSWORD)
+    assert time.monotonic() - made >= LAG_MS / 1000 - 0.2
+    login = [r for r in records if r.operation == "CreateLoginProfile"]
+    assert len(login) >= 2 and login[-1].ok and all(not r.ok and r.retried and r.error_code == "NoSuchEntity" for r in login[:-1])
+    assert [r.attempt for r in login] == list(range(1, len(login) + 1))
+    assert [r.operation for r in records if r.ok] == ["CreateUser", "CreateLoginProfile"]  # each write made once
+    # Reads at once: only the ones that met NoSuchEntity are asked again, and every answer comes back.
+    records.clear()
+    user, profile = gateway.at_once(("iam", "GetUser", {"UserName": "kim"}), ("iam", "GetLoginProfile", {"UserName": "kim"}))
+    assert user["User"]["UserName"] == "kim" and profile["LoginProfile"]["UserName"] == "kim"
+    assert [r.operation for r in records if r.attempt > 1] and {r.operation for r in records if r.attempt > 1} == {"GetLoginProfile"}
+
+
+def test_a_no_such_entity_about_something_not_just_made_is_answered_at_once(lagging):
+    from iamwizard.aws.gateway import AwsError
+
+    gateway, records = _gateway(lagging)
+    gateway.iam("CreateUser", UserName="lee")
+    started = time.monotonic()
+    with pytest.raises(AwsError) as refused:
+        gateway.iam("GetLoginProfile", UserName="lee")  # no console password was ever made: an answer
+    assert refused.value.code == "NoSuchEntity" and refused.value.unsettled is None
+    with pytest.raises(AwsError):
+        gateway.iam("GetUser", UserName="nobody")
+    assert time.monotonic() - started < 0.5
+    assert [(r.operation, r.attempt, r.retried) for r in records[1:]] == [("GetLoginProfile", 1, False), ("GetUser", 1, False)]
+
+
+def test_the_gateway_stops_asking_within_the_clicks_budget_and_says_how_long(lagging):
+    from iamwizard.aws.gateway import ATTEMPT_SECONDS, AwsError, time_budget
+
+    gateway, records = _gateway(lagging)
+    gateway.iam("CreateUser", UserName="max")
+    started = time.monotonic()
+    with time_budget(ATTEMPT_SECONDS + 0.6), pytest.raises(AwsError) as refused:
+        gateway.iam("AddUserToGroup", UserName="max", GroupName="old")
+    # The group does not exist at all, but the user was just made: asked again while the budget allowed.
+    assert time.monotonic() - started < 1.0
+    attempts, seconds = refused.value.unsettled
+    assert attempts >= 2 and seconds < 1.0
+    assert [r.retried for r in records if r.operation == "AddUserToGroup"] == [True] * (attempts - 1) + [False]
