@@ -454,7 +454,8 @@ def verify_settled(step, ctx, result):
             return step.verify(ctx, result)
         except NotYetVisible as exc:
             wait = consistency.delay(attempt)
-            if seconds_left() < wait:
+            # Within the click's budget; outside any click (a command, a test), for SETTLE_SECONDS at most.
+            if seconds_left() < wait or time.monotonic() - started + wait > consistency.SETTLE_SECONDS:
                 exc.waited = time.monotonic() - started
                 raise
             time.sleep(wait)
