@@ -64,8 +64,8 @@ MINIMUM = [
     ("user-details", "iam", "ListUsers", "is the name taken? (early feedback; the same list also feeds permissions' copy-from choices)"),
     ("permissions", "iam", "ListGroups", "does the group exist (create it, or only add the user), and the names shown"),
     ("review", "iam", "CreateUser", "the user, tagged with the run"),
-    ("review", "iam", "CreateLoginProfile", "console password, reset required"),
     ("review", "iam", "CreateGroup", "the new group"),
+    ("review", "iam", "CreateLoginProfile", "console password, reset required"),
     ("review", "iam", "AttachGroupPolicy", "the group's permissions"),
     ("review", "iam", "AddUserToGroup", "the user's permissions, through the group"),
     ("review", "iam", "AttachUserPolicy", "IAMUserChangePassword, since a reset is required (the console does this too)"),
@@ -188,8 +188,8 @@ def boto3_enrolment(sandbox, account_id, user_name="plain", new_password="Walked
     # review: create, then read back
     iam.create_user(UserName=user_name, Tags=[{"Key": "iamwizard:run", "Value": "bench"}])
     password = "Bench-first-Pass-1!"
-    iam.create_login_profile(UserName=user_name, Password=password, PasswordResetRequired=True)
     iam.create_group(GroupName="Admins")
+    iam.create_login_profile(UserName=user_name, Password=password, PasswordResetRequired=True)
     iam.attach_group_policy(GroupName="Admins", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
     iam.add_user_to_group(UserName=user_name, GroupName="Admins")
     iam.attach_user_policy(UserName=user_name, PolicyArn="arn:aws:iam::aws:policy/IAMUserChangePassword")
