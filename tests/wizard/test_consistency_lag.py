@@ -73,7 +73,7 @@ def test_a_whole_run_goes_through_a_lagging_iam_without_one_refused_click(client
     assert "not visible yet: AWS had not caught up with what was just made, so the wizard asked again" in page
     assert "(attempt 2)" in page
     assert "eventually consistent" not in page  # no "not confirmed" on the way
-    print(f"lag {lag_ms} ms: whole run {took:.1f} s, review {len(review)} calls "
+    print(f"lag {lag_ms} ms: whole run {took:.1f} s, Create user's click {(review[-1].at - review[0].at).total_seconds():.1f} s, review {len(review)} calls "
           f"({sum(c.retried for c in review)} asked again), mfa {len(mfa)} calls")
     iam = account_iam(walker.run.account_id)
     assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="lagged")["Groups"]] == ["Lagged"]
