@@ -13,15 +13,17 @@ With a lag of N ms, each of these stays invisible for N ms after the write that 
   Any call that names one (UserName, GroupName, PolicyArn, PermissionsBoundary, SerialNumber),
   read or write, answers NoSuchEntity with AWS's words, as AWS does; creating it again still
   answers EntityAlreadyExists, since IAM checks names where the write is made;
+- a changed console password: GetLoginProfile shows the PasswordResetRequired flag as it was
+  before UpdateLoginProfile or ChangePassword changed it, for N ms;
 - new ties: a user added to a group, managed policies attached to a user or a group, an inline
   policy put on a user, an MFA device enabled for a user. The lists that would show them
   (ListGroupsForUser, GetGroup, ListAttachedUserPolicies, ListAttachedGroupPolicies,
   ListUserPolicies, ListMFADevices, ListVirtualMFADevices) leave them out; so do ListUsers,
   ListGroups and ListPolicies for the new entities.
 
-Not modelled: changes to an entity that was already visible (UpdateLoginProfile's reset flag,
-ChangePassword, PasswordLastUsed) show at once, deletions too, and the practice console sign-in
-and the evaluation of a user's own policies see everything at once.
+Not modelled: other changes to an entity that was already visible (PasswordLastUsed, tags, a new
+password itself) show at once, deletions too, and the practice console sign-in and the evaluation
+of a user's own policies see everything at once.
 
 Everything here runs under the middleware's lock.
 """
@@ -63,11 +65,13 @@ class Lag:
     def __init__(self, ms=0):
         self.ms = ms
         self._hidden = {}  # (account id, kind, *names) -> time.monotonic() when it shows
+        self._was = {}  # (account id, "reset", user) -> (the flag reads still show, when the new one shows)
 
     def set(self, ms):
         self.ms = ms
         if not ms:
             self._hidden.clear()
+            self._was.clear()
 
     def _is_hidden(self, account_id, kind, *names):
         key = (account_id, kind, *map(_key, names))
@@ -86,6 +90,10 @@ class Lag:
 
     def check(self, request):
         """Raise NoSuchEntity when the call names an entity that is not visible yet."""
+        if self.ms and request.action in _RESET_CHANGES:
+            # What reads show until the change has spread: the flag as it is now, before the call.
+            user = request.backend.users.get(_RESET_CHANGES[request.action](request) or "")
+            request.lag_reset_was = bool(user.password_reset_required) if user is not None else None
         if not self._hidden or request.service != "iam":
             return
         account, action = request.account_id, request.action
@@ -109,6 +117,8 @@ class Lag:
             self._note_write(request, response)
         if self._hidden and request.action in _FILTERS:
             _FILTERS[request.action](self, request, response)
+        if self._was and request.action == "GetLoginProfile":
+            self._reset_as_it_was(request, response)
 
     def _note_write(self, request, response):
         account, action, p = request.account_id, request.action, request.param
@@ -132,6 +142,28 @@ class Lag:
             self._hide(account, "inline", p("UserName"), p("PolicyName"))
         elif action == "EnableMFADevice":
             self._hide(account, "enabled", p("UserName"), p("SerialNumber"))
+        elif action in _RESET_CHANGES and getattr(request, "lag_reset_was", None) is not None:
+            key = (account, "reset", _key(_RESET_CHANGES[action](request)))
+            earlier = self._was.get(key)
+            was = earlier[0] if earlier and earlier[1] > time.monotonic() else request.lag_reset_was
+            self._was[key] = (was, time.monotonic() + self.ms / 1000)
+
+    def _reset_as_it_was(self, request, response):
+        key = (request.account_id, "reset", _key(request.param("UserName") or request.caller_user_name()))
+        was = self._was.get(key)
+        if was is None:
+            return
+        if was[1] <= time.monotonic():
+            del self._was[key]
+            return
+        try:
+            root = ET.fromstring(response.body)
+        except ET.ParseError:
+            return
+        flag = root.find(f".//{_NS}PasswordResetRequired")
+        if flag is not None:
+            flag.text = "true" if was[0] else "false"
+            response.body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
     def _filter(self, response, lists, hidden):
         """Remove the <member>s of the named lists for which hidden(fields, member) is True; "altered"
@@ -204,6 +236,13 @@ class Lag:
     def _policies(self, request, response):
         a = request.account_id
         self._filter(response, {"Policies"}, lambda f, m: self._is_hidden(a, "policy", f.get("Arn")))
+
+
+# The calls that change a console password's reset flag, and whose password they change.
+_RESET_CHANGES = {
+    "UpdateLoginProfile": lambda request: request.param("UserName") if request.param("PasswordResetRequired") is not None else None,
+    "ChangePassword": lambda request: request.caller_user_name(),
+}
 
 
 def _text(response, tag):

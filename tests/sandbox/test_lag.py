@@ -136,6 +136,38 @@ def test_attaching_a_policy_just_created_fails_and_new_attachments_show_late(iam
     assert iam.list_user_policies(UserName="eve")["PolicyNames"] == ["inline"]
 
 
+def test_a_changed_reset_flag_shows_the_old_value_until_the_lag_has_passed(lagging):
+    import boto3
+
+    account_id = new_account_id()
+    iam = clients_for(lagging, account_id)
+    iam.update_account_password_policy(MinimumPasswordLength=8, AllowUsersToChangePassword=True)
+    iam.create_user(UserName="gus")
+    _wait_out(time.monotonic())
+    iam.create_login_profile(UserName="gus", Password=PASSWORD, PasswordResetRequired=True)
+    _wait_out(time.monotonic())
+    iam.update_login_profile(UserName="gus", PasswordResetRequired=False)
+    iam.update_login_profile(UserName="gus", PasswordResetRequired=False)  # changed again: still the first value
+    changed = time.monotonic()
+    assert iam.get_login_profile(UserName="gus")["LoginProfile"]["PasswordResetRequired"] is True
+    _wait_out(changed)
+    assert iam.get_login_profile(UserName="gus")["LoginProfile"]["PasswordResetRequired"] is False
+
+    # The user's own ChangePassword (the console's forced change) too.
+    iam.update_login_profile(UserName="gus", PasswordResetRequired=True)
+    _wait_out(time.monotonic())
+    data = urllib.parse.urlencode({"account": account_id, "user_name": "gus", "password": PASSWORD}).encode()
+    with urllib.request.urlopen(f"{lagging}/_sandbox/console-signin", data=data, timeout=10) as response:
+        session = json.load(response)
+    own = boto3.client("iam", endpoint_url=lagging, region_name="us-east-1", aws_access_key_id=session["AccessKeyId"],
+                       aws_secret_access_key=session["SecretAccessKey"], aws_session_token=session["SessionToken"])
+    own.change_password(OldPassword=PASSWORD, NewPassword=PASSWORD + "-2")
+    changed = time.monotonic()
+    assert iam.get_login_profile(UserName="gus")["LoginProfile"]["PasswordResetRequired"] is True
+    _wait_out(changed)
+    assert iam.get_login_profile(UserName="gus")["LoginProfile"]["PasswordResetRequired"] is False
+
+
 def test_enable_mfa_device_right_after_create_virtual_mfa_device_fails(iam):
     import pyotp
 

@@ -13,7 +13,7 @@ from iamwizard.core.passwords import password_breaks, policy_rules
 from iamwizard.core.problems import Problem
 
 from ..refusals import field_error
-from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
+from .base import NotYetVisible, PlannedCall, Step, StepInputError, StepNotConfirmed
 from .forms import ConfirmForm, StepForm
 from .sign_in_details import REAL_URL_PATTERN, sign_in_url
 
@@ -191,7 +191,9 @@ class SignIn(Step):
         if not last_used:
             raise StepNotConfirmed(f"AWS shows no sign-in by {user} yet. Sign in at {sign_in_url(ctx)}, then check again.")
         if profile.get("PasswordResetRequired"):
-            raise StepNotConfirmed(f"{user} signed in but has not chosen a new password yet.")
+            # Right after the change, AWS may still show the flag as it was (eventual consistency):
+            # read again for a while (engine.verify_settled) before saying so.
+            raise NotYetVisible(f"{user} signed in but AWS does not show a new password chosen yet.")
         facts = [("Last sign-in", f"{last_used:%Y-%m-%d %H:%M} UTC"), ("Password", "changed by the user; no reset pending")]
         probe = probe_fact(result, "without_mfa", "Without MFA")
         return facts + [probe] if probe else facts
