@@ -11,6 +11,8 @@
 #   IAMWIZARD_BIND      [127.0.0.1:8000]   where gunicorn listens (put a TLS proxy in front)
 #   WEB_CONCURRENCY     [3]                gunicorn workers
 #   SANDBOX_PORT        [5000]             the standalone sandbox (loopback only); IAMWIZARD_TARGET=aws skips it
+#   SANDBOX_COUNT       [1]                sandbox processes (ports SANDBOX_PORT, +1, ...; 0 picks free ones): each
+#                                          emulated account lives on one of them (deploy/README.md, "Several sandboxes")
 #   IAMWIZARD_TRUSTED_PROXIES [0]          reverse proxies in front whose X-Forwarded-For is trusted (deploy/README.md)
 #   IAMWIZARD_ENV       [production]       production needs DJANGO_SECRET_KEY and ALLOWED_HOSTS;
 #                                          SECURE_SSL_REDIRECT=0 when no TLS proxy is in front (loopback tests)
@@ -23,6 +25,9 @@ export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 export IAMWIZARD_DATA_DIR="${IAMWIZARD_DATA_DIR:-$PWD/data}"
 export WEB_CONCURRENCY="${WEB_CONCURRENCY:-3}"
 SANDBOX_PORT="${SANDBOX_PORT:-5000}"
+SANDBOX_COUNT="${SANDBOX_COUNT:-1}"
+case "$SANDBOX_COUNT" in ''|*[!0-9]*) echo "run.sh: SANDBOX_COUNT must be a whole number from 1 to 100" >&2; exit 2 ;; esac
+if [ "$SANDBOX_COUNT" -lt 1 ] || [ "$SANDBOX_COUNT" -gt 100 ]; then echo "run.sh: SANDBOX_COUNT must be a whole number from 1 to 100" >&2; exit 2; fi
 mkdir -p "$IAMWIZARD_DATA_DIR"
 
 # PostgreSQL: create the database when it is missing; Redis: it must answer.
@@ -45,27 +50,58 @@ PYEOF
 "$PY" manage.py collectstatic --noinput -v 0
 
 children=()
-stop() { trap - INT TERM EXIT; for pid in "${children[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait; }
+stopping=""
+stop() { stopping=1; trap - INT TERM EXIT; for pid in "${children[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait; }
 trap stop INT TERM EXIT
 
 if [ "${IAMWIZARD_TARGET:-sandbox}" = "sandbox" ] && [ -z "${IAMWIZARD_SANDBOX_URL:-}" ]; then
-  # One sandbox process that every worker shares: the same emulated accounts whichever worker answers.
-  log="$IAMWIZARD_DATA_DIR/sandbox.log"
-  : > "$log"
-  "$PY" manage.py sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" --data-dir "$IAMWIZARD_DATA_DIR/sandbox" >>"$log" 2>&1 &
-  children+=($!)
-  for _ in $(seq 1 300); do
-    endpoint=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$log" | head -n1)
-    [ -n "$endpoint" ] && break
-    kill -0 "${children[0]}" 2>/dev/null || { cat "$log"; echo "run.sh: the sandbox did not start" >&2; exit 1; }
-    sleep 0.2
+  # Sandbox processes that every worker shares: the same emulated accounts whichever worker answers.
+  # With several, each account lives on one of them (IAMWIZARD_SANDBOX_URL lists them all, in order;
+  # the first keeps data/sandbox, so a deployment that grows from one to several moves no account).
+  endpoints=""
+  for i in $(seq 1 "$SANDBOX_COUNT"); do
+    if [ "$i" -eq 1 ]; then suffix=""; else suffix="-$i"; fi
+    port="$SANDBOX_PORT"
+    [ "$SANDBOX_PORT" -ne 0 ] && port=$((SANDBOX_PORT + i - 1))
+    log="$IAMWIZARD_DATA_DIR/sandbox$suffix.log"
+    : > "$log"
+    "$PY" manage.py sandbox --host 127.0.0.1 --port "$port" --data-dir "$IAMWIZARD_DATA_DIR/sandbox$suffix" >>"$log" 2>&1 &
+    pid=$!
+    children+=("$pid")
+    endpoint=""
+    for _ in $(seq 1 300); do
+      endpoint=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$log" | head -n1)
+      [ -n "$endpoint" ] && break
+      kill -0 "$pid" 2>/dev/null || { cat "$log"; echo "run.sh: sandbox $i did not start" >&2; exit 1; }
+      sleep 0.2
+    done
+    [ -n "$endpoint" ] || { echo "run.sh: sandbox $i did not start in time" >&2; exit 1; }
+    echo "run.sh: sandbox listening on $endpoint" >&2
+    endpoints="${endpoints:+$endpoints,}$endpoint"
   done
-  [ -n "$endpoint" ] || { echo "run.sh: the sandbox did not start in time" >&2; exit 1; }
-  export IAMWIZARD_SANDBOX_URL="$endpoint"
-  echo "run.sh: sandbox listening on $endpoint" >&2
+  export IAMWIZARD_SANDBOX_URL="$endpoints"
 fi
 
+sandboxes=("${children[@]}")
 "$PY" -m gunicorn -c deploy/gunicorn.conf.py iamwizard.wsgi &
-children+=($!)
-# Whichever child ends first (or a signal) stops the other.
-wait -n "${children[@]}" || true
+gunicorn_pid=$!
+children+=("$gunicorn_pid")
+if [ "${#sandboxes[@]}" -le 1 ]; then
+  # Whichever child ends first (or a signal) stops the other.
+  wait -n "${children[@]}" || true
+else
+  # Several sandboxes: one that ends fails only the runs whose accounts live on it; the app and the
+  # other sandboxes carry on. gunicorn ending (or a signal) stops everything.
+  reported=" "
+  while [ -z "$stopping" ] && kill -0 "$gunicorn_pid" 2>/dev/null; do
+    wait -n || true
+    [ -n "$stopping" ] && break
+    for i in "${!sandboxes[@]}"; do
+      pid="${sandboxes[$i]}"
+      if ! kill -0 "$pid" 2>/dev/null && [ "${reported#* $pid }" = "$reported" ]; then
+        echo "run.sh: sandbox $((i + 1)) stopped: its runs see an error until it is started again" >&2
+        reported="$reported$pid "
+      fi
+    done
+  done
+fi

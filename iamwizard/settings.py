@@ -5,10 +5,13 @@ DJANGO_SECRET_KEY      required in production; development keeps one in the data
 IAMWIZARD_DATA_DIR     where SQLite, the sandbox state and the dev secret key live (./data)
 DATABASE_URL           e.g. postgres://user@127.0.0.1:5432/db (default: SQLite in the data folder)
 IAMWIZARD_TARGET       sandbox (default) or aws
-IAMWIZARD_SANDBOX_URL  endpoint of a standalone sandbox (`manage.py sandbox`); unset = embedded
+IAMWIZARD_SANDBOX_URL  endpoint of a standalone sandbox (`manage.py sandbox`), or several, comma-separated
+                       (each emulated account lives on one, see core/sandbox_endpoints.py); unset = embedded
+IAMWIZARD_SANDBOX_ACCOUNTS_IN_MEMORY  emulated accounts the embedded sandbox keeps in memory (200)
 REDIS_URL              shared cache for rate limits (default: local memory)
 IAMWIZARD_TRUSTED_PROXIES  reverse proxies in front whose X-Forwarded-For is trusted (default 0)
 IAMWIZARD_RATE_LIMITS  overrides of RATE_LIMITS, e.g. join-wrong-code=300/600,run-start=600/600
+IAMWIZARD_RUN_IDLE_DAYS, IAMWIZARD_WORKSHOP_KEEP_DAYS, IAMWIZARD_MAX_SANDBOX_ACCOUNTS  retention (core/retention.py)
 ALLOWED_HOSTS          comma separated (production)
 """
 import os
@@ -18,6 +21,9 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from iamwizard.core import sandbox_endpoints as _sandbox_endpoints
+from iamwizard.core.digits import whole_number
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENVIRONMENT = os.environ.get("IAMWIZARD_ENV", "development")
@@ -210,6 +216,26 @@ IAMWIZARD_TARGET = os.environ.get("IAMWIZARD_TARGET", "sandbox")
 if IAMWIZARD_TARGET not in ("sandbox", "aws"):
     raise ImproperlyConfigured("IAMWIZARD_TARGET must be 'sandbox' or 'aws'.")
 IAMWIZARD_SANDBOX_URL = os.environ.get("IAMWIZARD_SANDBOX_URL", "")
+try:
+    _sandbox_endpoints.parse(IAMWIZARD_SANDBOX_URL)
+except _sandbox_endpoints.EndpointsProblem as problem:
+    raise ImproperlyConfigured(problem.describe()) from None
+# Read by the embedded sandbox (and a standalone one started with this environment).
+IAMWIZARD_SANDBOX_ACCOUNTS_IN_MEMORY = whole_number(os.environ.get("IAMWIZARD_SANDBOX_ACCOUNTS_IN_MEMORY", "").strip() or "200", 1, 1_000_000)
+if IAMWIZARD_SANDBOX_ACCOUNTS_IN_MEMORY is None:
+    raise ImproperlyConfigured("IAMWIZARD_SANDBOX_ACCOUNTS_IN_MEMORY must be a whole number from 1 to 1,000,000, in the digits 0-9.")
+
+# Retention (core/retention.py; `manage.py expire_data` removes what is due): an anonymous run
+# after this many idle days, a workshop's data this many days after it closed; at most this many
+# emulated accounts live at once. A bad value stops the app here, with a sentence that says why.
+from iamwizard.core import retention as _retention  # noqa: E402
+
+try:
+    IAMWIZARD_RUN_IDLE_DAYS = _retention.setting(_retention.RUN_IDLE_DAYS, os.environ)
+    IAMWIZARD_WORKSHOP_KEEP_DAYS = _retention.setting(_retention.WORKSHOP_KEEP_DAYS, os.environ)
+    IAMWIZARD_MAX_SANDBOX_ACCOUNTS = _retention.setting(_retention.MAX_SANDBOX_ACCOUNTS, os.environ)
+except _retention.BadSetting as _bad:
+    raise ImproperlyConfigured(str(_bad)) from None
 
 LOGGING = {
     "version": 1,

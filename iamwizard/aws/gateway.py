@@ -367,11 +367,15 @@ def _problem_from(exc: Exception, operation: str, service: str) -> AwsProblem:
 class Gateway:
     """Makes AWS calls for one target and reports each one to `recorder(CallRecord)` once it has
     ended; `announcer(["iam:CreateUser", ...])`, when given, hears which calls are starting (and
-    `[]` once they have all ended), so that a waiting page can name the call under way."""
+    `[]` once they have all ended), so that a waiting page can name the call under way.
+    `batch_recorder(records)`, when given, receives the records of calls made at once together
+    (one database write for a round instead of one per call), in the order given."""
 
-    def __init__(self, target: Target, recorder=None, credentials: dict | None = None, announcer=None, history=None):
+    def __init__(self, target: Target, recorder=None, credentials: dict | None = None, announcer=None, batch_recorder=None,
+                 history=None):
         self.target = target
         self.recorder = recorder
+        self.batch_recorder = batch_recorder
         self.announcer = announcer
         # `history(seconds)`: the successful calls of earlier clicks that made or deleted something
         # (consistency.OPERATIONS) in the last `seconds`, oldest first, as (moment, operation,
@@ -380,6 +384,13 @@ class Gateway:
         self._made = []
         # Explicit credentials (a signed-in IAM user's) instead of the target's assumed role.
         self._credentials = _as_botocore(credentials) if credentials else None
+
+    def prepare(self):
+        """Assume the target's role now, in the background, while a page that leads to calls is
+        on screen: the first call then need not wait for the AssumeRole (one round trip less).
+        Nothing changes in AWS, and a failure here is the first call's to report: it tries again."""
+        if self._credentials is None and (self.target.kind == "sandbox" or self.target.role_arn):
+            _concurrent_calls().submit(_prepare_session, self.target)
 
     def _client(self, service):
         """The client for `service` and the credentials to sign with (None: the client's own)."""
@@ -426,7 +437,7 @@ class Gateway:
     def iam(self, operation: str, **params) -> dict:
         return self.call("iam", operation, **params)
 
-    def at_once(self, *calls, tolerate=()) -> list:
+    def at_once(self, *calls, tolerate=(), settle=False) -> list:
         """Make independent calls at the same time, each (service, operation, params), and return
         their answers in the order given. AWS answers each in tens of milliseconds: four read-backs
         at once take the time of one.
@@ -441,7 +452,13 @@ class Gateway:
         wait that grows (consistency.delay), while the click's budget has room and for at most
         consistency.SETTLE_SECONDS after the thing was made. Nothing is repeated that succeeded: a
         NoSuchEntity answer changed nothing. Every attempt is recorded, numbered, the ones asked
-        again marked `retried`."""
+        again marked `retried` (the calls of one attempt made at once reach `batch_recorder`
+        together).
+
+        With `settle`, nothing is raised: every call's error (an AwsError, or whatever else it
+        met) stands in the list in place of its answer, so that a caller making changes at once
+        can keep a progress marker for each call that succeeded before it reports the others.
+        A NoSuchEntity that only meant "not visible yet" is asked again first, as above."""
         last_start, first_asked, attempt = _budget_for_calls(), time.monotonic(), 1
         outcomes = self._round(calls, range(len(calls)), last_start, 1, {})
         while True:
@@ -462,6 +479,8 @@ class Gateway:
             outcomes = self._round(calls, list(settling), last_start, attempt, dict(enumerate(outcomes)))
         self._report(outcomes)
         answers = [outcome for _, outcome in outcomes]
+        if settle:
+            return answers
         for answer in answers:
             if isinstance(answer, Exception) and not (isinstance(answer, AwsError) and answer.code in tolerate):
                 raise answer
@@ -486,12 +505,16 @@ class Gateway:
         return [outcomes[i] for i in range(len(calls))]
 
     def _report(self, outcomes):
-        """Each record to the recorder once, in the order of the calls, a round after the other."""
-        if self.recorder:
-            for record, _ in outcomes:
-                if not getattr(record, "_reported", False):
-                    record._reported = True
-                    self.recorder(record)
+        """Each record to the recorder once, in the order of the calls, a round after the other;
+        several made in the same round to `batch_recorder` together, when there is one."""
+        fresh = [record for record, _ in outcomes if not getattr(record, "_reported", False)]
+        for record in fresh:
+            record._reported = True
+        if self.batch_recorder and len(fresh) > 1:
+            self.batch_recorder(fresh)
+        elif self.recorder:
+            for record in fresh:
+                self.recorder(record)
 
     def _not_visible_yet(self, call, outcome) -> float | None:
         """When `outcome` is NoSuchEntity about something the run made moments ago: when that was made."""
@@ -507,10 +530,19 @@ class Gateway:
 
 
 _call_pool: ThreadPoolExecutor | None = None
+log = logging.getLogger(__name__)
+
+
+def _prepare_session(target: Target):
+    try:
+        session_for(target)
+    except Exception:  # noqa: BLE001 - the first real call assumes the role again and reports what fails
+        log.debug("assuming the role ahead of the first call failed", exc_info=True)
 
 
 def _concurrent_calls() -> ThreadPoolExecutor:
-    """The process's threads for `Gateway.at_once` (made on first use; a step makes at most four calls at once)."""
+    """The process's threads for `Gateway.at_once` (made on first use; a step makes a handful of calls at once:
+    four read-backs, or Review's creating calls, which are a few unless many policies are chosen)."""
     global _call_pool
     with _cache_lock:
         if _call_pool is None:

@@ -1,29 +1,48 @@
-"""Fast per-participant accounts inside moto (in-process patches of moto's IAM backend).
+"""Per-participant accounts inside moto, many of them, in bounded memory (in-process patches of
+moto's IAM and STS backends).
 
-* AWS managed policies are parsed once per process; each new account gets cheap
-  per-account copies that share the parsed documents but own their
-  `attachment_count` and `account_id` (so attachments never leak between accounts).
-* moto maps an access key to its account by scanning every account and every
-  partition (which also instantiates 6 backends per account); we keep an index.
+* AWS's managed policy catalogue (about 1,100 policies) is parsed once per process and shared by
+  every account: an account's `managed_policies` is an `AccountPolicies` mapping that holds only
+  the account's own policies and the AWS policies it has touched (attached, read one by one); the
+  others are read from the shared catalogue. A new account therefore costs a few kilobytes, not
+  the ~0.6 MB of moto's 1,100 per-account copies.
+* Accounts load on first use. When a `Store` (persistence.py) is attached, moto's per-account
+  backend dictionaries ask it for any account they do not hold in memory, and it keeps at most a
+  bounded number of them in memory, least recently used first out (written to disk first).
+* moto maps an access key to its account by scanning every account and every partition (which
+  also instantiates 6 backends per account); we keep an index in memory, and the store keeps one
+  on disk for the accounts not in memory.
+
+For expiry (retention): `live_account_ids()`, `count_accounts()` and `delete_account(id)`.
 """
 import gc
 import json
 import threading
+import weakref
+from collections.abc import MutableMapping
 
 import moto.iam.models as iam_models
-from moto.iam.models import AWSManagedPolicy, IAMBackend, iam_backends
+from moto.core.base_backend import BackendDict
+from moto.iam.models import AWSManagedPolicy, IAMBackend, NotFoundException, iam_backends
 from moto.settings import load_iam_aws_managed_policies
 from moto.sts.models import sts_backends
 
+from iamwizard.core import sandbox_admin
+
 DEFAULT_ACCOUNT_ID = iam_models.DEFAULT_ACCOUNT_ID
 PARTITION = "aws"
+# Keys that act in the default account without being stored in it (the sandbox's administrator,
+# and the default account's root user, see iam_handlers.ROOT_ACCESS_KEY).
+_DEFAULT_ACCOUNT_KEYS = frozenset({sandbox_admin.ACCESS_KEY_ID, "AKIASANDBOXROOT00000"})
 
 _install_lock = threading.Lock()
 _installed = False
-_templates = None  # list of AWSManagedPolicy parsed once, account_id=None
+_templates = None  # list of AWSManagedPolicy parsed once, account_id=DEFAULT_ACCOUNT_ID
 _templates_by_arn = {}
-_key_index = {}  # access key id -> account id
+_key_index = {}  # access key id -> account id, for the accounts in memory
 _original_get_account_id_from = iam_models.get_account_id_from
+_store = None  # persistence.Store attached by the server: loads, keeps and drops accounts
+_fallback_lock = threading.RLock()  # guards moto's state when no store is attached
 
 
 def _load_templates():
@@ -49,61 +68,195 @@ def policy_copy(template, account_id, attachment_count=0):
     return policy
 
 
-_restored = {}  # (account id, arn) -> policy unpickled before its backend's state is set
-
-
-def restore_policy(arn, account_id, attachment_count):
-    """Unpickling hook (see persistence.py)."""
-    policy = policy_copy(_templates_by_arn[arn], account_id, attachment_count)
-    _restored[(account_id, arn)] = policy
-    return policy
-
-
-def reduce_iam_backend(backend):
-    """Pickle an IAMBackend without its ~1,500 untouched AWS managed policies."""
-    state = dict(backend.__dict__)
-    state["aws_managed_policies"] = None
-    # The dict's key is the policy's ARN: testing it spares computing p.arn for ~1,500 policies.
-    state["managed_policies"] = {
-        arn: p for arn, p in backend.managed_policies.items()
-        if p.attachment_count or type(p) is not AWSManagedPolicy or arn not in _templates_by_arn
-    }
-    return object.__new__, (IAMBackend,), state, None, None, _set_iam_backend_state
-
-
-def _set_iam_backend_state(backend, state):
-    backend.__dict__.update(state)
-    account_id = state["account_id"]
-    shared = []
-    for template in _load_templates():
-        policy = _restored.pop((account_id, template.arn), None)
-        shared.append(policy if policy is not None else policy_copy(template, account_id))
-    backend.aws_managed_policies = shared
-    managed = {p.arn: p for p in shared}
-    for arn, policy in state["managed_policies"].items():
-        if not is_shared_policy(policy):
-            managed[arn] = policy
-    backend.managed_policies = managed
-
-
 def is_shared_policy(obj):
     return type(obj) is AWSManagedPolicy and obj.arn in _templates_by_arn
 
 
-def _init_aws_policies(self):
-    return [policy_copy(t, self.account_id) for t in _load_templates()]
+class AccountPolicies(MutableMapping):
+    """An account's managed policies, by ARN, in moto's order (AWS's, then the account's own).
+
+    `own` holds the customer managed policies and the AWS managed policies this account has
+    touched (a per-account copy, made on first read, that owns its attachment count); every other
+    AWS managed policy is read from the process's shared catalogue. Iterating the values hands
+    out short-lived copies of the untouched ones (for listings), the same object for as long as
+    someone holds it, so that two listings can be compared."""
+
+    def __init__(self, account_id, own=None):
+        self.account_id = account_id
+        self.own = dict(own or {})
+        self.removed = set()  # AWS managed policies deleted from this account (moto allows it)
+        self._transient = weakref.WeakValueDictionary()
+
+    def __getstate__(self):
+        return {"account_id": self.account_id, "own": self.own, "removed": self.removed}
+
+    def __setstate__(self, state):
+        self.__init__(state["account_id"], state["own"])
+        self.removed = set(state.get("removed", ()))
+
+    def __getitem__(self, arn):
+        policy = self.own.get(arn)
+        if policy is not None:
+            return policy
+        template = _templates_by_arn.get(arn)
+        if template is None or arn in self.removed:
+            raise KeyError(arn)
+        policy = self._transient.pop(arn, None) or policy_copy(template, self.account_id)
+        self.own[arn] = policy
+        return policy
+
+    def __contains__(self, arn):
+        return arn in self.own or (arn in _templates_by_arn and arn not in self.removed)
+
+    def __setitem__(self, arn, policy):
+        self.removed.discard(arn)
+        self.own[arn] = policy
+
+    def __delitem__(self, arn):
+        if arn not in self:
+            raise KeyError(arn)
+        self.own.pop(arn, None)
+        if arn in _templates_by_arn:
+            self.removed.add(arn)
+
+    def __iter__(self):
+        for arn in _templates_by_arn:
+            if arn not in self.removed:
+                yield arn
+        for arn in list(self.own):
+            if arn not in _templates_by_arn:
+                yield arn
+
+    def __len__(self):
+        shared = len(_templates_by_arn) - len(self.removed)
+        return shared + sum(1 for arn in self.own if arn not in _templates_by_arn)
+
+    def _peek(self, arn):
+        """The policy without making it the account's own (a listing only reads it)."""
+        policy = self.own.get(arn)
+        if policy is None:
+            policy = self._transient.get(arn)
+            if policy is None:
+                policy = self._transient[arn] = policy_copy(_templates_by_arn[arn], self.account_id)
+        return policy
+
+    def values(self):
+        return [self._peek(arn) for arn in self]
+
+    def items(self):
+        return [(arn, self._peek(arn)) for arn in self]
+
+    def touched(self):
+        """{arn: policy} worth saving: the account's own policies and the attached AWS ones."""
+        return {arn: p for arn, p in self.own.items()
+                if p.attachment_count or type(p) is not AWSManagedPolicy or arn not in _templates_by_arn}
+
+
+def _aws_managed_policies(backend):
+    policies = backend.managed_policies
+    if isinstance(policies, AccountPolicies):
+        return [policies._peek(arn) for arn in _templates_by_arn if arn not in policies.removed]
+    return [p for p in policies.values() if isinstance(p, AWSManagedPolicy)]
+
+
+def _init_managed_policies(self):
+    return AccountPolicies(self.account_id)
+
+
+def _find_policy(backend, arn, missing):
+    try:
+        return backend.managed_policies[arn]
+    except KeyError:
+        raise NotFoundException(missing.format(arn=arn)) from None
+
+
+# moto's attach/detach build {arn: policy} of every policy the account has, on every call; the
+# account's mapping answers by ARN (and makes the AWS policy the account's own when attached).
+def _attach(kind, missing):
+    def attach(self, policy_arn, name):
+        policy = _find_policy(self, policy_arn, missing)
+        holder = getattr(self, f"get_{kind}")(name)
+        if kind == "group" and policy.arn in holder.managed_policies:
+            return
+        policy.attach_to(holder)
+    return attach
+
+
+def _detach(kind):
+    def detach(self, policy_arn, name):
+        policy = _find_policy(self, policy_arn, "Policy {arn} was not found.")
+        holder = getattr(self, f"get_{kind}")(name)
+        if policy.arn not in holder.managed_policies:
+            raise NotFoundException(f"Policy {policy_arn} was not found.")
+        policy.detach_from(holder)
+    return detach
+
+
+def restore_policy(arn, account_id, attachment_count):
+    """Unpickling hook (see persistence.py): an AWS managed policy the account has attached."""
+    return policy_copy(_templates_by_arn[arn], account_id, attachment_count)
+
+
+def reduce_iam_backend(backend):
+    """Pickle an IAMBackend without the ~1,100 AWS managed policies it has not touched."""
+    state = dict(backend.__dict__)
+    state.pop("aws_managed_policies", None)
+    policies = backend.managed_policies
+    if isinstance(policies, AccountPolicies):
+        state["managed_policies"] = policies.touched()
+        state["removed_aws_policies"] = sorted(policies.removed)
+    else:
+        state["managed_policies"] = {arn: p for arn, p in policies.items()
+                                     if p.attachment_count or not is_shared_policy(p)}
+    return object.__new__, (IAMBackend,), state, None, None, _set_iam_backend_state
+
+
+def _set_iam_backend_state(backend, state):
+    state = dict(state)
+    state.pop("aws_managed_policies", None)  # files written before the catalogue was shared
+    removed = state.pop("removed_aws_policies", ())
+    _load_templates()
+    policies = AccountPolicies(state["account_id"], state["managed_policies"])
+    policies.removed.update(removed)
+    state["managed_policies"] = policies
+    backend.__dict__.update(state)
 
 
 def get_account_id_from(access_key):
+    """The account an access key belongs to: the default account for the sandbox's own keys and
+    for keys no account holds (as moto does)."""
+    if not access_key or access_key in _DEFAULT_ACCOUNT_KEYS:
+        return DEFAULT_ACCOUNT_ID
     account_id = _key_index.get(access_key)
-    if account_id is not None:
-        return account_id
-    for account_id, account in list(iam_backends.items()):
-        backend = dict.get(account, PARTITION)
-        if backend is not None and access_key in backend.access_keys:
-            _key_index[access_key] = account_id
-            return account_id
-    return DEFAULT_ACCOUNT_ID
+    if account_id is None:
+        for candidate, account in list(dict.items(iam_backends)):
+            backend = dict.get(account, PARTITION)
+            if backend is not None and access_key in backend.access_keys:
+                account_id = candidate
+                break
+    if account_id is None and _store is not None:
+        account_id = _store.account_of_key(access_key)
+    if account_id is None:
+        return DEFAULT_ACCOUNT_ID
+    backend = existing_iam_backend(account_id)
+    if backend is None or access_key not in backend.access_keys:
+        _key_index.pop(access_key, None)  # deleted since
+        return DEFAULT_ACCOUNT_ID
+    _key_index[access_key] = account_id
+    return account_id
+
+
+class _AccountsOnDemand(BackendDict):
+    """moto's per-service {account id: backends}, asking the attached store for an account it
+    does not hold before making a new, empty one."""
+
+    def _create_account_specific_backend(self, account_id):
+        store = _store
+        if not dict.__contains__(self, account_id):
+            if store is None or not store.bring_in(account_id):
+                BackendDict._create_account_specific_backend(self, account_id)
+        if store is not None:
+            store.touch(account_id)
 
 
 def install():
@@ -117,9 +270,61 @@ def install():
         # garbage collector's scans (each new account would otherwise pay for them).
         gc.collect()
         gc.freeze()
-        IAMBackend._init_aws_policies = _init_aws_policies
+        IAMBackend._init_aws_policies = lambda self: None
+        IAMBackend._init_managed_policies = _init_managed_policies
+        IAMBackend.aws_managed_policies = property(_aws_managed_policies, lambda self, value: None)
+        IAMBackend.attach_role_policy = _attach("role", "Policy {arn} does not exist or is not attachable.")
+        IAMBackend.attach_user_policy = _attach("user", "Policy {arn} does not exist or is not attachable.")
+        IAMBackend.attach_group_policy = _attach("group", "Policy {arn} was not found.")
+        IAMBackend.detach_role_policy = _detach("role")
+        IAMBackend.detach_user_policy = _detach("user")
+        IAMBackend.detach_group_policy = _detach("group")
+        for backends in (iam_backends, sts_backends):
+            backends.__class__ = _AccountsOnDemand
         iam_models.get_account_id_from = get_account_id_from
         _installed = True
+
+
+def attach_store(store):
+    """Accounts not in memory are asked of `store` from now on (one store per process)."""
+    global _store
+    _store = store
+
+
+def state_lock():
+    """The lock that guards moto's IAM and STS state in this process."""
+    return _store.lock if _store is not None else _fallback_lock
+
+
+# --- one account's backends ---------------------------------------------------
+
+def install_account(account_id, iam=None, sts=None):
+    """Put an account's (unpickled) backends into moto, replacing what it held."""
+    for backends, backend in ((iam_backends, iam), (sts_backends, sts)):
+        if backend is not None:
+            if not dict.__contains__(backends, account_id):
+                BackendDict._create_account_specific_backend(backends, account_id)
+            dict.__setitem__(dict.__getitem__(backends, account_id), PARTITION, backend)
+
+
+def in_memory(account_id):
+    return dict.__contains__(iam_backends, account_id) or dict.__contains__(sts_backends, account_id)
+
+
+def resident_account_ids():
+    """Accounts held in memory now (the default account included)."""
+    return [a for a in list(dict.keys(iam_backends)) if dict.get(dict.get(iam_backends, a) or {}, PARTITION) is not None]
+
+
+def drop_from_memory(account_id):
+    """Forget an account's backends (the caller has saved them, or means to delete them)."""
+    backend = dict.get(dict.get(iam_backends, account_id) or {}, PARTITION)
+    if backend is not None:
+        for key in list(backend.access_keys):
+            if _key_index.get(key) == account_id:
+                del _key_index[key]
+    dict.pop(iam_backends, account_id, None)
+    dict.pop(sts_backends, account_id, None)
 
 
 def iam_backend(account_id):
@@ -127,17 +332,60 @@ def iam_backend(account_id):
 
 
 def existing_iam_backend(account_id):
+    if not dict.__contains__(iam_backends, account_id):
+        if _store is None or not _store.bring_in(account_id):
+            return None
     account = dict.get(iam_backends, account_id)
+    if _store is not None:
+        _store.touch(account_id)
     return None if account is None else dict.get(account, PARTITION)
 
 
 def existing_sts_backend(account_id):
+    if not dict.__contains__(sts_backends, account_id):
+        if _store is None or not _store.bring_in(account_id):
+            return None
     account = dict.get(sts_backends, account_id)
     return None if account is None else dict.get(account, PARTITION)
 
 
+def _memory_only_iam_backend(account_id):
+    return dict.get(dict.get(iam_backends, account_id) or {}, PARTITION)
+
+
+# --- every account ------------------------------------------------------------
+
+def live_account_ids():
+    """Every emulated account that exists: saved on disk or held in memory (not the sandbox's
+    default account, where its administrator works). Sorted."""
+    ids = set(_store.saved_account_ids()) if _store is not None else set()
+    ids.update(a for a in resident_account_ids())
+    ids.discard(DEFAULT_ACCOUNT_ID)
+    return sorted(ids)
+
+
+def count_accounts():
+    """How many emulated accounts exist (for a ceiling on live accounts)."""
+    return len(live_account_ids())
+
+
 def account_ids():
-    return [a for a in list(iam_backends.keys()) if existing_iam_backend(a) is not None]
+    """Kept for callers of the earlier name: `live_account_ids()`."""
+    return live_account_ids()
+
+
+def delete_account(account_id):
+    """Delete an emulated account for good: from memory and from disk, with its access keys (a
+    later request with one of them acts in the default account, as for any unknown key). Returns
+    whether it existed. Safe to call from any thread; takes the state lock."""
+    if account_id == DEFAULT_ACCOUNT_ID:
+        raise ValueError("the sandbox's default account cannot be deleted")
+    with state_lock():
+        existed = in_memory(account_id)
+        drop_from_memory(account_id)
+        if _store is not None:
+            existed = _store.forget(account_id) or existed
+        return existed
 
 
 def find_account(account):
@@ -145,9 +393,18 @@ def find_account(account):
     account = (account or "").strip()
     if len(account) == 12 and account.isdigit():
         return account if existing_iam_backend(account) is not None else None
-    for account_id in account_ids():
-        if account in existing_iam_backend(account_id).account_aliases:
+    if not account:
+        return None
+    for account_id in resident_account_ids():
+        backend = _memory_only_iam_backend(account_id)
+        if backend is not None and account in backend.account_aliases:
             return account_id
+    if _store is not None:
+        account_id = _store.account_of_alias(account)
+        if account_id is not None:
+            backend = existing_iam_backend(account_id)
+            if backend is not None and account in backend.account_aliases:
+                return account_id
     return None
 
 

@@ -13,7 +13,7 @@ import threading
 import time
 from urllib.parse import parse_qs, urlencode
 
-from . import accounts, awsxml, iam_handlers, policy_eval, root, signin
+from . import accounts, awsxml, iam_handlers, policy_eval, retention, root, signin
 from .awsxml import IAMError
 from .lag import LAG_PROBLEM, Lag
 from .numbers import LATENCY_PROBLEM, parse_lag_ms, parse_latency_ms
@@ -249,6 +249,10 @@ class SandboxMiddleware:
             return self._latency_route(environ, start_response)
         if path.rstrip("/") == "/_sandbox/lag":
             return self._lag_route(environ, start_response)
+        if path.rstrip("/").startswith("/_sandbox/accounts"):
+            answer = retention.route(self, environ, start_response, path.rstrip("/"))
+            if answer is not None:
+                return answer
         return awsxml.Response(404, '{"Code": "NotFound", "Message": "Unknown sandbox route."}',
                                "application/json")(environ, start_response)
 

@@ -15,6 +15,7 @@ from iamwizard.core import sandbox_admin  # noqa: E402
 
 from . import accounts  # noqa: E402
 from .middleware import SandboxMiddleware  # noqa: E402
+from .numbers import accounts_in_memory_from_env  # noqa: E402
 from .persistence import Store  # noqa: E402
 
 SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, SANDBOX_REGION = sandbox_admin.ACCESS_KEY_ID, sandbox_admin.SECRET_ACCESS_KEY, sandbox_admin.REGION
@@ -28,24 +29,28 @@ _stores = {}  # data_dir -> Store (one per directory and process)
 _stores_lock = threading.Lock()
 
 
-def _store_for(data_dir):
+def _store_for(data_dir, accounts_in_memory=None):
     key = os.path.abspath(os.fspath(data_dir))
     with _stores_lock:
         store = _stores.get(key)
         if store is None:
-            store = Store(key, _state_lock)
+            store = Store(key, _state_lock, max_in_memory=accounts_in_memory or accounts_in_memory_from_env())
             with _state_lock:
-                store.load()
+                store.open()
             _stores[key] = store
+        elif accounts_in_memory:
+            store.max_in_memory = accounts_in_memory
         return store
 
 
-def make_app(data_dir=None, latency_ms=0, lag_ms=0):
+def make_app(data_dir=None, latency_ms=0, accounts_in_memory=None, lag_ms=0):
     """moto's server app behind the sandbox middleware; state persists in data_dir when given.
     `latency_ms` is added to every answer (AWS takes tens of milliseconds; 0: as fast as it can);
-    what a write makes is seen by reads only `lag_ms` later (IAM's eventual consistency; 0: at once)."""
+    what a write makes is seen by reads only `lag_ms` later (IAM's eventual consistency; 0: at once).
+    With a data_dir, accounts are read from it on first use and at most `accounts_in_memory`
+    of them (default: IAMWIZARD_SANDBOX_ACCOUNTS_IN_MEMORY, else 200) stay in memory."""
     accounts.install()
-    store = _store_for(data_dir) if data_dir else None
+    store = _store_for(data_dir, accounts_in_memory) if data_dir else None
     app = SandboxMiddleware(DomainDispatcherApplication(create_backend_app), store=store, lock=_state_lock,
                             service_app=create_backend_app, latency_ms=latency_ms, lag_ms=lag_ms)
     return app
@@ -60,9 +65,9 @@ def flush():
 atexit.register(flush)
 
 
-def make_server(host="127.0.0.1", port=0, data_dir=None, latency_ms=0, lag_ms=0):
+def make_server(host="127.0.0.1", port=0, data_dir=None, latency_ms=0, accounts_in_memory=None, lag_ms=0):
     """A threaded WSGI server for the sandbox; port 0 picks a free port."""
-    app = make_app(data_dir, latency_ms, lag_ms)
+    app = make_app(data_dir, latency_ms, accounts_in_memory, lag_ms)
     server = werkzeug_make_server(host, port, app, threaded=True)
     server.sandbox_store = app.store
     return server
@@ -73,12 +78,12 @@ def _endpoint(server):
     return f"http://{host}:{port}"
 
 
-def start_embedded(data_dir=None):
+def start_embedded(data_dir=None, accounts_in_memory=None):
     """Start the sandbox in a daemon thread of this process, once; return its endpoint."""
     global _embedded
     with _lock:
         if _embedded is None:
-            server = make_server(data_dir=data_dir)
+            server = make_server(data_dir=data_dir, accounts_in_memory=accounts_in_memory)
             thread = threading.Thread(target=server.serve_forever, name="iamwizard-sandbox", daemon=True)
             thread.start()
             _embedded = (server, thread, _endpoint(server))
@@ -98,8 +103,8 @@ def stop_embedded():
             _embedded = None
 
 
-def serve_forever(host="127.0.0.1", port=0, data_dir=None, on_ready=print, latency_ms=0, lag_ms=0):
-    server = make_server(host, port, data_dir, latency_ms, lag_ms)
+def serve_forever(host="127.0.0.1", port=0, data_dir=None, on_ready=print, latency_ms=0, accounts_in_memory=None, lag_ms=0):
+    server = make_server(host, port, data_dir, latency_ms, accounts_in_memory, lag_ms)
     on_ready(_endpoint(server))
     try:
         server.serve_forever()

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _, ngettext
 
 from iamwizard.aws.gateway import AwsError, Gateway, Target, seconds_left
-from iamwizard.core import consistency
+from iamwizard.core import consistency, sandbox_endpoints
 from iamwizard.core.errors import AwsProblem
 from iamwizard.core.passwords import PasswordPolicy
 
@@ -61,17 +61,42 @@ def calls_in_flight(run_id: str) -> list:
     return cache.get(f"in-flight:{run_id}") or []
 
 
-def sandbox_endpoint():
-    if settings.IAMWIZARD_SANDBOX_URL:
-        return settings.IAMWIZARD_SANDBOX_URL.rstrip("/")
+@functools.lru_cache(maxsize=8)
+def _parsed_endpoints(text):
+    return tuple(sandbox_endpoints.parse(text))
+
+
+def sandbox_endpoints_configured() -> tuple:
+    """The standalone sandboxes of IAMWIZARD_SANDBOX_URL, in order; () for the embedded one."""
+    return _parsed_endpoints(settings.IAMWIZARD_SANDBOX_URL or "")
+
+
+def sandbox_endpoint(account_id: str = ""):
+    """The sandbox that holds `account_id` (with several, chosen from its id alone; without one,
+    the first), starting the embedded sandbox when none is configured."""
+    endpoints = sandbox_endpoints_configured()
+    if endpoints:
+        return sandbox_endpoints.endpoint_for(account_id, endpoints)
     from iamwizard.sandbox import start_embedded
 
-    return start_embedded(settings.DATA_DIR / "sandbox")
+    return start_embedded(settings.DATA_DIR / "sandbox", settings.IAMWIZARD_SANDBOX_ACCOUNTS_IN_MEMORY)
+
+
+def new_sandbox_account_id() -> str:
+    """A new emulated account's id, not given to another run; with several sandboxes, it names
+    the one that will hold it."""
+    count = len(sandbox_endpoints_configured())
+    account_id = sandbox_endpoints.new_account_id(count)
+    for _try in range(5):
+        if not Run.objects.filter(account_id=account_id).exists():
+            break
+        account_id = sandbox_endpoints.new_account_id(count)
+    return account_id
 
 
 def target_for(run: Run) -> Target:
     if run.target == "sandbox":
-        return Target("sandbox", account_id=run.account_id, endpoint_url=sandbox_endpoint())
+        return Target("sandbox", account_id=run.account_id, endpoint_url=sandbox_endpoint(run.account_id))
     return Target("aws", role_arn=run.role_arn)
 
 
@@ -89,20 +114,28 @@ class StepContext:
     @property
     def gateway(self) -> Gateway:
         if self._gateway is None:
-            self._gateway = Gateway(target_for(self.run), recorder=self._record, announcer=self._announce, history=self._made_lately)
+            self._gateway = Gateway(target_for(self.run), recorder=self._record, announcer=self._announce,
+                                    batch_recorder=self._record_many, history=self._made_lately)
         return self._gateway
 
     def iam(self, operation, **params):
         return self.gateway.iam(operation, **params)
 
-    def _record(self, rec):
-        """Write each call as soon as it ends: the page shows the step's work as it goes
-        (views.progress), and a crash loses none of what was done."""
-        AwsCall(
+    def _row(self, rec) -> AwsCall:
+        return AwsCall(
             run=self.run, step=self.slug, service=rec.service, operation=rec.operation, parameters=rec.parameters,
             ok=rec.ok, error_code=rec.error_code, request_id=rec.request_id[:100], milliseconds=rec.milliseconds,
             attempt=rec.attempt, retried=rec.retried,
-        ).save()
+        )
+
+    def _record(self, rec):
+        """Write each call as soon as it ends: the page shows the step's work as it goes
+        (views.progress), and a crash loses none of what was done."""
+        self._row(rec).save()
+
+    def _record_many(self, records):
+        """Calls made at once, written together as soon as the last of them ended (one INSERT)."""
+        AwsCall.objects.bulk_create([self._row(rec) for rec in records])
 
     def _made_lately(self, seconds):
         """The run's successful calls of the last `seconds` that made or deleted something, oldest
@@ -582,13 +615,29 @@ def reset_from(ctx: StepContext, slug: str, at=None):
             run.password_box = b""
         run.save(update_fields=["answers", "current_step", "mfa_seed_box", "mfa_failures", "mfa_locked_until", "password_box", "updated_at"])
     ctx.states = load_states(run)
+    # Steps that are not this run's own (a user made for someone else has no MFA step of its own)
+    # are skipped again, so the run points at a step it really has (and Done reads AWS again).
+    _advance(ctx)
+
+
+def touch(run: Run, now=None):
+    """Note that someone opened the run (its resume link, "Continue your run"): retention counts a
+    run's idle days from its last such moment or step. At most one write an hour per run."""
+    now = now or timezone.now()
+    Run.objects.filter(pk=run.pk, updated_at__lt=now - timedelta(hours=1)).update(updated_at=now)
 
 
 def start_run(target=None, role_arn="") -> Run:
-    from .models import new_sandbox_account_id
-
     target = target or settings.IAMWIZARD_TARGET
     with transaction.atomic():
         run = Run.objects.create(target=target, role_arn=role_arn, account_id=new_sandbox_account_id() if target == "sandbox" else "")
         StepState.objects.bulk_create([StepState(run=run, step=step.slug) for step in STEPS])
+    prepare(run)
     return run
+
+
+def prepare(run: Run):
+    """The run's first call (Connect) needs the role assumed: start that now, in the background.
+    Not when that would start the embedded development sandbox: its first call does."""
+    if run.target != "sandbox" or settings.IAMWIZARD_SANDBOX_URL:
+        Gateway(target_for(run)).prepare()

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from iamwizard.aws.gateway import AwsError
 
-from . import engine, links, operator_policy, policy_catalog, ratelimit, refusals, rooms, vault
+from . import engine, links, operator_policy, policy_catalog, ratelimit, refusals, retention, rooms, vault
 from .error_summary import summarise
 from .models import AwsCall, StepState
 from .steps import BY_SLUG
@@ -77,7 +77,8 @@ def _open_step_url(ctx):
 @require_http_methods(["GET", "POST"])
 def home(request):
     """The front door: what the wizard does, and Start, which begins a new run bound to this
-    browser. A browser that has a run is offered to continue it."""
+    browser. A browser that has a run is offered to continue it. When the sandbox holds as many
+    emulated accounts as allowed (retention.py), Start is replaced by a notice and starts nothing."""
     continue_run = links.latest_bound_run(request)
     if request.method == "POST":
         if continue_run is not None and rooms.keeps_browser(continue_run):
@@ -85,14 +86,28 @@ def home(request):
         refused = _limited(request, "run-start", ratelimit.client_ip(request), "Many new runs were started from your network just now.")
         if refused:
             return refused
+        if _sandbox_full():
+            return _home_page(request, continue_run, full=True, status=503)
         run = engine.start_run()
         links.issue(request, run, show=False)
         return redirect(_step_url(run, "connect"))
-    return render(request, "wizard/home.html", {
+    return _home_page(request, continue_run, full=_sandbox_full())
+
+
+def _sandbox_full() -> bool:
+    return settings.IAMWIZARD_TARGET == "sandbox" and retention.sandbox_full()
+
+
+def _home_page(request, continue_run, full=False, status=200):
+    response = render(request, "wizard/home.html", {
         "continue_run": continue_run, "target": settings.IAMWIZARD_TARGET,
         "continue_user": continue_run.answers.get("user-details", {}).get("user_name", "") if continue_run else "",
         "start_allowed": continue_run is None or not rooms.keeps_browser(continue_run),
-    })
+        "sandbox_full": full, "idle_days": settings.IAMWIZARD_RUN_IDLE_DAYS, "start_refused": status == 503,
+    }, status=status)
+    if status == 503:
+        response["Retry-After"] = "3600"
+    return response
 
 
 @require_http_methods(["GET"])
@@ -115,7 +130,9 @@ def resume(request, run_id):
     legacy = links.legacy_run(run_id) if RUN_ID.fullmatch(run_id) else None
     if legacy is not None:
         links.issue(request, legacy)
-    return redirect(_open_step_url(_bound_context(request, run_id, "")))
+    ctx = _bound_context(request, run_id, "")
+    engine.touch(ctx.run)  # opened again: in use, whatever retention's idle clock said
+    return redirect(_open_step_url(ctx))
 
 
 @require_POST

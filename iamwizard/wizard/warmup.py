@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from iamwizard.aws import gateway
 
-from .engine import sandbox_endpoint
+from .engine import sandbox_endpoints_configured
 from .steps import STEPS
 
 
@@ -49,7 +49,7 @@ def warm_up() -> dict:
     if settings.IAMWIZARD_TARGET != "sandbox":
         services = gateway.warm_up(None)
     elif settings.IAMWIZARD_SANDBOX_URL:
-        services = gateway.warm_up(sandbox_endpoint())
+        services = [s for endpoint in sandbox_endpoints_configured() for s in gateway.warm_up(endpoint)]
     else:
         services = []  # the embedded sandbox starts with the first run, not in every worker
     return {"templates": len(templates), "form_templates": len(form_templates), "aws_clients": services, "milliseconds": round((time.perf_counter() - started) * 1000)}

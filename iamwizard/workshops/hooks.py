@@ -28,8 +28,9 @@ def participant_room(run):
     from iamwizard.wizard.steps import BY_SLUG
 
     from .models import Participant
+    from .services import participant_of
 
-    participant = Participant.objects.select_related("workshop").filter(run_id=run.pk).first()
+    participant = participant_of(run)
     if participant is None:
         return None
     workshop = participant.workshop

@@ -1,8 +1,11 @@
 """What the trainer sees: one row per participant, the workshop summary, the CSV export.
 
 Everything here reads the database in a fixed number of queries, however many
-participants there are: participants with their runs, then their step states, their refused
-tries on the current step and their failed AWS calls, each in one query of plain tuples.
+participants there are. The dashboard, which every open trainer's page refreshes every few
+seconds, reads three: one row per participant with their step states summed up by the database
+(steps done and skipped, when the last was done, the current step's state), then their refused
+tries on the current step and their failed AWS calls, each as plain tuples. The summary also
+reads every step state, for the time each step took.
 
 A participant is on their step since they (re)started, finished the step before, or a
 trainer reset their run, whichever is latest: tries from before that do not count.
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, FilteredRelation, Max, Q
 from django.utils import timezone
 
 from iamwizard.core.problems import kind_label, label
@@ -40,10 +43,9 @@ def learner_failures():
     return AwsCall.objects.filter(ok=False, retried=False).exclude(step=CLEANUP_SLUG).exclude(PROBE_FAILURE)
 
 
-# What a row reads, as plain tuples (no model object each, no subquery per participant): 200
-# people have 1,600 step states, and every open dashboard reads them every few seconds. Never a
-# step's result (read-backs and calls), nor a run's answers and sealed secrets.
-RUN_UNREAD = ("answers", "password_box", "mfa_seed_box")
+# What a row reads, as plain tuples (no model object each, no subquery per participant): every
+# open dashboard reads them every few seconds. Never a step's result (read-backs and calls), nor a
+# run's answers and sealed secrets.
 State = namedtuple("State", ["run_id", "step", "status", "finished_at", "reset_at", "error_code", "error_message"])
 Try = namedtuple("Try", ["run_id", "at", "kind", "params", "field"])  # a refused try
 Failure = namedtuple("Failure", ["run_id", "step", "operation", "error_code", "at"])  # a failed AWS call
@@ -57,26 +59,56 @@ def _by_run(rows, kind) -> dict:
     return found
 
 
-def participants_with_progress(workshop) -> list:
-    """Participants with their runs and, in order: `.states` (step slug -> State), `.tries` (refused
-    tries on the current step since the last (re)start) and `.failures` (learner failures since then):
-    4 queries in all, however many people."""
-    participants = list(Participant.objects.filter(workshop=workshop).select_related("run").defer(*(f"run__{f}" for f in RUN_UNREAD)))
+def participants_with_states(workshop) -> list:
+    """Participants (without their runs) with `.states` (step slug -> State): 2 queries, however many people."""
+    participants = list(Participant.objects.filter(workshop=workshop).only("pk", "run_id", "restarted_at"))
+    states = _by_run(StepState.objects.filter(run__participant__workshop=workshop).order_by("id").values_list(*State._fields), State)
+    for participant in participants:
+        participant.states = {state.step: state for state in states[participant.run_id]}
+    return participants
+
+
+# What the dashboard reads of each participant, summed up by the database: one tuple each.
+Standing = namedtuple("Standing", [
+    "pk", "display_name", "joined_at", "restarted_at", "help_requested_at", "help_note", "run_id",  # the participant
+    "current_step", "status", "error_code", "error_message",  # their run's current step and its state
+    "done", "skipped", "last_done", "last_reset",  # steps done and skipped; when the last was done, the last trainer's reset
+    "mfa_skipped",  # 1 when MFA is not the participant's own step: the user was made for someone else
+])
+
+
+def standings(workshop) -> list:
+    """Every participant of the workshop as a Standing, in order of joining: one query. Their step
+    states are summed up in the database (200 people have 1,600 of them), never read one by one."""
+    steps, done = "run__steps", Q(run__steps__status=StepState.DONE)
+    found = (
+        Participant.objects.filter(workshop=workshop)
+        .annotate(current=FilteredRelation(steps, condition=Q(run__steps__step=F("run__current_step"))))
+        .values_list("pk", "display_name", "joined_at", "restarted_at", "help_requested_at", "help_note", "run_id",
+                     "run__current_step", "current__status", "current__error_code", "current__error_message")
+        .annotate(done=Count(steps, filter=done),
+                  skipped=Count(steps, filter=Q(run__steps__status=StepState.SKIPPED, run__steps__step__in=list(BY_SLUG))),
+                  last_done=Max("run__steps__finished_at", filter=done), last_reset=Max("run__steps__reset_at"),
+                  mfa_skipped=Count(steps, filter=Q(run__steps__status=StepState.SKIPPED, run__steps__step="mfa")))
+        .order_by("joined_at", "pk")
+    )
+    return [Standing(*values) for values in found]
+
+
+def live_progress(workshop) -> list:
+    """(standing, refused tries on the current step since the last (re)start, learner failures since
+    then) for each participant: 3 queries in all, however many people."""
+    people = standings(workshop)
     mine = Q(run__participant__workshop=workshop)
     since_start = Q(at__gte=F("run__participant__restarted_at"))
-    states = _by_run(StepState.objects.filter(mine).order_by("id").values_list(*State._fields), State)
     tries = _by_run(Refusal.objects.filter(mine, since_start, step=F("run__current_step")).order_by("at", "id").values_list(*Try._fields), Try)
     failures = _by_run(learner_failures().filter(mine, since_start).order_by("at", "id").values_list(*Failure._fields), Failure)
-    for participant in participants:
-        run_id = participant.run_id
-        participant.states = {state.step: state for state in states[run_id]}
-        participant.tries, participant.failures = tries[run_id], failures[run_id]
-    return participants
+    return [(person, tries[person.run_id], failures[person.run_id]) for person in people]
 
 
 @dataclass
 class Row:
-    participant: Participant
+    participant: Standing  # pk, display_name, joined_at, help_requested_at, help_note...
     step_slug: str
     step_title: str
     step_number: int
@@ -92,6 +124,7 @@ class Row:
     last_problem: str = ""  # the latest of them, in a trainer's words
     idle: timedelta = timedelta(0)  # since the step began or the last try, whichever is later
     stuck_reason: str = ""
+    handed_over: bool = False  # made for someone else: their first sign-in and MFA are not the participant's steps
 
     @property
     def stuck(self) -> bool:
@@ -124,29 +157,26 @@ def duration_label(delta: timedelta) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
-def row_for(participant, now, workshop) -> Row:
-    run, states = participant.run, participant.states
-    done_states = [s for s in states.values() if s.status == StepState.DONE and s.finished_at]
+def row_for(person: Standing, tries: list, failures: list, now, workshop) -> Row:
+    """A participant's row: where they are, for how long, what was refused, whether they are stuck."""
     # A trainer's reset from a step starts it afresh: what was tried before it no longer counts.
-    started = max([participant.restarted_at] + [s.reset_at for s in states.values() if s.reset_at])
-    entered_at = max([started] + [s.finished_at for s in done_states])
-    slug = run.current_step if run.current_step in BY_SLUG else STEPS[0].slug
-    state = states.get(slug)
-    status = state.status if state else StepState.PENDING
+    started = max(person.restarted_at, person.last_reset or person.restarted_at)
+    entered_at = max(started, person.last_done or started)
+    # (A run whose current step is no step any more shows step one, pending.)
+    slug, status = (person.current_step, person.status or StepState.PENDING) if person.current_step in BY_SLUG else (STEPS[0].slug, StepState.PENDING)
     finished = slug == FINAL_SLUG and status == StepState.DONE
-    total = sum(1 for step in STEPS if not (step.slug in states and states[step.slug].status == StepState.SKIPPED))
     row = Row(
-        participant=participant, step_slug=slug, step_title=BY_SLUG[slug].nav_title or BY_SLUG[slug].title,
+        participant=person, step_slug=slug, step_title=BY_SLUG[slug].nav_title or BY_SLUG[slug].title,
         step_number=STEP_NUMBERS[slug], step_status=status, entered_at=entered_at,
-        on_step=now - entered_at, done=sum(1 for s in states.values() if s.status == StepState.DONE), total=total,
-        finished=finished,
+        on_step=now - entered_at, done=person.done, total=len(STEPS) - person.skipped, finished=finished,
+        handed_over=person.mfa_skipped > 0,
     )
-    failed = participant.failures[-1] if participant.failures else None
-    if state and state.status == StepState.FAILED:
-        row.error_code, row.error_message = state.error_code, state.error_message
+    failed = failures[-1] if failures else None
+    if status == StepState.FAILED:
+        row.error_code, row.error_message = person.error_code, person.error_message
     elif failed and failed.step == slug and failed.at >= entered_at:
         row.error_code, row.error_message = failed.error_code, f"{failed.operation} failed"
-    tries = [t for t in participant.tries if t.at >= started]
+    tries = [t for t in tries if t.at >= started]
     last_try = tries[-1].at if tries and tries[-1].at >= entered_at else None
     if last_try:
         row.attempts = len({t.at for t in tries})  # one submit refused for two reasons is one try
@@ -174,7 +204,7 @@ SORTS = {
 def dashboard_rows(workshop, now=None, sort="stuck") -> list[Row]:
     """Every participant's row, stuck ones first unless `sort` (a key of SORTS) says otherwise."""
     now = now or timezone.now()
-    rows = [row_for(p, now, workshop) for p in participants_with_progress(workshop)]
+    rows = [row_for(person, tries, failures, now, workshop) for person, tries, failures in live_progress(workshop)]
     return sorted(rows, key=SORTS.get(sort, SORTS["stuck"])[1])
 
 
@@ -184,6 +214,15 @@ def counts(rows) -> dict:
         "finished": sum(1 for r in rows if r.finished),
         "stuck": [r for r in rows if r.stuck],
         "help": [r for r in rows if r.asks_for_help],
+    }
+
+
+def room_counts(workshop) -> dict:
+    """Who joined and who finished, for the projector: two counts, no rows."""
+    return {
+        "participants": Participant.objects.filter(workshop=workshop).count(),
+        "finished": StepState.objects.filter(run__participant__workshop=workshop, run__current_step=FINAL_SLUG,
+                                             step=FINAL_SLUG, status=StepState.DONE).count(),
     }
 
 
@@ -203,9 +242,8 @@ def step_durations(participant) -> dict:
 
 
 def summary(workshop) -> dict:
-    participants = participants_with_progress(workshop)
-    now = timezone.now()
-    rows = [row_for(p, now, workshop) for p in participants]
+    participants = participants_with_states(workshop)  # every step state, for the time each took
+    rows = dashboard_rows(workshop)
     per_step = {step.slug: [] for step in STEPS}
     for participant in participants:
         for slug, delta in step_durations(participant).items():

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from iamwizard.aws import gateway
 from iamwizard.aws.gateway import AwsError
-from iamwizard.wizard import engine, ratelimit
+from iamwizard.wizard import engine, ratelimit, retention
 from iamwizard.wizard.cleanup import CleanupReport, cleanup_from
 from iamwizard.wizard.steps import BY_SLUG
 
@@ -42,10 +43,14 @@ class JoinRefused(Exception):
 
 
 def participant_of(run) -> Participant | None:
-    """The participant whose run this is, or None (also for no run)."""
+    """The participant whose run this is, with their workshop, or None (also for no run). The one
+    lookup for it: the join and help pages, and every page of a participant's run (hooks.participant_room)."""
     if run is None:
         return None
-    return Participant.objects.select_related("workshop", "run").filter(run=run).first()
+    participant = Participant.objects.select_related("workshop").filter(run_id=run.pk).first()
+    if participant is not None:
+        participant.run = run  # the run in hand: not read again
+    return participant
 
 
 def join_workshop(typed_code: str, display_name: str, client: str, now=None, returning: Participant | None = None) -> tuple:
@@ -79,6 +84,9 @@ def join_workshop(typed_code: str, display_name: str, client: str, now=None, ret
     if workshop.participants.count() >= settings.WORKSHOP_MAX_PARTICIPANTS:
         # Each participant is a new emulated account (or IAM user): a leaked code must not mint them without end.
         raise JoinRefused(f"This workshop is full ({settings.WORKSHOP_MAX_PARTICIPANTS} participants). Ask your trainer.", None)
+    if workshop.target == "sandbox" and retention.sandbox_full():
+        raise JoinRefused(gettext("You did not join: the sandbox is full right now (this site holds as many emulated "
+                                  "AWS accounts as it may at once). Tell your trainer; try again later."), None)
     run = engine.start_run(target=workshop.target, role_arn=workshop.role_arn)
     lockouts.remember_address(workshop, client)
     return Participant.objects.create(workshop=workshop, run=run, display_name=display_name), True

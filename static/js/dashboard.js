@@ -11,6 +11,7 @@
     if (!live || !window.fetch) return;
     var url = live.getAttribute("data-live-url");
     var timer = null;
+    var etag = null;  // what the table shows: the server answers 304 while it is still true
     if (note) note.textContent = "Updates by itself every few seconds.";
 
     function stop(message) {
@@ -19,14 +20,33 @@
       if (note) note.textContent = message;
     }
 
+    function checked() {
+      var time = live.querySelector(".updated time");
+      var now = new Date();
+      if (time) {
+        time.setAttribute("datetime", now.toISOString());
+        time.textContent = now.toLocaleString(undefined, { hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+        time.setAttribute("title", now.toISOString().replace(/\.\d+Z$/, "Z") + " (UTC)");
+      }
+      if (note) note.textContent = "Updates by itself every few seconds.";
+      live.setAttribute("data-updated", String(Date.now()));
+    }
+
     function refresh() {
       if (document.hidden) return;
-      fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" }, cache: "no-store" })
+      var headers = { "Accept": "text/html" };
+      if (etag) headers["If-None-Match"] = etag;
+      fetch(url, { credentials: "same-origin", headers: headers, cache: "no-store" })
         .then(function (response) {
-          if (response.redirected || !response.ok || response.headers.get("X-Dashboard-Fragment") !== "1") {
+          if (response.redirected || (!response.ok && response.status !== 304) || response.headers.get("X-Dashboard-Fragment") !== "1") {
             stop("Live updates stopped (signed out?): reload the page.");
             return null;
           }
+          if (response.status === 304) {  // nothing changed: keep the table, say when it was checked
+            checked();
+            return null;
+          }
+          etag = response.headers.get("ETag");
           return response.text();
         })
         .then(function (html) {

@@ -262,3 +262,27 @@ def test_workshop_pages(live_server, page, browser, audit):
     page.get_by_role("link", name="Your workshops").click()
     audit(page, "trainer home (a workshop)")
     _check(audit)
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_for_a_colleague_pages(live_server, page, audit, width, height):
+    """The pages the for-a-colleague path changes (issue 19): User details with "for someone else" and
+    its error state, Permissions' note, Retrieve password, Done pending and Done confirmed."""
+    from tests.browser.test_colleague_browser import walk_for_a_colleague
+
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(live_server.url)
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Connect").click()
+    page.get_by_role("link", name="Next: User details").click()
+    # An answer the page never offers (a tampered form): refused on the field, linked from the summary.
+    page.locator("input[name=for_whom][value=other]").evaluate("radio => { radio.value = 'bogus'; radio.checked = true; }")
+    page.get_by_label("User name").fill("nadia")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#id_for_whom_error")).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    audit(page, "user details: for whom refused")
+
+    walk_for_a_colleague(page, live_server.url, audit)
+    _check(audit)
+    assert len(audit.pages) == 6

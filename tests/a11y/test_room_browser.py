@@ -70,3 +70,22 @@ def test_projector_help_and_broadcast(live_server, room, audit):
     expect(participant.get_by_text("I need help")).to_be_visible()
     audit(participant, "participant: broadcast shown (390 px)")
     assert not audit.findings, audit.report()
+
+
+def test_dashboard_keeps_its_table_while_nothing_changed_and_shows_changes_live(live_server, room):
+    """static/js/dashboard.js sends the ETag of what it shows: an unchanged room answers 304 and the
+    table stays as it is (updates go on); a change arrives without a reload."""
+    from tests.workshops.test_workshop_dashboard import SLUGS, add_participant
+
+    workshop, trainer, _ = room
+    add_participant(workshop, "Finished Fay", done=len(SLUGS))  # finished: nothing on the row moves with time
+    trainer.goto(f"{live_server.url}/trainer/workshops/{workshop.pk}/")
+    expect(trainer.locator("#live-note")).to_have_text("Updates by itself every few seconds.")
+    with trainer.expect_response(lambda r: "/live/" in r.url and r.status == 304, timeout=15_000) as unchanged:
+        pass
+    assert unchanged.value.request.headers.get("if-none-match")
+    expect(trainer.locator("#live-note")).to_have_text("Updates by itself every few seconds.")
+    expect(trainer.get_by_role("row", name="Finished Fay")).to_be_visible()
+    add_participant(workshop, "Late Lou", done=1)
+    expect(trainer.get_by_role("row", name="Late Lou")).to_be_visible(timeout=15_000)  # live, no reload
+    expect(trainer.locator("#live-note")).to_have_text("Updates by itself every few seconds.")

@@ -1,9 +1,9 @@
-"""deploy/run.sh as documented: the standalone sandbox and gunicorn with 3 workers, on PostgreSQL
+"""deploy/run.sh as documented: two standalone sandboxes (SANDBOX_COUNT=2) and gunicorn with 3 workers, on PostgreSQL
 and Redis, production settings (plain HTTP on loopback, this client playing the TLS proxy).
 
 Two participants enrol at once over HTTP, and the access log (which names the worker pid of
 each tagged request) proves that requests of one run landed on different workers and still
-saw the same run, and the same emulated account in the one sandbox. Wrong join codes sent to
+saw the same run, and the same emulated account in the sandbox its id names. Wrong join codes sent to
 different workers are counted together in Redis.
 """
 import collections
@@ -22,6 +22,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from iamwizard.core import sandbox_endpoints
 from tests.deploy.httpwalk import Participant
 from tests.redis_support import redis_or_skip
 
@@ -62,7 +63,7 @@ def deployment(tmp_path):
         "SECURE_SSL_REDIRECT": "0", "DATABASE_URL": f"{PG}/{name}", "REDIS_URL": redis_url,
         "IAMWIZARD_DATA_DIR": str(tmp_path), "IAMWIZARD_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "3",
         "IAMWIZARD_RATE_LIMITS": "join-wrong-code=10/600",  # the documented override: a quick test of the shared count
-        "SANDBOX_PORT": "0", "PYTHON": str(ROOT / ".venv/bin/python") if (ROOT / ".venv/bin/python").exists() else "python3",
+        "SANDBOX_PORT": "0", "SANDBOX_COUNT": "2", "PYTHON": str(ROOT / ".venv/bin/python") if (ROOT / ".venv/bin/python").exists() else "python3",
     })
     log_path = tmp_path / "run.log"
     proc = subprocess.Popen(["bash", "deploy/run.sh"], cwd=ROOT, env=env, stdout=open(log_path, "wb"),
@@ -72,7 +73,7 @@ def deployment(tmp_path):
         while time.monotonic() < deadline:
             log = log_path.read_text(errors="replace")
             # Each worker logs once warmed up (deploy/gunicorn.conf.py's post_worker_init).
-            if len(re.findall(r"worker \d+ warmed up: .*'aws_clients': \['sts', 'iam'\]", log)) >= 3 and "Listening at" in log:
+            if len(re.findall(r"worker \d+ warmed up: .*'aws_clients': \['sts', 'iam', 'sts', 'iam'\]", log)) >= 3 and "Listening at" in log:
                 try:
                     socket.create_connection(("127.0.0.1", port), timeout=1).close()
                     break
@@ -82,9 +83,11 @@ def deployment(tmp_path):
             time.sleep(0.3)
         else:
             raise AssertionError("deploy/run.sh did not start:\n" + log_path.read_text(errors="replace"))
-        sandbox = re.search(r"sandbox listening on (http://\S+)", log).group(1)
+        sandboxes = re.findall(r"sandbox listening on (http://\S+)", log)
+        assert len(sandboxes) == 2, log
         workers = set(re.findall(r"Booting worker with pid: (\d+)", log))
-        yield {"base": f"http://127.0.0.1:{port}", "sandbox": sandbox, "workers": workers, "log": log_path, "db": name}
+        yield {"base": f"http://127.0.0.1:{port}", "sandbox": sandboxes[0], "sandboxes": sandboxes, "workers": workers,
+               "log": log_path, "db": name}
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -147,13 +150,17 @@ def test_three_workers_share_runs_accounts_and_rate_limits(deployment):
     assert switches >= 6, switches
     assert len({served[t][0] for t in served if t.startswith("p")}) == 3, "not all three workers served the walk"
 
-    # The same emulated accounts, in the one standalone sandbox: each user with its MFA device.
+    # The same emulated accounts, each in the sandbox its id names (run.sh starts two, SANDBOX_COUNT=2):
+    # each user with its MFA device there, and unknown to the other sandbox.
     accounts = {p.account_id for p in people}
     assert len(accounts) == 3
     for i, person in enumerate(people):
-        iam = _admin_iam(deployment["sandbox"], person.account_id)
+        home = sandbox_endpoints.index_for(person.account_id, 2)
+        assert person.account_id.startswith(f"0{home:02d}")
+        iam = _admin_iam(deployment["sandboxes"][home], person.account_id)
         assert [d["SerialNumber"] for d in iam.list_mfa_devices(UserName=f"user{i}")["MFADevices"]] == [
             f"arn:aws:iam::{person.account_id}:mfa/user{i}"]
+        assert _admin_iam(deployment["sandboxes"][1 - home], person.account_id).list_users()["Users"] == []
 
     # And in PostgreSQL: every step of every run done, every AWS call recorded.
     with psycopg.connect(f"{PG}/{deployment['db']}") as conn:

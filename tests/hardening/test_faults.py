@@ -23,8 +23,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 CHANGE_PASSWORD = "arn:aws:iam::aws:policy/IAMUserChangePassword"
-# The review step's calls, in the order it makes them (group mode, new group, reset required).
-REVIEW_CALLS = ["CreateUser", "CreateGroup", "CreateLoginProfile", "AttachGroupPolicy", "AddUserToGroup", "AttachUserPolicy"]
+# The review step's calls (group mode, new group, reset required), in the rounds it makes them:
+# the calls of a round go to AWS at once.
+REVIEW_ROUNDS = [["CreateUser", "CreateGroup"], ["CreateLoginProfile", "AttachGroupPolicy", "AddUserToGroup", "AttachUserPolicy"]]
+REVIEW_CALLS = [operation for round_ in REVIEW_ROUNDS for operation in round_]
 OPERATIONS = REVIEW_CALLS + ["ChangePassword", "CreateVirtualMFADevice", "EnableMFADevice"]
 STEP_OF = {**{op: "review" for op in REVIEW_CALLS}, "ChangePassword": "sign-in", "CreateVirtualMFADevice": "mfa", "EnableMFADevice": "mfa"}
 # The code the page names for each fault.
@@ -125,6 +127,16 @@ def assert_one_of_everything(iam, run, endpoint, new_password):
     assert session["AccountId"] == run.account_id and not session.get("PasswordResetRequired")
 
 
+def review_calls_made(run_id, before, faulted):
+    """({operation: successful calls since `before`} for every review call that succeeded before
+    `faulted` failed or beside it in its round, [the operations of later rounds])."""
+    index = next(i for i, round_ in enumerate(REVIEW_ROUNDS) if faulted in round_)
+    done = [op for round_ in REVIEW_ROUNDS[:index + 1] for op in round_ if op != faulted]
+    later = [op for round_ in REVIEW_ROUNDS[index + 1:] for op in round_]
+    calls = AwsCall.objects.filter(run_id=run_id)
+    return {op: calls.filter(operation=op, ok=True).count() - before[op] for op in done}, later
+
+
 @pytest.mark.parametrize("fault", faults.FAULTS)
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_fault_is_explained_not_marked_done_and_a_retry_completes_once(client, account_iam, sandbox_endpoint, operation, fault):
@@ -150,15 +162,20 @@ def test_fault_is_explained_not_marked_done_and_a_retry_completes_once(client, a
     assert all(scenario.status(slug) != StepState.DONE for slug in later)
     failed = AwsCall.objects.filter(run_id=scenario.walker.run_id, operation=operation).latest("id")
     assert (failed.ok, failed.error_code) == (False, CODE_OF[fault])
+    if scenario.step == "review":
+        # The faulted call's round went to AWS at once: its other calls succeeded, once each;
+        # the rounds before it are done, the ones after it were not started.
+        made, later_rounds = review_calls_made(scenario.walker.run_id, before, operation)
+        assert made == {op: 1 for op in made}, made
+        assert not any(AwsCall.objects.filter(run_id=scenario.walker.run_id, operation=op).count() > before[op] for op in later_rounds)
 
     # Submitting again completes the step, without repeating a call that was already done.
     scenario.submit(expect=302)
     # Creating the device is the MFA step's first stage: it leaves the step open for the codes.
     assert scenario.status(scenario.step) == (StepState.PENDING if operation == "CreateVirtualMFADevice" else StepState.DONE)
     if scenario.step == "review":
-        index = REVIEW_CALLS.index(operation)
-        for done_before in REVIEW_CALLS[:index]:
-            assert AwsCall.objects.filter(run_id=scenario.walker.run_id, operation=done_before).count() == before[done_before] + 1, done_before
+        made, _ = review_calls_made(scenario.walker.run_id, before, operation)
+        assert made == {op: 1 for op in made}, f"repeated after the retry: {made}"
     scenario.finish()
     run = scenario.run
     assert {s.status for s in run.steps.all()} == {StepState.DONE}
@@ -217,3 +234,28 @@ def test_a_lost_answer_retried_by_botocore_meets_the_done_work_and_completes(cli
     run = scenario.run
     assert {s.status for s in run.steps.all()} == {StepState.DONE}
     assert_one_of_everything(account_iam(run.account_id), run, sandbox_endpoint, scenario.new_password)
+
+
+def test_two_faults_in_one_round_made_at_once_keep_the_calls_that_succeeded_and_a_retry_makes_only_the_rest(client, account_iam, sandbox_endpoint):
+    """The login profile, the group's policy, the membership and the user's policy go to AWS at once.
+    Two of them fail at the same moment (a 500 burst, an AccessDenied): the page names the first,
+    the step is not done, and the two that succeeded are kept and never made again."""
+    scenario = Scenario(client, "CreateLoginProfile")
+    scenario.prepare()
+    with faults.inject("CreateLoginProfile", "http500", times=faults.MAX_ATTEMPTS), faults.inject("AddUserToGroup", "access-denied"):
+        page = scenario.submit(expect=200).content.decode()
+    assert "<code>InternalFailure</code>" in page
+    assert scenario.status("review") == StepState.FAILED
+    calls = AwsCall.objects.filter(run_id=scenario.walker.run_id)
+    outcome = {op: [(c.ok, c.error_code) for c in calls.filter(operation=op)] for op in REVIEW_CALLS}
+    assert outcome == {"CreateUser": [(True, "")], "CreateGroup": [(True, "")], "CreateLoginProfile": [(False, "InternalFailure")],
+                       "AttachGroupPolicy": [(True, "")], "AddUserToGroup": [(False, "AccessDenied")], "AttachUserPolicy": [(True, "")]}
+    iam = account_iam(scenario.run.account_id)
+    assert iam.list_groups_for_user(UserName="alice")["Groups"] == []  # half-made, and not shown as done
+
+    scenario.submit(expect=302)
+    assert scenario.status("review") == StepState.DONE
+    made = {op: calls.filter(operation=op, ok=True).count() for op in REVIEW_CALLS}
+    assert made == {op: 1 for op in REVIEW_CALLS}, made
+    scenario.finish()
+    assert_one_of_everything(iam, scenario.run, sandbox_endpoint, scenario.new_password)

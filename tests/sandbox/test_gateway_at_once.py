@@ -73,3 +73,39 @@ def test_calls_at_once_assume_the_role_once(sandbox_endpoint, monkeypatch):
     fresh = Gateway(Target("sandbox", new_account_id(), sandbox_endpoint))
     fresh.at_once(("sts", "GetCallerIdentity", {}), ("iam", "ListAccountAliases", {}), ("iam", "ListUsers", {}))
     assert len(assumed) == 1
+
+
+def test_settled_calls_made_at_once_return_each_outcome_and_raise_nothing(slow_sandbox):
+    """Changes made at once (Review's rounds): every call's outcome, so the caller can keep a progress
+    marker for each one that succeeded before it reports the one that failed."""
+    gateway, records, _ = _gateway(slow_sandbox)
+    made, refused, also_made = gateway.at_once(("iam", "CreateUser", {"UserName": "bo"}), ("iam", "GetUser", {"UserName": "nobody"}),
+                                               ("iam", "CreateGroup", {"GroupName": "Crew"}), settle=True)
+    assert made["User"]["UserName"] == "bo" and also_made["Group"]["GroupName"] == "Crew"
+    assert isinstance(refused, AwsError) and refused.code == "NoSuchEntity"
+    assert [(r.operation, r.ok) for r in records] == [("CreateUser", True), ("GetUser", False), ("CreateGroup", True)]
+
+
+def test_prepare_assumes_the_role_in_the_background_once_for_the_first_call(sandbox_endpoint, monkeypatch):
+    from iamwizard.aws import gateway as boundary
+
+    assumed = []
+    real_assume = boundary._assume
+    monkeypatch.setattr(boundary, "_assume", lambda *args: assumed.append(args) or real_assume(*args))
+    target = Target("sandbox", new_account_id(), sandbox_endpoint)
+    Gateway(target).prepare()
+    deadline = time.monotonic() + 10
+    while not assumed and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(assumed) == 1
+    Gateway(target).call("sts", "GetCallerIdentity")  # the next request's gateway: the role is assumed already
+    assert len(assumed) == 1
+
+
+def test_calls_made_at_once_reach_a_batch_recorder_together_in_the_order_given(slow_sandbox):
+    batches, singles = [], []
+    gateway = Gateway(Target("sandbox", new_account_id(), slow_sandbox), recorder=singles.append, batch_recorder=batches.append)
+    gateway.call("sts", "GetCallerIdentity")  # one call: the ordinary recorder
+    gateway.at_once(("iam", "ListUsers", {}), ("iam", "ListGroups", {}), ("iam", "GetUser", {"UserName": "nobody"}), settle=True)
+    assert [r.operation for r in singles] == ["GetCallerIdentity"]
+    assert [[(r.operation, r.ok) for r in batch] for batch in batches] == [[("ListUsers", True), ("ListGroups", True), ("GetUser", False)]]

@@ -346,7 +346,7 @@ def test_success_is_read_back_seed_erased_and_second_device_suggested(walker, ac
 def test_finish_page_explains_root_mfa_and_reports_it(walker):
     walker.enable_mfa_and_sign_in(walker.create_device("alice"))
     page = html.unescape(walker.client.get(f"/run/{walker.run_id}/finish/").content.decode())
-    summary_calls = AwsCall.objects.filter(run_id=walker.run_id, step="finish", operation="GetAccountSummary")
+    summary_calls = AwsCall.objects.filter(run_id=walker.run_id, step="mfa-sign-in", operation="GetAccountSummary")  # read for this page
     assert summary_calls.exists()
     assert "The root user has no MFA." in page  # the sandbox, like a new account, reports AccountMFAEnabled 0
     assert "Assign MFA device" in page and "Security credentials" in page and "AccountMFAEnabled" in page

@@ -50,9 +50,10 @@ def test_enabling_mfa_leads_to_the_mfa_sign_in_which_asks_for_a_code_after_the_p
     assert done.status == StepState.DONE and done.result["challenge"] == "" and done.result["mfa_authenticated"] is True
     labels = dict(done.result["verified"])
     assert labels["Signed in with"] == "the password and an MFA code"
-    # The read-back: PasswordLastUsed after the device's EnableDate.
+    # The read-back: PasswordLastUsed after the device's EnableDate (and, at the same time, the root
+    # user's state for the finish page).
     operations = list(AwsCall.objects.filter(run_id=walker.run_id, step="mfa-sign-in").values_list("operation", flat=True))
-    assert sorted(operations) == ["GetUser", "ListMFADevices"]
+    assert operations == ["GetUser", "ListMFADevices", "GetAccountSummary"]
     iam = account_iam(walker.run.account_id)
     device = iam.list_mfa_devices(UserName="mona")["MFADevices"][0]
     assert iam.get_user(UserName="mona")["User"]["PasswordLastUsed"] >= device["EnableDate"].replace(microsecond=0)

@@ -59,3 +59,17 @@ def test_every_policy_rule_has_a_live_check():
     policies = [PasswordPolicy.from_aws(None), PasswordPolicy.from_aws({"MinimumPasswordLength": 12, "RequireSymbols": True, "RequireNumbers": True, "RequireUppercaseCharacters": True, "RequireLowercaseCharacters": True})]
     for policy in policies:
         assert all(rule_kind(rule) != "other" for rule in policy_rule_list(policy))
+
+
+def test_the_name_check_lists_the_groups_at_the_same_time_for_the_permissions_page(client, account_iam):
+    """The user-details submit asks AWS for the users and the groups at once; the permissions page
+    it leads to then shows the groups (one made meanwhile too) without asking AWS again."""
+    from iamwizard.wizard.models import AwsCall
+
+    walker = connected(client)
+    account_iam(walker.run.account_id).create_group(GroupName="Builders")
+    save(walker, 302)
+    page = walker.get("permissions").content.decode()
+    assert "Builders" in page
+    calls = list(AwsCall.objects.filter(run_id=walker.run_id).exclude(step="connect").values_list("step", "operation"))
+    assert calls == [("user-details", "ListUsers"), ("user-details", "ListGroups")]

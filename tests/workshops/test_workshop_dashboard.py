@@ -1,11 +1,14 @@
 """The live dashboard: who is where, who is stuck on what, in a fixed number of queries; summary and CSV."""
 import csv
+import html as html_module
 import io
 import re
+import time
 from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +20,7 @@ from iamwizard.wizard.steps import STEPS
 from iamwizard.workshops import progress
 from iamwizard.workshops.charts import bar_chart
 from iamwizard.workshops.models import Participant
+from tests.workshops.helpers import verify_session
 
 pytestmark = pytest.mark.django_db
 SLUGS = [s.slug for s in STEPS]
@@ -76,7 +80,7 @@ def test_dashboard_marks_stuck_rows_with_words_not_only_colour(trainer_client, w
 
 
 @pytest.mark.parametrize("url", ["/trainer/workshops/{pk}/", "/trainer/workshops/{pk}/live/", "/trainer/workshops/{pk}/live/?stuck=1&sort=name",
-                                 "/trainer/workshops/{pk}/export.csv", "/trainer/workshops/{pk}/summary/"])
+                                 "/trainer/workshops/{pk}/export.csv", "/trainer/workshops/{pk}/summary/", "/trainer/workshops/{pk}/projector/live/"])
 def test_query_count_does_not_grow_with_participants(trainer_client, workshop, url):
     def count_queries():
         with CaptureQueriesContext(connection) as queries:
@@ -101,6 +105,64 @@ def test_row_links_are_the_routes_of_each_action(trainer_client, workshop):
     html = trainer_client.get(f"/trainer/workshops/{workshop.pk}/live/").content.decode()
     for name in ("help_done", "observe", "reset", "remove"):
         assert f'"{reverse(f"workshops:{name}", args=[workshop.pk, participant.pk])}"' in html, name
+
+
+def test_live_rows_escape_what_people_typed_and_cut_long_messages(trainer_client, workshop):
+    long_message = "User <ws-x> not authorized & " + "x" * 200
+    failing = add_participant(workshop, "<b>Bo</b>", done=3, failed=("AccessDenied", long_message))
+    Participant.objects.filter(pk=failing.pk).update(help_requested_at=timezone.now(), help_note='Is "this" <right>?')
+    running = add_participant(workshop, "Ru", done=2)
+    StepState.objects.filter(run=running.run, step=SLUGS[2]).update(status=StepState.RUNNING)
+    html = trainer_client.get(f"/trainer/workshops/{workshop.pk}/live/").content.decode()
+    assert "<b>Bo</b>" not in html and "&lt;b&gt;Bo&lt;/b&gt;" in html
+    assert "Asks for help: “Is &quot;this&quot; &lt;right&gt;?”" in html
+    assert '<code class="error-code">AccessDenied</code> <span class="error-message">User &lt;ws-x&gt; not authorized &amp; ' in html
+    shown = re.search(r'<span class="error-message">([^<]*)</span>', html).group(1)
+    assert len(html_module.unescape(shown)) == 140 and shown.endswith("…")
+    assert f'4. {html_module.escape(STEPS[3].nav_title or STEPS[3].title)} <span class="state-failed">(failed)</span>' in html
+    assert f'3. {html_module.escape(STEPS[2].nav_title or STEPS[2].title)} (running)' in html
+
+
+def test_live_part_is_not_sent_again_while_nothing_it_shows_changed(trainer, workshop):
+    """The page sends the ETag of what it shows; the same rows drawn again (at another second, with
+    another masked CSRF token) answer 304 and no body. A change answers the whole part."""
+    browser = verify_session(Client(enforce_csrf_checks=True), *trainer)
+    url = f"/trainer/workshops/{workshop.pk}/live/"
+    done = add_participant(workshop, "Done", done=len(SLUGS))  # finished: nothing on the row moves with time
+    Participant.objects.filter(pk=done.pk).update(help_requested_at=timezone.now(), help_note="thanks")
+    first = browser.get(url)
+    etag = first["ETag"]
+    html = first.content.decode()
+    assert first.status_code == 200 and "Asks for help" in html and "stand" not in html
+    time.sleep(1.1)  # another second on the clock, which the part also shows
+    again = browser.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert (again.status_code, again.content, again["ETag"], again["X-Dashboard-Fragment"]) == (304, b"", etag, "1")
+    assert re.fullmatch(r"rows;dur=[0-9.]+, cpu;dur=[0-9.]+", again["Server-Timing"])
+    # The drawn time and the "Helped" form's token are the real ones: the form works.
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[^"]+" data-local="time">\d\d:\d\d:\d\d UTC</time>', html)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    helped = reverse("workshops:help_done", args=[workshop.pk, done.pk])
+    assert browser.post(helped, {"csrfmiddlewaretoken": "x" * 64}).status_code == 403
+    assert browser.post(helped, {"csrfmiddlewaretoken": token}).status_code == 302
+    # Something shown changed (the flag went down): the whole part again, with another ETag.
+    changed = browser.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag and "Asks for help" not in changed.content.decode()
+    add_participant(workshop, "Late", done=len(SLUGS))
+    assert "Late" in browser.get(url, HTTP_IF_NONE_MATCH=changed["ETag"]).content.decode()
+    # Another view of the same rows (sorted, filtered) is another part, with its own ETag.
+    assert browser.get(f"{url}?stuck=1", HTTP_IF_NONE_MATCH=changed["ETag"]).status_code == 200
+
+
+def test_projector_counts_read_two_counts(trainer_client, workshop):
+    add_participant(workshop, "Done", done=len(SLUGS))
+    add_participant(workshop, "Half", done=4)
+    add_participant(workshop, "Failed last", done=len(SLUGS) - 1, failed=("X", "y"))
+    assert progress.room_counts(workshop) == {"participants": 3, "finished": 1}
+    with CaptureQueriesContext(connection) as queries:
+        html = trainer_client.get(f"/trainer/workshops/{workshop.pk}/projector/live/").content.decode()
+    assert '<span class="count">3</span> joined · <span class="count">1</span> finished' in html
+    progress_queries = [q["sql"] for q in queries if "wizard_stepstate" in q["sql"] or "workshops_participant" in q["sql"]]
+    assert len(progress_queries) == 2 and all("COUNT(" in sql for sql in progress_queries), progress_queries
 
 
 def test_a_reset_step_starts_afresh_on_the_dashboard(workshop):

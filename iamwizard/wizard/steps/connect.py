@@ -3,6 +3,7 @@ from iamwizard.aws.gateway import AwsError
 from iamwizard.core.passwords import PasswordPolicy
 
 from .. import operator_policy
+from ..models import StepState
 from .base import NO_SUCH_ENTITY, PlannedCall, Step
 from .forms import ConfirmForm
 
@@ -57,6 +58,10 @@ class Connect(Step):
         }
 
     def context(self, ctx):
+        if ctx.status(self.slug) != StepState.DONE:
+            from ..engine import prepare  # the engine imports the steps
+
+            prepare(ctx.run)  # the role is assumed while the page is read: Connect then waits for one round trip
         return {"operator_policy": operator_policy.document_json()}
 
     def verify(self, ctx, result):

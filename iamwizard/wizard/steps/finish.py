@@ -1,14 +1,28 @@
 """Step 6, finish: everything read back from AWS, the root user's state and what to do next."""
+import time
 from dataclasses import asdict
 
 from django import forms
+from django.utils.translation import gettext
 
 from iamwizard.aws.gateway import AwsError
 
 from ..cleanup import cleanup_run
+from . import colleague
 from .base import NO_SUCH_ENTITY, PlannedCall, Step, StepInputError
 from .forms import ConfirmForm, StepForm
 from .permissions import policy_name
+
+
+# The root user's state read by the step before (MFA sign-in) for this page is used when it is
+# at most this old: it was read in the very click that leads here.
+ROOT_STATE_FRESH_SECONDS = 60
+
+
+def root_state(answer) -> dict:
+    """What the summary says of the root user, from GetAccountSummary's answer."""
+    account = answer["SummaryMap"]
+    return {"root_mfa": bool(account.get("AccountMFAEnabled")), "root_access_keys": bool(account.get("AccountAccessKeysPresent"))}
 
 
 class DeleteUserForm(StepForm):
@@ -47,7 +61,7 @@ class Finish(Step):
 
     def words_now(self, ctx):
         if not ctx.result(self.slug).get("deleted"):
-            return {}
+            return colleague.words_at_done(ctx, colleague.handover(ctx, ctx.result(self.slug).get("summary")))
         user = ctx.user_name
         return {
             "title": f"Done: the user {user} is deleted",
@@ -60,17 +74,26 @@ class Finish(Step):
 
     def context(self, ctx):
         result = ctx.result(self.slug)
-        return {"deleted": bool(result.get("deleted")), "cleanup": result.get("cleanup", [])}
+        return {"deleted": bool(result.get("deleted")), "cleanup": result.get("cleanup", []),
+                "handover": colleague.handover(ctx, result.get("summary"))}
 
     def forms(self, ctx):
         if ctx.result(self.slug).get("deleted"):
             return {}
-        return {"refresh": ConfirmForm, "delete": DeleteUserForm}
+        forms = {"refresh": ConfirmForm, "delete": DeleteUserForm}
+        handover = colleague.handover(ctx, ctx.result(self.slug).get("summary"))
+        if ctx.is_sandbox() and handover and not handover["all_done"]:
+            forms["practice"] = ConfirmForm  # "Sign in as the colleague" (steps/colleague.py)
+        return forms
+
+    def completes(self, action, result):
+        return action != "practice"  # the practice opens the user's steps; Done reads AWS again after them
 
     def planned_calls(self, ctx):
         user = ctx.user_name
         return [
-            PlannedCall("iam", "GetAccountSummary", note="Does the root user have MFA, or access keys? (On arrival, only this call.)"),
+            PlannedCall("iam", "GetAccountSummary", note=gettext("Does the root user have MFA, or access keys?") + ("" if colleague.for_colleague(ctx) else " " + gettext(
+                "(On arrival, only this call, unless the MFA sign-in just read it for this page.)"))),
             PlannedCall("iam", "GetUser", {"UserName": user}, "Read AWS again: the user..."),
             PlannedCall("iam", "GetLoginProfile", {"UserName": user}),
             PlannedCall("iam", "ListGroupsForUser", {"UserName": user}),
@@ -83,6 +106,9 @@ class Finish(Step):
             return self._delete(ctx)
         if action == "refresh":
             return self._read_back(ctx)
+        if action == "practice":
+            colleague.start_practice(ctx)
+            return {}
         return self._summary_from_steps(ctx) or self._read_back(ctx)
 
     def _summary_from_steps(self, ctx):
@@ -93,12 +119,15 @@ class Finish(Step):
         created, devices = ctx.result("review").get("read_back"), ctx.result("mfa").get("read_back")
         if not created or not devices:
             return None
-        summary = {**created, **devices, "password_reset_required": False, "read_at_finish": False}
+        summary = {**created, **devices, "password_reset_required": False, "signed_in": ctx.status("sign-in") == "done", "read_at_finish": False}
+        early = ctx.result("mfa-sign-in").get("root_state") or {}
+        if early and time.time() - early.get("read_at", 0) <= ROOT_STATE_FRESH_SECONDS:
+            # Read by the MFA sign-in in the click that led here, at once with its own read-backs.
+            return {"summary": {**summary, **{k: v for k, v in early.items() if k != "read_at"}}}
         return {"summary": {**summary, **self._root_state(ctx)}}
 
     def _root_state(self, ctx):
-        account = ctx.iam("GetAccountSummary")["SummaryMap"]
-        return {"root_mfa": bool(account.get("AccountMFAEnabled")), "root_access_keys": bool(account.get("AccountAccessKeysPresent"))}
+        return root_state(ctx.iam("GetAccountSummary"))
 
     def _delete(self, ctx):
         """Delete this user: everything attached first, in AWS's required order, then the user."""
@@ -113,7 +142,8 @@ class Finish(Step):
 
     def _read_back(self, ctx):
         user = ctx.user_name
-        summary = {"user_arn": ctx.iam("GetUser", UserName=user)["User"]["Arn"]}
+        aws_user = ctx.iam("GetUser", UserName=user)["User"]
+        summary = {"user_arn": aws_user["Arn"], "signed_in": bool(aws_user.get("PasswordLastUsed"))}
         try:
             profile = ctx.iam("GetLoginProfile", UserName=user)["LoginProfile"]
             summary["console_access"] = True

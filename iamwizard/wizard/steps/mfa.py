@@ -29,6 +29,7 @@ from iamwizard.core.totp import clean_code, diagnose_codes, group_secret, otpaut
 from .. import vault
 from ..refusals import field_error
 from .base import NotYetVisible, PlannedCall, Step, StepInputError
+from .colleague import user_does_it_here
 from .forms import OneTimeCodeInput, StepForm
 
 # The step's idea of "now" (seconds since the epoch). Tests replace it to put codes at chosen moments.
@@ -130,6 +131,10 @@ class Mfa(Step):
         "AWS asks for two codes in a row to be sure the app is set up correctly before it starts asking "
         "for them at every sign-in.",
     )
+
+    def applies(self, ctx):
+        """A user made for someone else sets up their own MFA at their first sign-in (steps/colleague.py)."""
+        return user_does_it_here(ctx)
 
     def forms(self, ctx):
         if ctx.result(self.slug).get("serial") and vault.unseal(ctx.run.mfa_seed_box):

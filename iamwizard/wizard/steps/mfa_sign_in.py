@@ -11,13 +11,18 @@ Wrong codes slow down as on the MFA step.
 On a real account the person signs in at the real console; the wizard then reads AWS: the
 user's PasswordLastUsed must come after the device's EnableDate, so that sign-in asked for a code.
 """
+import time
+
 from django import forms
+from django.utils.translation import gettext
 
 from iamwizard.aws.gateway import MfaCodeRejected, SignInExpired, SignInRejected, sandbox_console_signin, sandbox_mfa_signin, user_gateway
 from iamwizard.core.problems import Problem
 
 from .. import vault
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
+from .colleague import user_does_it_here
+from .finish import root_state
 from .forms import ConfirmForm, OneTimeCodeInput, StepForm
 from .mfa import CODE_ATTRS, UNCOUNTED_KINDS, clock, count_failure, end_throttling, locked_message, seconds_locked
 from .sign_in import PROBE, REJECTED, PracticeSignInForm, mfa_probe, probe_fact
@@ -47,7 +52,7 @@ class MfaSignIn(Step):
     )
 
     def applies(self, ctx):
-        return bool(ctx.answers("user-details").get("console_access", True))
+        return bool(ctx.answers("user-details").get("console_access", True)) and user_does_it_here(ctx)
 
     def _challenge(self, ctx):
         box = ctx.result(self.slug).get("challenge")
@@ -68,6 +73,7 @@ class MfaSignIn(Step):
         calls = [
             PlannedCall("iam", "GetUser", {"UserName": user}, "PasswordLastUsed: when the user last signed in."),
             PlannedCall("iam", "ListMFADevices", {"UserName": user}, "EnableDate: when the device was added. A sign-in after it had to give a code."),
+            PlannedCall("iam", "GetAccountSummary", note=gettext("Read at the same time for the last page: does the root user have MFA, or access keys?")),
         ]
         if ctx.is_sandbox() and ctx.answers("permissions").get("require_mfa"):
             calls.insert(0, PlannedCall("iam", "ListUsers", {"MaxItems": 1}, "Made as the user, signed in with MFA: the require-MFA policy now lets an ordinary action through."))
@@ -126,7 +132,15 @@ class MfaSignIn(Step):
 
     def verify(self, ctx, result):
         user = ctx.user_name
-        aws_user, devices = ctx.gateway.at_once(("iam", "GetUser", {"UserName": user}), ("iam", "ListMFADevices", {"UserName": user}))
+        # The last page's one read (the root user's state) goes at once with the read-backs: if it
+        # fails, that page asks again itself and says what went wrong there.
+        aws_user, devices, account = ctx.gateway.at_once(("iam", "GetUser", {"UserName": user}), ("iam", "ListMFADevices", {"UserName": user}),
+                                                         ("iam", "GetAccountSummary", {}), settle=True)
+        for answer in (aws_user, devices):
+            if isinstance(answer, Exception):
+                raise answer
+        if not isinstance(account, Exception):
+            result["root_state"] = {**root_state(account), "read_at": time.time()}
         last_used, devices = aws_user["User"].get("PasswordLastUsed"), devices.get("MFADevices", [])
         if not devices:
             raise StepNotConfirmed(f"AWS shows no MFA device for {user}: go back to the MFA step.")

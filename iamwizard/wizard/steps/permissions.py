@@ -10,6 +10,7 @@ from .. import policy_catalog
 from ..refusals import field_error
 from ..cleanup import list_all
 from .base import PlannedCall, Step
+from .colleague import for_colleague
 from .user_details import existing_user_names, recent_listing
 from .forms import StepForm
 
@@ -247,7 +248,7 @@ class Permissions(Step):
             users = [u for u in existing_user_names(ctx) if u != ctx.user_name]
             results = policy_catalog.search(ctx, query) if query else []
         except AwsError as exc:
-            return {"catalog_problem": exc.problem, "job_functions": JOB_FUNCTIONS, "query": query}
+            return {"catalog_problem": exc.problem, "job_functions": JOB_FUNCTIONS, "query": query, "for_colleague": for_colleague(ctx)}
         shown = {arn for arn, _ in JOB_FUNCTIONS}
         extra = [(arn, policy_name(arn)) for arn in chosen if arn not in shown]
         shown |= {arn for arn, _ in extra}
@@ -255,4 +256,5 @@ class Permissions(Step):
         return {
             "existing_groups": groups, "existing_users": users, "admin_arn": ADMINISTRATOR_ACCESS,
             "job_functions": JOB_FUNCTIONS, "chosen_extra": extra, "search_results": search_results, "query": query,
+            "for_colleague": for_colleague(ctx),
         }

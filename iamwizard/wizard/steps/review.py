@@ -2,6 +2,7 @@
 import json
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.core import mfa_policy
@@ -77,7 +78,8 @@ def creation_calls(ctx) -> list:
 
     What is new comes first (the user, the group, the require-MFA policy), then what ties them
     together: IAM is eventually consistent, and a call that needs something made a moment ago
-    waits until AWS shows it (gateway.Gateway.at_once). Made in this order, the waits overlap."""
+    waits until AWS shows it (gateway.Gateway.at_once). `creation_rounds` makes them in rounds:
+    the new things at once, then the ties at once, so the ties wait for AWS together."""
     details, perms = ctx.answers("user-details"), ctx.answers("permissions")
     user = details["user_name"]
     tags = [{"Key": RUN_TAG, "Value": ctx.run.tag_value}] + [{"Key": k, "Value": v} for k, v in ctx.answers("review").get("tags", [])]
@@ -114,8 +116,40 @@ def creation_calls(ctx) -> list:
     return calls
 
 
+# Which round of Create user a call belongs to: a call waits only for what it needs. The user,
+# the group and the require-MFA policy come first, side by side; then the login profile, the
+# group's policies, the membership and the user's own policies, all at once.
+_MAKES = {"CreateUser", "CreateGroup", "CreatePolicy"}
+
+
+def call_key(index, call) -> str:
+    """The progress marker of the `index`th creating call (kept in the step's result once it succeeded)."""
+    return f"{index}:{call.operation}:{call.params.get('PolicyArn') or call.params.get('GroupName', '')}"
+
+
+def creation_rounds(ctx) -> list:
+    """The creating calls grouped in rounds, each [(progress key, call)], in the order of
+    `creation_calls`; the calls of a round are independent of each other and go to AWS at once.
+
+    Real dependencies decide the rounds: a login profile, a membership or a policy needs the user,
+    the group and the policy it names to exist. One more for safety: when the group requires MFA,
+    the user joins it only once the require-MFA policy is attached, in a round of its own, so no
+    interruption ever leaves a member of the group with its permissions but without that rule."""
+    rounds = [[], [], []]
+    guarded = require_mfa_arn(ctx)
+    for index, call in enumerate(creation_calls(ctx)):
+        if call.operation in _MAKES:
+            rank = 0
+        elif call.operation == "AddUserToGroup" and guarded:
+            rank = 2
+        else:
+            rank = 1
+        rounds[rank].append((call_key(index, call), call))
+    return [round_ for round_ in rounds if round_]
+
+
 def made_in_aws(ctx) -> list:
-    """What Create user made, one plain line per call, in the order made."""
+    """What Create user made, one plain line per call, in the order planned (each round's calls went at once)."""
     said = {
         "CreateUser": lambda p: f"The user {p['UserName']}",
         "CreateLoginProfile": lambda p: f"Its console password{', to be changed at first sign-in' if p.get('PasswordResetRequired') else ''}",
@@ -138,8 +172,11 @@ class Review(Step):
     why = (
         "Nothing has changed in AWS yet. Read the choices below once more: this is the moment a "
         "wrong permission is cheapest to fix.",
-        "Create user makes the calls listed here, in this order. Each is safe to repeat: if the "
-        "connection drops half-way, pressing the button again finishes the job without creating anything twice.",
+        gettext_lazy(
+            "Create user makes the calls listed here. Calls that do not depend on each other go to AWS at the "
+            "same time: first the user (and a new group), then its password, policies and group membership. Each is "
+            "safe to repeat: if the connection drops half-way, pressing the button again finishes the job without "
+            "creating anything twice."),
     )
 
     template = "wizard/steps/review.html"
@@ -166,33 +203,52 @@ class Review(Step):
         return creation_calls(ctx)
 
     def execute(self, ctx, action, data):
+        """Make the creating calls, a round at a time (`creation_rounds`): the calls of one round
+        go to AWS at once. A progress marker is kept for every call that succeeded, even when
+        another call of its round failed, so a retry (after a fault, a timeout or a crash) makes
+        only what is still missing; the step is done only once every call has succeeded."""
         ctx.save_answers({"tags": data["tags"]})
         if action == "tags":
             return {}
         state = ctx.states[self.slug]
         progress = list(state.result.get("progress", []))
         password = vault.unseal(ctx.run.password_box)
-        for index, call in enumerate(creation_calls(ctx)):
-            key = f"{index}:{call.operation}:{call.params.get('PolicyArn') or call.params.get('GroupName', '')}"
-            if key in progress:
+        for round_ in creation_rounds(ctx):
+            todo = [(key, call) for key, call in round_ if key not in progress]
+            if not todo:
                 continue
-            params = dict(call.params)
-            if call.operation == "CreateLoginProfile":
-                if password is None:
-                    raise StepInputError(None, "The password is no longer available; go back to User details and set it again.", "password.gone")
-                params["Password"] = password
-            if call.operation == "CreatePolicy":
-                params["PolicyDocument"] = mfa_policy.document_json()
-            if call.operation == "PutUserPolicy":
-                source = ctx.answers("permissions")["copy_from"]
-                document = ctx.iam("GetUserPolicy", UserName=source, PolicyName=params["PolicyName"])["PolicyDocument"]
-                # boto3 hands the document back already parsed; PutUserPolicy wants JSON text.
-                params["PolicyDocument"] = document if isinstance(document, str) else json.dumps(document)
-            self._make(ctx, call.operation, params)
-            progress.append(key)
+            params = [self._params(ctx, call, password) for _, call in todo]
+            outcomes = ctx.gateway.at_once(*[("iam", call.operation, p) for (_, call), p in zip(todo, params)], settle=True)
+            failure = None
+            for (key, call), p, outcome in zip(todo, params, outcomes):
+                if isinstance(outcome, Exception):
+                    try:
+                        self._already_made(ctx, call.operation, p, outcome)
+                    except Exception as exc:  # noqa: BLE001 - reported once the round's successes are kept
+                        failure = failure or exc
+                        continue
+                progress.append(key)
             state.result = {**state.result, "progress": progress}
             state.save(update_fields=["result"])
+            if failure is not None:
+                raise failure
         return {"progress": progress, "user_name": ctx.user_name}
+
+    def _params(self, ctx, call, password) -> dict:
+        """The call's parameters as sent: with the secrets and documents the plan only names."""
+        params = dict(call.params)
+        if call.operation == "CreateLoginProfile":
+            if password is None:
+                raise StepInputError(None, "The password is no longer available; go back to User details and set it again.", "password.gone")
+            params["Password"] = password
+        if call.operation == "CreatePolicy":
+            params["PolicyDocument"] = mfa_policy.document_json()
+        if call.operation == "PutUserPolicy":
+            source = ctx.answers("permissions")["copy_from"]
+            document = ctx.iam("GetUserPolicy", UserName=source, PolicyName=params["PolicyName"])["PolicyDocument"]
+            # boto3 hands the document back already parsed; PutUserPolicy wants JSON text.
+            params["PolicyDocument"] = document if isinstance(document, str) else json.dumps(document)
+        return params
 
     def _unused_group(self, ctx, group_name) -> bool:
         members = ctx.iam("GetGroup", GroupName=group_name).get("Users", [])
@@ -216,21 +272,20 @@ class Review(Step):
             raise
         return None
 
-    def _make(self, ctx, operation, params):
-        try:
-            ctx.iam(operation, **params)
-        except AwsError as exc:
-            if exc.code != "EntityAlreadyExists":
-                raise
-            if operation == "CreateUser" and not user_belongs_to_run(ctx.iam, params["UserName"], ctx.run):
-                raise StepInputError(None, f"Someone else created a user named {params['UserName']} meanwhile. Go back to User details and choose another name.", "user_name.taken") from None
-            if operation == "CreatePolicy" and not self._same_policy(ctx, params):
-                raise StepInputError(None, f"The account already has a policy named {params['PolicyName']} that says something else. Go back to Permissions and choose another group name.", "policy_name.taken") from None
-            if operation == "CreateGroup" and not self._unused_group(ctx, params["GroupName"]):
-                # Groups carry no tags: an empty group is ours from an interrupted attempt; one
-                # with members or policies is someone else's, and must not get our policies.
-                raise StepInputError(None, f"Someone else created a group named {params['GroupName']} meanwhile. Go back to Permissions and choose it as an existing group, or another name.", "group_name.taken") from None
-            # Otherwise an earlier, interrupted attempt of this run already made it: keep it.
+    def _already_made(self, ctx, operation, params, exc):
+        """A creating call met `exc`: return when what it makes is there already and ours (an
+        earlier, interrupted attempt of this run made it), raise otherwise."""
+        if not (isinstance(exc, AwsError) and exc.code == "EntityAlreadyExists"):
+            raise exc
+        if operation == "CreateUser" and not user_belongs_to_run(ctx.iam, params["UserName"], ctx.run):
+            raise StepInputError(None, f"Someone else created a user named {params['UserName']} meanwhile. Go back to User details and choose another name.", "user_name.taken") from None
+        if operation == "CreatePolicy" and not self._same_policy(ctx, params):
+            raise StepInputError(None, f"The account already has a policy named {params['PolicyName']} that says something else. Go back to Permissions and choose another group name.", "policy_name.taken") from None
+        if operation == "CreateGroup" and not self._unused_group(ctx, params["GroupName"]):
+            # Groups carry no tags: an empty group is ours from an interrupted attempt; one
+            # with members or policies is someone else's, and must not get our policies.
+            raise StepInputError(None, f"Someone else created a group named {params['GroupName']} meanwhile. Go back to Permissions and choose it as an existing group, or another name.", "group_name.taken") from None
+        # Otherwise an earlier, interrupted attempt of this run already made it: keep it.
 
     def verify(self, ctx, result):
         user = ctx.user_name

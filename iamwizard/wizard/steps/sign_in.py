@@ -5,6 +5,8 @@ sandbox itself checks the password and, through the real `ChangePassword` call m
 the user's own credentials, enforces the account's password policy. On a real account the
 person signs in at the real console, and the wizard reads AWS to confirm it happened.
 """
+import json
+
 from django import forms
 
 from iamwizard.aws.gateway import AwsError, SignInRejected, sandbox_console_signin, user_gateway
@@ -12,12 +14,18 @@ from iamwizard.core.digits import has_foreign_digits
 from iamwizard.core.passwords import password_breaks, policy_rules
 from iamwizard.core.problems import Problem
 
+from .. import vault
 from ..refusals import field_error
 from .base import NotYetVisible, PlannedCall, Step, StepInputError, StepNotConfirmed
+from .colleague import user_does_it_here
 from .forms import ConfirmForm, StepForm
 from .sign_in_details import REAL_URL_PATTERN, sign_in_url
 
 REJECTED = "Your authentication information is incorrect. Check the account, the user name and the password."
+# The practice console's session credentials kept (sealed) from the sign-in for the password change.
+SESSION_KEYS = ("AccessKeyId", "SecretAccessKey", "SessionToken", "AccountId")
+# The kept session no longer works (it expired, or the sandbox was reset): sign in again instead.
+SESSION_GONE = {"ExpiredToken", "InvalidClientTokenId", "UnrecognizedClientException"}
 
 
 class PracticeSignInForm(StepForm):
@@ -96,7 +104,7 @@ class SignIn(Step):
     )
 
     def applies(self, ctx):
-        return bool(ctx.answers("user-details").get("console_access", True))
+        return bool(ctx.answers("user-details").get("console_access", True)) and user_does_it_here(ctx)
 
     def forms(self, ctx):
         if not ctx.is_sandbox():
@@ -141,26 +149,42 @@ class SignIn(Step):
         if session.get("AccountId") != ctx.run.account_id:
             raise StepInputError("account", "That is another account: use the account ID or alias shown on the previous step.", "signin.other_account")
         if session.get("PasswordResetRequired"):
-            return {"reset_required": True, "account": data["account"]}
+            # The console goes straight on to the change-password page with this session: kept,
+            # sealed, for the change (one sign-in less to wait for), and erased once it is used.
+            kept = vault.seal(json.dumps({key: session.get(key) for key in SESSION_KEYS})).decode()
+            return {"reset_required": True, "account": data["account"], "session": kept}
         as_user = user_gateway(ctx.gateway.target.endpoint_url, session, recorder=ctx.gateway.recorder)
         return {"reset_required": False, **mfa_probe(ctx, as_user, "without_mfa")}
 
-    def _change(self, ctx, data):
+    def _kept_session(self, ctx):
+        box = ctx.result(self.slug).get("session")
+        text = vault.unseal(box.encode()) if box else None
+        return json.loads(text) if text else None
+
+    def _change(self, ctx, data, kept=True):
         account = ctx.result(self.slug).get("account") or ctx.run.account_id
-        changed = {"reset_required": False, "changed": True}
-        try:
-            session = self._sign_in(ctx, account, ctx.user_name, data["old_password"])
-        except StepInputError:
-            if self._already_changed(ctx, account, data["new_password"]):
-                return changed
-            raise
+        changed = {"reset_required": False, "changed": True, "session": ""}
+        session = self._kept_session(ctx) if kept else None
+        if session is None:
+            kept = False
+            try:
+                session = self._sign_in(ctx, account, ctx.user_name, data["old_password"])
+            except StepInputError:
+                if self._already_changed(ctx, account, data["new_password"]):
+                    return changed
+                raise
         as_user = user_gateway(ctx.gateway.target.endpoint_url, session, recorder=ctx.gateway.recorder)
         try:
             as_user.iam("ChangePassword", OldPassword=data["old_password"], NewPassword=data["new_password"])
             changed.update(mfa_probe(ctx, as_user, "without_mfa"))
         except AwsError as exc:
+            if kept and exc.code in SESSION_GONE:
+                return self._change(ctx, data, kept=False)
             if exc.code == "InvalidUserType" and self._already_changed(ctx, account, data["new_password"]):
                 return changed
+            if kept and exc.code == "InvalidUserType":
+                # The old password typed is not the one AWS holds: the console's own words.
+                raise StepInputError(None, REJECTED, "signin.rejected") from None
             if exc.code in ("PasswordPolicyViolation", "InvalidUserType"):
                 if exc.code == "PasswordPolicyViolation":
                     raise StepInputError("new_password", exc.problem.message, "signin.password_refused", {"code": exc.code}) from None

@@ -6,9 +6,11 @@ import csv
 import io
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from .. import vault
 from .base import Step
+from .colleague import for_colleague
 from .forms import ConfirmForm
 
 
@@ -53,8 +55,16 @@ def email_body(ctx) -> str:
         where = f"Practice sign-in page: {practice_sign_in_url(ctx)}\n({PRACTICE_NOTE})"
     else:
         where = f"Sign-in URL: {sign_in_url(ctx)}"
-    return (f"Hello,\n\nYou have an AWS account user now.\n\n{where}\nUser name: {ctx.user_name}\n\n"
+    body = (f"Hello,\n\nYou have an AWS account user now.\n\n{where}\nUser name: {ctx.user_name}\n\n"
             "I will give you your one-time password separately. You will choose your own password at the first sign-in.\n")
+    if for_colleague(ctx):
+        body += "\n" + _(
+            "Right after that, assign an MFA device to your user: open the account menu (top right), choose Security "
+            "credentials, then Assign MFA device, and use an authenticator app on your phone. Then sign out and sign in "
+            "again with the password and a code.") + "\n"
+        if ctx.answers("permissions").get("require_mfa"):
+            body += _("Until you have signed in with MFA, your user can only change its password and set up MFA.") + "\n"
+    return body
 
 
 class SignInDetails(Step):
@@ -92,5 +102,6 @@ class SignInDetails(Step):
 
     def context(self, ctx):
         return {"sign_in_url": sign_in_url(ctx), "practice_sign_in_url": practice_sign_in_url(ctx), "real_url_pattern": REAL_URL_PATTERN,
+                "for_colleague": for_colleague(ctx),
                 "user_name": ctx.user_name, "password": vault.unseal(ctx.run.password_box),
                 "email_subject": "Your AWS sign-in details", "email_body": email_body(ctx)}
