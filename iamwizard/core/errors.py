@@ -26,6 +26,9 @@ class AwsProblem:
     aws_message: str
     retryable: bool
     missing_permission: str | None = None
+    # NoSuchEntity about something the run had just made, still the answer after asking again
+    # for a while: not a refusal, AWS not showing it yet (IAM's eventual consistency).
+    not_visible_yet: bool = False
 
 
 _CREDENTIALS = (

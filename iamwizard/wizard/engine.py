@@ -445,7 +445,7 @@ def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> O
     except AwsError as exc:
         problem = exc.problem
         if exc.unsettled:  # the words say why, and what to do
-            problem = dataclasses.replace(problem, message=unsettled_words(exc), retryable=False)
+            problem = dataclasses.replace(problem, message=unsettled_words(exc), retryable=False, not_visible_yet=True)
         _fail(state, problem.code, problem.message)
         if form is not None:
             form.add_error(None, problem.message)
