@@ -20,6 +20,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.core.names import iam_name_check
@@ -257,7 +258,7 @@ class Mfa(Step):
         devices = ctx.iam("ListMFADevices", UserName=ctx.user_name).get("MFADevices", [])
         mine = next((d for d in devices if d["SerialNumber"] == result["serial"]), None)
         if mine is None:
-            raise NotYetVisible("AWS does not list the device for this user yet.")
+            raise NotYetVisible(_("AWS does not list the device for this user yet."))
         result["read_back"] = {"mfa_devices": [d["SerialNumber"] for d in devices]}
         return [("MFA device", mine["SerialNumber"]), ("Enabled", f"{mine['EnableDate']:%Y-%m-%d %H:%M} UTC"), ("Devices for this user", f"{len(devices)} of at most {MAX_DEVICES_PER_USER}")]
 

@@ -2,7 +2,7 @@
 import json
 
 from django import forms
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.core import mfa_policy
@@ -304,7 +304,8 @@ class Review(Step):
                 facts.append(("Tags", ", ".join(tags)))
             if boundary:
                 if (aws_user.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn") != boundary:
-                    raise NotYetVisible(f"AWS does not show the permissions boundary {policy_name(boundary)} on {user} yet.")
+                    raise NotYetVisible(gettext("AWS does not show the permissions boundary %(policy)s on %(user)s yet.") % {
+                        "policy": policy_name(boundary), "user": user})
                 facts.append(("Permissions boundary", policy_name(boundary)))
             if "GetLoginProfile" in answers:
                 profile = answers["GetLoginProfile"]["LoginProfile"]
@@ -314,22 +315,23 @@ class Review(Step):
                 groups = [g["GroupName"] for g in answers["ListGroupsForUser"]["Groups"]]
                 missing_groups = set(wanted_groups) - set(groups)
                 if missing_groups:
-                    raise NotYetVisible(f"AWS does not list {user} in {', '.join(sorted(missing_groups))} yet.")
+                    raise NotYetVisible(gettext("AWS does not list %(user)s in %(groups)s yet.") % {"user": user, "groups": ", ".join(sorted(missing_groups))})
                 facts.append(("Groups", ", ".join(groups)))
             attached = [p["PolicyArn"] for p in answers["ListAttachedUserPolicies"]["AttachedPolicies"]]
             missing = set(wanted_policies) - set(attached)
             if missing:
-                raise NotYetVisible(f"AWS does not show {', '.join(sorted(map(policy_name, missing)))} attached yet.")
+                raise NotYetVisible(gettext("AWS does not show %(policies)s attached yet.") % {"policies": ", ".join(sorted(map(policy_name, missing)))})
             if attached:
                 facts.append(("Policies attached to the user", ", ".join(policy_name(a) for a in attached)))
         except AwsError as exc:
             if exc.code == "NoSuchEntity":
-                raise NotYetVisible(f"AWS does not show the user {user} (or its password) yet: {exc.problem.aws_message}") from None
+                raise NotYetVisible(gettext("AWS does not show the user %(user)s (or its password) yet: %(aws_message)s") % {
+                    "user": user, "aws_message": exc.problem.aws_message}) from None
             raise
         arn = require_mfa_arn(ctx)
         if arn:
             if not mfa_policy.same_document(self._policy_document(ctx, arn), mfa_policy.document()):
-                raise NotYetVisible(f"AWS does not hold the require-MFA document in {policy_name(arn)} yet.")
+                raise NotYetVisible(gettext("AWS does not hold the require-MFA document in %(policy)s yet.") % {"policy": policy_name(arn)})
             facts.append(("Require MFA", f"{policy_name(arn)}: AWS holds the document shown, attached to {ctx.answers('permissions')['group_name']}"))
         # What AWS just showed, kept for the summary at the end (so it need not ask again).
         result["read_back"] = {"user_arn": aws_user["Arn"], "console_access": bool(details.get("console_access")),

@@ -8,6 +8,7 @@ person signs in at the real console, and the wizard reads AWS to confirm it happ
 import json
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from iamwizard.aws.gateway import AwsError, SignInRejected, sandbox_console_signin, user_gateway
 from iamwizard.core.digits import has_foreign_digits
@@ -217,7 +218,7 @@ class SignIn(Step):
         if profile.get("PasswordResetRequired"):
             # Right after the change, AWS may still show the flag as it was (eventual consistency):
             # read again for a while (engine.verify_settled) before saying so.
-            raise NotYetVisible(f"{user} signed in but AWS does not show a new password chosen yet.")
+            raise NotYetVisible(_("%(user)s signed in but AWS does not show a new password chosen yet.") % {"user": user})
         facts = [("Last sign-in", f"{last_used:%Y-%m-%d %H:%M} UTC"), ("Password", "changed by the user; no reset pending")]
         probe = probe_fact(result, "without_mfa", "Without MFA")
         return facts + [probe] if probe else facts
