@@ -299,3 +299,34 @@ def test_the_gateway_stops_asking_within_the_clicks_budget_and_says_how_long(lag
     attempts, seconds = refused.value.unsettled
     assert attempts >= 2 and seconds < 1.0
     assert [r.retried for r in records if r.operation == "AddUserToGroup"] == [True] * (attempts - 1) + [False]
+
+
+def test_create_users_rounds_made_at_once_are_asked_again_together_and_each_attempt_is_one_batch(lagging):
+    """Create user's rounds (review.creation_rounds): the new things at once, then the ties at once
+    with `settle` (no raise, every answer back). The ties wait for AWS together; each attempt of
+    the round reaches the batch recorder as one batch (one INSERT in the wizard), numbered."""
+    from iamwizard.aws.gateway import Gateway, Target
+
+    batches, single = [], []
+    gateway = Gateway(Target("sandbox", new_account_id(), lagging), recorder=single.append, batch_recorder=batches.append)
+    gateway.call("sts", "GetCallerIdentity")
+    single.clear()
+    made = gateway.at_once(("iam", "CreateUser", {"UserName": "ana"}), ("iam", "CreateGroup", {"GroupName": "Ties"}), settle=True)
+    assert all("ResponseMetadata" in answer for answer in made)
+    assert [[r.operation for r in batch] for batch in batches] == [["CreateUser", "CreateGroup"]] and not single
+    started = time.monotonic()
+    ties = gateway.at_once(("iam", "CreateLoginProfile", {"UserName": "ana", "Password": PASSWORD}),
+                           ("iam", "AddUserToGroup", {"UserName": "ana", "GroupName": "Ties"}), settle=True)
+    assert time.monotonic() - started >= LAG_MS / 1000 - 0.5
+    assert all(not isinstance(answer, Exception) for answer in ties), ties
+    rounds = batches[1:]
+    # Both met NoSuchEntity at first and went again together; each batch is one attempt of the round.
+    assert len(rounds) >= 2 and [r.operation for r in rounds[0]] == ["CreateLoginProfile", "AddUserToGroup"]
+    assert all(len({r.attempt for r in batch}) == 1 for batch in rounds)
+    # (Should one of them show a moment before the other, its partner's last attempt is alone: the plain recorder.)
+    records = [r for batch in rounds for r in batch] + single
+    for operation in ("CreateLoginProfile", "AddUserToGroup"):
+        mine = sorted((r for r in records if r.operation == operation), key=lambda r: r.attempt)
+        assert [r.attempt for r in mine] == list(range(1, len(mine) + 1)) and len(mine) >= 2
+        assert all(not r.ok and r.retried and r.error_code == "NoSuchEntity" for r in mine[:-1])
+        assert mine[-1].ok and not mine[-1].retried
