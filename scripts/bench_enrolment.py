@@ -87,7 +87,11 @@ MINIMUM = [
     ("mfa", "iam", "ListMFADevices", "read back: the device is the user's"),
     ("mfa-sign-in", "iam", "GetUser", "read back: the user signed in (PasswordLastUsed)"),
     ("mfa-sign-in", "iam", "ListMFADevices", "read back: after the device was added (EnableDate)"),
-    ("mfa-sign-in", "iam", "GetAccountSummary", "for the finish page: does the root user have MFA or access keys (made at once with the read-backs)"),
+    ("root-user", "iam", "CreateVirtualMFADevice", "as the root user: the root user's device and its seed (the practice console then enables it: no API can)"),
+    ("root-user", "iam", "ListAccessKeys", "as the root user, once MFA is on: has it access keys to delete?"),
+    ("root-user", "iam", "ListAccessKeys", "as the root user, when deleting: the keys there are at that moment"),
+    ("root-user", "iam", "DeleteAccessKey", "the practice root user's access key"),
+    ("root-user", "iam", "GetAccountSummary", "read back: AccountMFAEnabled 1, AccountAccessKeysPresent 0"),
 ]
 PG = os.environ.get("IAMWIZARD_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("IAMWIZARD_BENCH_REDIS", "redis://127.0.0.1:6379/14")
@@ -167,7 +171,7 @@ def boto3_enrolment(sandbox, account_id, user_name="plain", new_password="Walked
     `calls()` checks that the two sequences are the same), plus what it does unrecorded: one
     AssumeRole into the account and the practice console sign-ins (two, then password and code). Returns the IAM/STS
     operations made, as "service:Operation"."""
-    from iamwizard.aws.gateway import SANDBOX_ADMIN, sandbox_console_signin, sandbox_mfa_signin
+    from iamwizard.aws.gateway import SANDBOX_ADMIN, sandbox_console_signin, sandbox_mfa_signin, sandbox_root_mfa, sandbox_root_signin, sandbox_root_user
 
     made = []
 
@@ -222,8 +226,17 @@ def boto3_enrolment(sandbox, account_id, user_name="plain", new_password="Walked
     sandbox_mfa_signin(sandbox, challenge, totp.at(now + 30))
     iam.get_user(UserName=user_name)
     iam.list_mfa_devices(UserName=user_name)
-    # finish
-    iam.get_account_summary()
+    # root user: a practice password, the root sign-in, its device enabled through the practice console, its key deleted
+    practice = sandbox_root_user(sandbox, account_id)
+    root = sandbox_root_signin(sandbox, practice["Email"], practice["Password"])
+    as_root = client("iam", aws_access_key_id=root["AccessKeyId"], aws_secret_access_key=root["SecretAccessKey"], aws_session_token=root["SessionToken"])
+    device = as_root.create_virtual_mfa_device(VirtualMFADeviceName="root-mfa")["VirtualMFADevice"]
+    root_totp = pyotp.TOTP(device["Base32StringSeed"].decode())
+    sandbox_root_mfa(sandbox, root["AccessKeyId"], device["SerialNumber"], root_totp.at(now - 30), root_totp.at(now))
+    as_root.list_access_keys()
+    for key in as_root.list_access_keys()["AccessKeyMetadata"]:
+        as_root.delete_access_key(AccessKeyId=key["AccessKeyId"])
+    iam.get_account_summary()  # the root step's proof, which the finish page also shows
     return made
 
 

@@ -599,3 +599,43 @@ def sandbox_mfa_signin(endpoint_url: str, challenge: str, code: str) -> dict:
 def user_gateway(endpoint_url: str, credentials: dict, recorder=None) -> Gateway:
     """A gateway acting as an IAM user with the temporary credentials from a practice sign-in."""
     return Gateway(Target("sandbox", credentials.get("AccountId", ""), endpoint_url), recorder, credentials=credentials)
+
+
+class RootMfaRefused(Exception):
+    """The practice console's "Assign MFA device" for the root user said no: `code` is AWS's
+    (InvalidAuthenticationCode, EntityAlreadyExists, AccessDenied: the root session is gone)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def _sandbox_post(endpoint_url: str, route: str, fields: dict) -> dict:
+    body = urllib.parse.urlencode(fields).encode()
+    request = urllib.request.Request(f"{endpoint_url}/_sandbox/{route}", data=body, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def sandbox_root_user(endpoint_url: str, account_id: str) -> dict:
+    """The practice root user of a sandbox account: its e-mail address and a new practice password
+    (as "Forgot password?" gives), and the ids of its access keys (it is given one, as many older
+    accounts have, for the practice of deleting it)."""
+    return _sandbox_post(endpoint_url, "root-user", {"account": account_id, "access_key": "1"})
+
+
+def sandbox_root_signin(endpoint_url: str, email: str, password: str) -> dict:
+    """The practice console's root sign-in, by e-mail address: the root user's temporary console
+    credentials, or {"MFARequired": True, "Challenge": ...} once it has MFA (see sandbox_mfa_signin)."""
+    return _console(endpoint_url, {"email": email, "password": password})
+
+
+def sandbox_root_mfa(endpoint_url: str, access_key_id: str, serial: str, code1: str, code2: str) -> dict:
+    """The console's "Assign MFA device" for the root user (AWS's API has no way): the root console
+    session's key id, the virtual device it created, two consecutive codes. Raises RootMfaRefused."""
+    try:
+        return _sandbox_post(endpoint_url, "root-mfa", {"access_key": access_key_id, "serial": serial, "code1": code1, "code2": code2})
+    except urllib.error.HTTPError as exc:
+        if exc.code not in (403, 404, 409):
+            raise
+        raise RootMfaRefused(json.load(exc).get("Code", "")) from None

@@ -258,20 +258,27 @@ class SandboxMiddleware:
 
     def _root_user_route(self, environ, start_response):
         """POST account=<id>: the account's root e-mail and a new practice password for it (as
-        "Forgot password?" would give). The sandbox listens on loopback only."""
+        "Forgot password?" would give). With `access_key=1` the root user also gets an access key
+        when it has none, as many older accounts have (answered by id only: nobody is to use it,
+        the practice is to find and delete it). The sandbox listens on loopback only."""
         if environ.get("REQUEST_METHOD") != "POST":
             return awsxml.Response(405, '{"Code": "MethodNotAllowed", "Message": "Use POST."}', "application/json")(environ, start_response)
         body = _read_body(environ)
-        account_id = _parse(dict(environ, CONTENT_TYPE="application/x-www-form-urlencoded"), body).get("account", "")
+        params = _parse(dict(environ, CONTENT_TYPE="application/x-www-form-urlencoded"), body)
+        account_id = params.get("account", "")
         with self.lock:
             found = accounts.find_account(account_id)
             if found is None:
                 return awsxml.Response(404, '{"Code": "NoSuchEntity", "Message": "No such account."}', "application/json")(environ, start_response)
-            password = root.new_password(accounts.iam_backend(found))
+            backend = accounts.iam_backend(found)
+            password = root.new_password(backend)
+            answer = {"Email": root.email(found), "Password": password, "AccountId": found}
+            if params.get("access_key") == "1":
+                keys = list(root.state(backend)["access_keys"]) or [root.create_access_key(backend).access_key_id]
+                answer["AccessKeyIds"] = keys
             if self.store is not None:
                 self.store.mark_dirty(found)
-        return awsxml.Response(200, json.dumps({"Email": root.email(found), "Password": password, "AccountId": found}),
-                               "application/json")(environ, start_response)
+        return awsxml.Response(200, json.dumps(answer), "application/json")(environ, start_response)
 
     def _root_mfa_route(self, environ, start_response):
         """The console's "Assign MFA device" for the root user: POST `access_key` (of a root console

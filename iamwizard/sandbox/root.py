@@ -76,6 +76,7 @@ def deactivate_mfa(backend, serial) -> bool:
     device = backend.virtual_mfa_devices.get(serial)
     if device is not None:
         device.enable_date = None
+        device.sandbox_root = False  # unassigned again: it may be enabled once more, as on AWS
     _summary(backend)
     return True
 

@@ -122,9 +122,23 @@ def test_whole_wizard_with_the_keyboard_alone(live_server, page, account_iam):
     kb.type_into("#id_mfa_code", totp.at(now + 30))
     kb.activate("#mfa-signin button.primary")  # Submit
     expect(page.get_by_text("Signed in with MFA.")).to_be_visible()
+    kb.activate("p.next a")  # Next: Root user
+    kb.activate("form.step-form button.primary")  # Get a practice root password
+    kb.type_into("#id_email", page.locator("#root-email").inner_text())
+    kb.type_into("#id_password", page.locator("#root-password").inner_text())
+    kb.activate("form.step-form button.primary")  # Sign in
+    kb.tab_to("details.qr summary")
+    page.keyboard.press("Enter")  # Show QR code
+    expect(page.locator(".qr-code svg")).to_be_visible()
+    root_totp = pyotp.TOTP(page.locator("#secret-key").inner_text().replace(" ", ""))
+    kb.type_into("#id_code1", root_totp.at(now - 30))
+    kb.type_into("#id_code2", root_totp.at(now))
+    kb.activate("#mfa-codes button.primary")  # Add MFA
+    kb.activate("form.step-form button.primary")  # Delete the root user's access keys
+    expect(page.get_by_text("The root user has MFA and no access keys.")).to_be_visible()
     kb.activate("p.next a")  # Next: Done
     expect(page.get_by_role("heading", name="Done: your IAM user is ready")).to_be_visible()
 
     devices = account_iam(run.account_id).list_mfa_devices(UserName="kim")["MFADevices"]
     assert [d["SerialNumber"] for d in devices] == [f"arn:aws:iam::{run.account_id}:mfa/kim"]
-    assert kb.stops < 400
+    assert kb.stops < 480

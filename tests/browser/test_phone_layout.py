@@ -215,7 +215,23 @@ def test_full_walk_fits_the_screen(live_server, screen, account_iam):
     page.get_by_label("MFA code", exact=True).fill(totp.at(now + 30))
     button("Submit").click()
     expect(page.get_by_text("Signed in with MFA.")).to_be_visible()
-    check("mfa sign-in: done", link("Next: Done"))
+    check("mfa sign-in: done", link("Next: Root user"))
+    link("Next: Root user").click()
+
+    check("root user", button("Get a practice root password"))
+    button("Get a practice root password").click()
+    check("root user: sign-in", button("Sign in"))
+    page.get_by_label("Root user e-mail address").fill(page.locator("#root-email").inner_text())
+    page.get_by_label("Password").fill(page.locator("#root-password").inner_text())
+    button("Sign in").click()
+    check("root user: codes", button("Add MFA"))
+    root_totp = pyotp.TOTP(page.locator("#secret-key").inner_text().replace(" ", ""))
+    page.get_by_label("MFA code 1").fill(root_totp.at(now - 30))
+    page.get_by_label("MFA code 2").fill(root_totp.at(now))
+    button("Add MFA").click()
+    check("root user: access keys", button("Delete the root user's access keys"))
+    button("Delete the root user's access keys").click()
+    check("root user: done", link("Next: Done"))
     link("Next: Done").click()
     check("finish", page.get_by_role("button", name="Read AWS again"))
 
@@ -223,4 +239,4 @@ def test_full_walk_fits_the_screen(live_server, screen, account_iam):
     assert [d["SerialNumber"] for d in devices] == [f"arn:aws:iam::{run.account_id}:mfa/erin"]
     # The secret never travelled in a URL the server saw.
     assert not [url for url in requested if secret in url or secret.lower() in url.lower()]
-    assert len(check.seen) == 17
+    assert len(check.seen) == 22

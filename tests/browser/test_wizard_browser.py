@@ -1,4 +1,6 @@
-"""Click through the whole wizard in headless Chromium, computing the MFA codes from the page's secret key."""
+"""Click through the whole wizard in headless Chromium, computing the MFA codes from the page's secret key:
+the tutorial from the user to its MFA sign-in, then the root user's MFA and access keys, and Done,
+on a phone-sized and on a desktop screen."""
 import time
 
 import pyotp
@@ -10,7 +12,9 @@ from iamwizard.wizard.models import Run
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
-def test_newcomer_clicks_through_to_an_enabled_mfa_device_and_signs_in_with_it(live_server, page, account_iam):
+@pytest.mark.parametrize("width", [390, 1280])
+def test_newcomer_clicks_through_the_whole_tutorial_root_mfa_included(live_server, page, account_iam, width):
+    page.set_viewport_size({"width": width, "height": 900})
     page.goto(live_server.url)
     page.get_by_role("button", name="Start").click()
     page.get_by_role("button", name="Connect").click()
@@ -79,10 +83,51 @@ def test_newcomer_clicks_through_to_an_enabled_mfa_device_and_signs_in_with_it(l
     expect(page.get_by_text("iam:ListUsers allowed")).to_be_visible()
     page.screenshot(path="/tmp/shot-mfa-sign-in.png", full_page=True)
 
+    # The root user: a practice sign-in by e-mail address, MFA as the console does it, its access key deleted.
+    page.get_by_role("link", name="Next: Root user").click()
+    expect(page.get_by_role("heading", name="Secure the root user")).to_be_visible()
+    page.get_by_role("button", name="Get a practice root password").click()
+    email, root_password = page.locator("#root-email").inner_text(), page.locator("#root-password").inner_text()
+    assert email == f"root@{run.account_id}.sandbox.example" and len(root_password) >= 12
+    page.get_by_label("Root user e-mail address").fill(email)
+    page.get_by_label("Password").fill(root_password + "x")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#id_password-error, .field-error").filter(has_text="Your authentication information is incorrect").first).to_be_visible()
+    assert page.get_by_label("Password").input_value() == ""  # never shown back
+    page.get_by_label("Password").fill(root_password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Set up device “root-mfa”")).to_be_visible()
+    page.get_by_text("Show QR code").click()
+    expect(page.locator(".qr-code svg")).to_be_visible()
+    page.screenshot(path=f"/tmp/shot-root-mfa-{width}.png", full_page=True)
+    root_seed = page.locator("#secret-key").inner_text().replace(" ", "")
+    assert root_seed != seed
+    root_totp, now = pyotp.TOTP(root_seed), time.time()
+    page.get_by_label("MFA code 1").fill(root_totp.at(now))
+    page.get_by_label("MFA code 2").fill(root_totp.at(now))
+    page.get_by_role("button", name="Add MFA").click()
+    expect(page.get_by_text("You typed the same code twice").first).to_be_visible()
+    page.get_by_label("MFA code 1").fill(root_totp.at(now - 30))
+    page.get_by_label("MFA code 2").fill(root_totp.at(now))
+    page.get_by_role("button", name="Add MFA").click()
+    expect(page.get_by_text("It also has 1 access key")).to_be_visible()
+    page.get_by_role("button", name="Delete the root user's access keys").click()
+    expect(page.get_by_text("The root user has MFA and no access keys.")).to_be_visible()
+    expect(page.get_by_role("definition").filter(has_text="on (AccountMFAEnabled = 1)")).to_be_visible()
+    page.screenshot(path=f"/tmp/shot-root-done-{width}.png", full_page=True)
+    summary = account_iam(run.account_id).get_account_summary()["SummaryMap"]
+    assert (summary["AccountMFAEnabled"], summary["AccountAccessKeysPresent"]) == (1, 0)
+
     page.get_by_role("link", name="Next: Done").click()
     expect(page.get_by_role("heading", name="Done: your IAM user is ready")).to_be_visible()
+    page.get_by_role("button", name="Read AWS again").click()
+    root_check = page.locator(".root-check")
+    expect(root_check.locator("li.success").filter(has_text="The root user has MFA")).to_be_visible()
+    expect(root_check.locator("li.success").filter(has_text="The root user has no access keys")).to_be_visible()
+    expect(root_check.locator("li.warning")).to_have_count(0)
+    page.screenshot(path=f"/tmp/shot-finish-{width}.png", full_page=True)
     body = page.content()
-    assert password not in body and seed not in body
+    assert password not in body and seed not in body and root_password not in body and root_seed not in body
 
     devices = account_iam(run.account_id).list_mfa_devices(UserName="erin")["MFADevices"]
     assert len(devices) == 1

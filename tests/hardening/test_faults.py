@@ -100,6 +100,7 @@ class Scenario:
         if self.operation != "EnableMFADevice":
             self.walker.enable_mfa(self.seed)
         self.walker.sign_in_with_mfa(self.seed, password=self.new_password)
+        self.walker.secure_root()
 
     @property
     def run(self) -> Run:
@@ -119,7 +120,8 @@ def assert_one_of_everything(iam, run, endpoint, new_password):
     assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="alice")["Groups"]] == ["Admins"]
     assert [u["UserName"] for u in iam.get_group(GroupName="Admins")["Users"]] == ["alice"]
     assert [p["PolicyArn"] for p in iam.list_attached_user_policies(UserName="alice")["AttachedPolicies"]] == [CHANGE_PASSWORD]
-    devices = iam.list_virtual_mfa_devices()["VirtualMFADevices"]
+    # The user's device, one; the root user's (root-mfa) is the account's.
+    devices = [d for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"] if not d["SerialNumber"].endswith("/root-mfa")]
     assert [(d["SerialNumber"], d["User"]["UserName"]) for d in devices] == [(f"arn:aws:iam::{run.account_id}:mfa/alice", "alice")]
     assert [d["SerialNumber"] for d in iam.list_mfa_devices(UserName="alice")["MFADevices"]] == [devices[0]["SerialNumber"]]
     # The password the user chose is the one AWS holds.

@@ -93,6 +93,16 @@ def test_no_secret_in_database_logs_or_later_pages(client, caplog, logged_sandbo
     code3 = totp.at(now + 30)
     scenario.walker.post("mfa-sign-in", {"action": "signin", "account": scenario.walker.run.account_id, "user_name": "alice", "password": scenario.new_password})
     scenario.walker.post("mfa-sign-in", {"action": "code", "mfa_code": code3})
+    # The root user: its practice password, its device's seed and codes (tests/wizard/walk.py reads them off the pages).
+    walker = scenario.walker
+    walker.post("root-user", {"action": "practice_password"})
+    root_password = html.unescape(re.search(r'id="root-password" class="secret">([^<]+)<', walker.get("root-user").content.decode()).group(1))
+    walker.post("root-user", {"action": "root_signin", "email": f"root@{walker.run.account_id}.sandbox.example", "password": root_password})
+    root_seed = re.search(r'id="secret-key" class="secret">([^<]+)<', walker.get("root-user").content.decode()).group(1).replace(" ", "")
+    root_totp = pyotp.TOTP(root_seed)
+    root1, root2 = root_totp.at(now - 30), root_totp.at(now)
+    walker.post("root-user", {"action": "enable", "code1": root1, "code2": root2})
+    walker.post("root-user", {"action": "delete_keys"})
     run = Run.objects.get(pk=scenario.walker.run_id)
     assert {s.status for s in run.steps.all()} == {StepState.DONE}
     assert len(caplog.records) > 50, "DEBUG logging really was captured"
@@ -101,6 +111,8 @@ def test_no_secret_in_database_logs_or_later_pages(client, caplog, logged_sandbo
         "one-time password": scenario.password, "new password": scenario.new_password, "seed": seed,
         "seed as shown": " ".join(group_secret(seed)) if not isinstance(group_secret(seed), str) else group_secret(seed),
         "code1": code1, "code2": code2, "sign-in code": code3,
+        "root password": root_password, "root seed": root_seed, "root seed as shown": group_secret(root_seed),
+        "code root 1": root1, "code root 2": root2,
     }
     assert len(scenario.password) >= 8 and len(seed) >= 16
 
@@ -116,4 +128,4 @@ def test_no_secret_in_database_logs_or_later_pages(client, caplog, logged_sandbo
     for response in pages:
         assert response.status_code == 200
         assert hits(response.content.decode(), secrets) == [], response.request["PATH_INFO"]
-        assert all(s not in response.request["PATH_INFO"] for s in (scenario.password, seed))
+        assert all(s not in response.request["PATH_INFO"] for s in (scenario.password, seed, root_password, root_seed))

@@ -504,3 +504,48 @@ def test_root_mfa_shows_in_the_account_summary_and_only_the_console_enables_it(s
     assert iam.get_account_summary()["SummaryMap"]["AccountAccessKeysPresent"] == 0
     as_root.deactivate_mfa_device(SerialNumber=device["SerialNumber"])
     assert iam.get_account_summary()["SummaryMap"]["AccountMFAEnabled"] == 0
+
+
+def test_codes_used_at_root_mfa_enrolment_are_refused_at_the_root_sign_in_and_again_at_enrolment(sandbox, account):
+    """As for an IAM user: AWS accepts each code once, at enrolment or sign-in, for the rest of its window."""
+    account_id, iam = account
+    practice = root_user(sandbox, account_id)
+    _, creds = root_signin(sandbox, practice["Email"], practice["Password"])
+    as_root = session_client(sandbox, creds)
+    device = as_root.create_virtual_mfa_device(VirtualMFADeviceName="root-account-mfa-device")["VirtualMFADevice"]
+    totp, now = pyotp.TOTP(device["Base32StringSeed"].decode("ascii")), time.time()
+    assert root_mfa(sandbox, creds["AccessKeyId"], device["SerialNumber"], totp.at(now - 30), totp.at(now))[0] == 200
+    status, answer = root_signin(sandbox, practice["Email"], practice["Password"])
+    assert status == 200 and answer["MFARequired"] is True and "AccessKeyId" not in answer
+    status, refused = mfa_signin(sandbox, answer["Challenge"], totp.at(now))
+    assert (status, refused["Code"], refused["Diagnosis"]["kind"]) == (401, "InvalidMFACode", "mfa.code_reused")
+    status, creds = mfa_signin(sandbox, answer["Challenge"], totp.at(now + 30))
+    assert status == 200 and creds["Root"] is True and creds["SerialNumber"] == device["SerialNumber"]
+    # Off and on again: the codes already accepted stay refused.
+    as_root = session_client(sandbox, creds)
+    assert error_of(as_root.delete_virtual_mfa_device, SerialNumber=device["SerialNumber"]) == ("DeleteConflict", 409)
+    as_root.deactivate_mfa_device(SerialNumber=device["SerialNumber"])
+    assert root_mfa(sandbox, creds["AccessKeyId"], device["SerialNumber"], totp.at(now), totp.at(now + 30))[1]["Code"] == "InvalidAuthenticationCode"
+    assert iam.get_account_summary()["SummaryMap"]["AccountMFAEnabled"] == 0
+
+
+def test_the_practice_root_user_can_be_given_an_access_key_to_find_and_delete(sandbox, account):
+    account_id, iam = account
+    data = urllib.parse.urlencode({"account": account_id, "access_key": "1"}).encode()
+    with urllib.request.urlopen(sandbox + "/_sandbox/root-user", data=data) as response:
+        practice = json.loads(response.read())
+    assert len(practice["AccessKeyIds"]) == 1 and "SecretAccessKey" not in json.dumps(practice)
+    assert iam.get_account_summary()["SummaryMap"]["AccountAccessKeysPresent"] == 1
+    with urllib.request.urlopen(sandbox + "/_sandbox/root-user", data=data) as response:
+        again = json.loads(response.read())
+    assert again["AccessKeyIds"] == practice["AccessKeyIds"] and again["Password"] != practice["Password"]  # one key, a new password
+    _, creds = root_signin(sandbox, again["Email"], again["Password"])
+    as_root = session_client(sandbox, creds)
+    # An IAM user's keys are not the root user's: ListAccessKeys without a UserName, as root, lists its own.
+    iam.create_user(UserName="keyed")
+    iam.create_access_key(UserName="keyed")
+    assert [k["AccessKeyId"] for k in as_root.list_access_keys()["AccessKeyMetadata"]] == practice["AccessKeyIds"]
+    assert error_of(as_root.delete_access_key, AccessKeyId="AKIANOSUCHKEY0000000") == ("NoSuchEntity", 404)
+    as_root.delete_access_key(AccessKeyId=practice["AccessKeyIds"][0])
+    assert as_root.list_access_keys()["AccessKeyMetadata"] == []
+    assert iam.get_account_summary()["SummaryMap"]["AccountAccessKeysPresent"] == 0

@@ -26,7 +26,9 @@ def test_delete_this_user_removes_everything_and_says_so(client, account_iam):
 
     walker.post("finish", {"action": "delete", "confirm_name": "olga"})
     assert [u["UserName"] for u in iam.list_users()["Users"]] == ["stays"]
-    assert iam.list_groups()["Groups"] == [] and iam.list_virtual_mfa_devices()["VirtualMFADevices"] == []
+    assert iam.list_groups()["Groups"] == []
+    # Only the root user's device is left: the account's, not the user's.
+    assert [d["SerialNumber"].rsplit("/", 1)[1] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]] == ["root-mfa"]
     page = walker.get("finish").content.decode()
     assert "olga no longer exists in AWS" in page and "DeleteUser" in page and "DeactivateMFADevice" in page
     assert "Delete this user</button>" not in page
@@ -46,10 +48,10 @@ def test_arrival_asks_aws_only_what_no_step_read_back_and_refresh_asks_everythin
 
     walker = finished(client, "quinn")
     arrival = list(AwsCall.objects.filter(run_id=walker.run_id, step="finish").values_list("operation", flat=True))
-    # The root user's state was read by the MFA sign-in, at once with its read-backs, for this page.
+    # The root user's state was read by the Root user step's proof, in the click that led here.
     assert arrival == []
-    assert list(AwsCall.objects.filter(run_id=walker.run_id, step="mfa-sign-in").values_list("operation", flat=True))[-3:] == [
-        "GetUser", "ListMFADevices", "GetAccountSummary"]
+    assert list(AwsCall.objects.filter(run_id=walker.run_id, step="root-user").values_list("operation", flat=True))[-1:] == ["GetAccountSummary"]
+    assert "GetAccountSummary" not in AwsCall.objects.filter(run_id=walker.run_id, step="mfa-sign-in").values_list("operation", flat=True)
     walker.post("finish", {"action": "refresh"})
     after = list(AwsCall.objects.filter(run_id=walker.run_id, step="finish").values_list("operation", flat=True))
     assert after == ["GetUser", "GetLoginProfile", "ListGroupsForUser", "ListAttachedUserPolicies", "ListMFADevices", "GetAccountSummary"]

@@ -346,8 +346,10 @@ def test_success_is_read_back_seed_erased_and_second_device_suggested(walker, ac
 def test_finish_page_explains_root_mfa_and_reports_it(walker):
     walker.enable_mfa_and_sign_in(walker.create_device("alice"))
     page = html.unescape(walker.client.get(f"/run/{walker.run_id}/finish/").content.decode())
-    summary_calls = AwsCall.objects.filter(run_id=walker.run_id, step="mfa-sign-in", operation="GetAccountSummary")  # read for this page
+    summary_calls = AwsCall.objects.filter(run_id=walker.run_id, step="root-user", operation="GetAccountSummary")  # the proof, read for this page too
     assert summary_calls.exists()
-    assert "The root user has no MFA." in page  # the sandbox, like a new account, reports AccountMFAEnabled 0
-    assert "Assign MFA device" in page and "Security credentials" in page and "AccountMFAEnabled" in page
-    assert re.search(r"<dt>Root user MFA</dt><dd>no</dd>", page)
+    assert not AwsCall.objects.filter(run_id=walker.run_id, step="finish").exists()
+    # The root user step gave the sandbox's root user MFA and deleted its key: Done reads it from AWS.
+    assert "The root user has MFA (AWS reports AccountMFAEnabled = 1). Good." in re.sub("<[^>]+>", "", page)
+    assert re.search(r"<dt>Root user MFA</dt><dd>yes</dd>", page) and re.search(r"<dt>Root user access keys</dt><dd>none</dd>", page)
+    # (Without root MFA, Done gives the console's steps: tests/wizard/test_real_account.py.)

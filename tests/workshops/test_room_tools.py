@@ -190,6 +190,26 @@ def test_the_trainer_sees_what_they_see_without_secrets(trainer_client, workshop
     assert ada.client.get(url)["Location"].startswith("/trainer/login/")
 
 
+def test_the_trainer_sees_the_root_user_step_without_its_secrets(trainer_client, workshop):
+    """The root user's practice password and its device's secret key are placeholders for the trainer too."""
+    ada = ParticipantWalker(workshop, "Ada")
+    ada.to_mfa(user_name="ws-ada")
+    seed = ada.create_device("ws-ada")
+    ada.enable_mfa(seed)
+    ada.sign_in_with_mfa(seed)
+    ada.post("root-user", {"action": "practice_password"})
+    own = ada.get("root-user").content.decode()
+    root_password = own.split('id="root-password" class="secret">')[1].split("<")[0]
+    url = f"/trainer/workshops/{workshop.pk}/participants/{ada.participant.pk}/view/"
+    page = trainer_client.get(url).content.decode()
+    assert "Secure the root user" in page and root_password not in page and "hidden-from-the-trainer" in page
+    ada.post("root-user", {"action": "root_signin", "email": f"root@{ada.run.account_id}.sandbox.example", "password": root_password})
+    root_seed = ada.get("root-user").content.decode().split('id="secret-key" class="secret">')[1].split("<")[0]
+    page = trainer_client.get(url).content.decode()
+    assert 'id="secret-key"' in page and root_seed not in page and root_password not in page
+    assert root_seed in ada.get("root-user").content.decode()  # the participant's own page is untouched
+
+
 def test_projector_shows_the_code_and_a_qr_code_with_the_code_only(trainer_client, workshop):
     from iamwizard.core.totp import qr_svg
 
@@ -235,7 +255,7 @@ def test_no_page_logs_a_failed_template_lookup(trainer_client, workshop, caplog)
     ada.post("mfa", {"action": "enable", "code1": "123456", "code2": "123456"}, expect=400)  # refused, with its summary
     ada.enable_mfa_and_sign_in(ada.create_device("ws-ada"))
     for url in ["/", "/join/welcome/"] + [ada.url(step) for step in
-                                          ("connect", "user-details", "permissions", "review", "sign-in-details", "sign-in", "mfa", "mfa-sign-in", "finish")]:
+                                          ("connect", "user-details", "permissions", "review", "sign-in-details", "sign-in", "mfa", "mfa-sign-in", "root-user", "finish")]:
         assert ada.client.get(url).status_code == 200, url
     Client().get(ada.url("mfa"))  # the page that says how to resume
     for url in ("", "projector/", "live/", f"participants/{ada.participant.pk}/view/", f"participants/{ada.participant.pk}/reset/"):

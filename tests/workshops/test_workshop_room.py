@@ -174,6 +174,7 @@ class Person(Walker):
             self.enable_mfa(seed)
             self.moved_on()
             self.sign_in_with_mfa(seed, password=new)
+            self.secure_root()
             assert "Done: your IAM user is ready" in self.get("finish").content.decode()
 
     def create_device(self, name):
@@ -260,7 +261,7 @@ def test_a_room_of_200_behind_one_address(django_user_model, sandbox_endpoint, a
     assert "The run was reset to" in trainer_client.get(response["Location"]).content.decode()
     iam = account_iam(reset.run.account_id)
     assert [u["UserName"] for u in iam.list_users()["Users"]] == ["ws-p0"]
-    assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == []
+    assert [d["SerialNumber"].rsplit("/", 1)[1] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]] == ["root-mfa"]  # the account's, not the user's
     page = reset.request("get", reset.url("mfa"), {}).content.decode()
     assert "Your trainer reset your run from" in page
     reset.moved_on()
@@ -308,7 +309,7 @@ def test_a_room_of_200_behind_one_address(django_user_model, sandbox_endpoint, a
 
 
 def leftovers(iam):
-    """The users, groups and MFA devices in one emulated account."""
+    """The users, groups and MFA devices in one emulated account (the root user's device is the account's: it stays)."""
     found = [u["UserName"] for u in iam.list_users()["Users"]] + [g["GroupName"] for g in iam.list_groups()["Groups"]]
-    found += [d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]]
+    found += [d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"] if not d["SerialNumber"].endswith("/root-mfa")]
     return found

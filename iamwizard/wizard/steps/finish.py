@@ -4,6 +4,7 @@ from dataclasses import asdict
 
 from django import forms
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from iamwizard.aws.gateway import AwsError
 
@@ -14,8 +15,9 @@ from .forms import ConfirmForm, StepForm
 from .permissions import policy_name
 
 
-# The root user's state read by the step before (MFA sign-in) for this page is used when it is
-# at most this old: it was read in the very click that leads here.
+# The root user's state read by a step before (the Root user step's proof, or the MFA sign-in when
+# there is no Root user step) for this page is used when it is at most this old: it was read in
+# the very click that leads here.
 ROOT_STATE_FRESH_SECONDS = 60
 
 
@@ -46,8 +48,7 @@ class Finish(Step):
         "Everything below came from AWS, not from the wizard's memory: each step read back what it had "
         "made, and the root user's state was read just now. Read AWS again asks every question afresh.",
         "From now on, use this IAM user for everyday work and keep the root user for the few tasks only it "
-        "can do, such as changing the account's e-mail or closing it. Give the root user MFA too: the same "
-        "steps, from the root user's Security credentials page.",
+        "can do, such as changing the account's e-mail or closing it: with MFA, and without access keys.",
     )
 
     expected_answers = {("GetLoginProfile", NO_SUCH_ENTITY): "this user has no console password"}
@@ -93,7 +94,7 @@ class Finish(Step):
         user = ctx.user_name
         return [
             PlannedCall("iam", "GetAccountSummary", note=gettext("Does the root user have MFA, or access keys?") + ("" if colleague.for_colleague(ctx) else " " + gettext(
-                "(On arrival, only this call, unless the MFA sign-in just read it for this page.)"))),
+                "(On arrival, only this call, unless the step before just read it for this page.)"))),
             PlannedCall("iam", "GetUser", {"UserName": user}, "Read AWS again: the user..."),
             PlannedCall("iam", "GetLoginProfile", {"UserName": user}),
             PlannedCall("iam", "ListGroupsForUser", {"UserName": user}),
@@ -120,7 +121,7 @@ class Finish(Step):
         if not created or not devices:
             return None
         summary = {**created, **devices, "password_reset_required": False, "signed_in": ctx.status("sign-in") == "done", "read_at_finish": False}
-        early = ctx.result("mfa-sign-in").get("root_state") or {}
+        early = max((ctx.result(slug).get("root_state") or {} for slug in ("mfa-sign-in", "root-user")), key=lambda s: s.get("read_at", 0))
         if early and time.time() - early.get("read_at", 0) <= ROOT_STATE_FRESH_SECONDS:
             # Read by the MFA sign-in in the click that led here, at once with its own read-backs.
             return {"summary": {**summary, **{k: v for k, v in early.items() if k != "read_at"}}}
@@ -175,4 +176,5 @@ class Finish(Step):
             ("Policies attached directly", ", ".join(s["policies"]) or "none"),
             ("MFA devices", ", ".join(s["mfa_devices"]) or "none"),
             ("Root user MFA", "yes" if s.get("root_mfa") else "no"),
+            (_("Root user access keys"), _("present: delete them") if s.get("root_access_keys") else _("none")),
         ]

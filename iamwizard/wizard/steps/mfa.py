@@ -112,6 +112,21 @@ def count_failure(run, now) -> str:
     return f" You can try again in {duration_words(wait)}." if wait >= 2 else ""
 
 
+def check_code_pair(run, seed, code1, code2, now, device_name=None):
+    """Refuse, on its field and before AWS is asked, a pair of codes that cannot be right
+    (core.totp's diagnoses: lengths, same code twice, reversed, a gap, a phone clock off, the
+    secret key pasted, another app entry); a wrong guess counts towards the growing delay.
+    Shared by every enrolment: the user's device and the root user's."""
+    for number, code in enumerate((clean_code(code1), clean_code(code2)), start=1):
+        # core.totp calls 8+ digits made only of 2-7 "the secret key" (they are valid base32): say what it is.
+        if code.isascii() and code.isdigit() and len(code) != 6:
+            raise StepInputError.of(f"code{number}", Problem("mfa.code_length", {"code": number, "digits": len(code)}))
+    diagnosis = diagnose_codes(seed, code1, code2, now=now, device_name=device_name)
+    if not diagnosis.ok:
+        more = count_failure(run, now) if diagnosis.kind not in UNCOUNTED_KINDS else ""
+        raise StepInputError.of(diagnosis.field, diagnosis.problem, more)
+
+
 def end_throttling(run):
     run.mfa_failures = 0
     run.mfa_locked_until = None
@@ -229,14 +244,7 @@ class Mfa(Step):
         seed = vault.unseal(run.mfa_seed_box)
         if not seed:
             raise StepInputError(None, "The wizard no longer holds this device's secret key. Create the device again below.", "mfa.device_gone")
-        for number, code in enumerate((clean_code(code1), clean_code(code2)), start=1):
-            # core.totp calls 8+ digits made only of 2-7 "the secret key" (they are valid base32): say what it is.
-            if code.isascii() and code.isdigit() and len(code) != 6:
-                raise StepInputError.of(f"code{number}", Problem("mfa.code_length", {"code": number, "digits": len(code)}))
-        diagnosis = diagnose_codes(seed, code1, code2, now=now, device_name=result.get("device_name"))
-        if not diagnosis.ok:
-            more = count_failure(run, now) if diagnosis.kind not in UNCOUNTED_KINDS else ""
-            raise StepInputError.of(diagnosis.field, diagnosis.problem, more)
+        check_code_pair(run, seed, code1, code2, now, result.get("device_name"))
         try:
             ctx.iam("EnableMFADevice", UserName=ctx.user_name, SerialNumber=serial, AuthenticationCode1=clean_code(code1), AuthenticationCode2=clean_code(code2))
         except AwsError as exc:

@@ -21,7 +21,7 @@ from iamwizard.core.problems import Problem
 
 from .. import vault
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
-from .colleague import user_does_it_here
+from .colleague import for_colleague, user_does_it_here
 from .finish import root_state
 from .forms import ConfirmForm, OneTimeCodeInput, StepForm
 from .mfa import CODE_ATTRS, UNCOUNTED_KINDS, clock, count_failure, end_throttling, locked_message, seconds_locked
@@ -73,8 +73,9 @@ class MfaSignIn(Step):
         calls = [
             PlannedCall("iam", "GetUser", {"UserName": user}, "PasswordLastUsed: when the user last signed in."),
             PlannedCall("iam", "ListMFADevices", {"UserName": user}, "EnableDate: when the device was added. A sign-in after it had to give a code."),
-            PlannedCall("iam", "GetAccountSummary", note=gettext("Read at the same time for the last page: does the root user have MFA, or access keys?")),
         ]
+        if for_colleague(ctx):  # Done comes next
+            calls.append(PlannedCall("iam", "GetAccountSummary", note=gettext("Read at the same time for the last page: does the root user have MFA, or access keys?")))
         if ctx.is_sandbox() and ctx.answers("permissions").get("require_mfa"):
             calls.insert(0, PlannedCall("iam", "ListUsers", {"MaxItems": 1}, "Made as the user, signed in with MFA: the require-MFA policy now lets an ordinary action through."))
         return calls
@@ -132,15 +133,16 @@ class MfaSignIn(Step):
 
     def verify(self, ctx, result):
         user = ctx.user_name
-        # The last page's one read (the root user's state) goes at once with the read-backs: if it
-        # fails, that page asks again itself and says what went wrong there.
-        aws_user, devices, account = ctx.gateway.at_once(("iam", "GetUser", {"UserName": user}), ("iam", "ListMFADevices", {"UserName": user}),
-                                                         ("iam", "GetAccountSummary", {}), settle=True)
+        # When Done comes next (no Root user step: a colleague's practice), its one read (the root
+        # user's state) goes at once with the read-backs: if it fails, Done asks again itself.
+        done_next = for_colleague(ctx)
+        calls = [("iam", "GetUser", {"UserName": user}), ("iam", "ListMFADevices", {"UserName": user})]
+        aws_user, devices, *account = ctx.gateway.at_once(*calls, *([("iam", "GetAccountSummary", {})] if done_next else []), settle=True)
         for answer in (aws_user, devices):
             if isinstance(answer, Exception):
                 raise answer
-        if not isinstance(account, Exception):
-            result["root_state"] = {**root_state(account), "read_at": time.time()}
+        if account and not isinstance(account[0], Exception):
+            result["root_state"] = {**root_state(account[0]), "read_at": time.time()}
         last_used, devices = aws_user["User"].get("PasswordLastUsed"), devices.get("MFADevices", [])
         if not devices:
             raise StepNotConfirmed(f"AWS shows no MFA device for {user}: go back to the MFA step.")
