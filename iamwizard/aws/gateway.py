@@ -26,7 +26,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.retries import standard as standard_retries
 
-from iamwizard.core import sandbox_admin
+from iamwizard.core import consistency, sandbox_admin
 from iamwizard.core.errors import ENDPOINT_UNREACHABLE, TIMEOUT, AwsProblem, explain
 from iamwizard.core.redact import redact
 
@@ -196,6 +196,8 @@ class CallRecord:
     error_code: str = ""
     request_id: str = ""
     milliseconds: int = 0
+    attempt: int = 1  # the 2nd, 3rd... attempt of a call asked again (see Gateway.at_once)
+    retried: bool = False  # this answer was NoSuchEntity about something just made: asked again
 
 
 class AwsError(Exception):
@@ -203,6 +205,9 @@ class AwsError(Exception):
         super().__init__(f"{operation}: {problem.code}")
         self.problem = problem
         self.operation = operation
+        # (attempts, seconds) when this NoSuchEntity was about something the run made moments ago
+        # and was still the answer after asking again that many times over that long.
+        self.unsettled = None
 
     @property
     def code(self):
@@ -366,11 +371,17 @@ class Gateway:
     `batch_recorder(records)`, when given, receives the records of calls made at once together
     (one database write for a round instead of one per call), in the order given."""
 
-    def __init__(self, target: Target, recorder=None, credentials: dict | None = None, announcer=None, batch_recorder=None):
+    def __init__(self, target: Target, recorder=None, credentials: dict | None = None, announcer=None, batch_recorder=None,
+                 history=None):
         self.target = target
         self.recorder = recorder
         self.batch_recorder = batch_recorder
         self.announcer = announcer
+        # `history(seconds)`: the successful calls of earlier clicks that made or deleted something
+        # (consistency.OPERATIONS) in the last `seconds`, oldest first, as (moment, operation,
+        # params); asked only when a call meets NoSuchEntity. This gateway's own are kept here.
+        self.history = history
+        self._made = []
         # Explicit credentials (a signed-in IAM user's) instead of the target's assumed role.
         self._credentials = _as_botocore(credentials) if credentials else None
 
@@ -413,6 +424,8 @@ class Gateway:
         else:
             record.request_id = response.get("ResponseMetadata", {}).get("RequestId", "")
             outcome = response
+            if operation in consistency.OPERATIONS:
+                self._made.append((time.time(), operation, dict(params)))
         finally:
             _last_start.reset(token)
         record.milliseconds = int((time.perf_counter() - started) * 1000)
@@ -433,23 +446,38 @@ class Gateway:
         order given, from this thread (a recorder may write with this thread's database
         connection). The first call, in that order, that met an error raises its AwsError, unless
         its code is in `tolerate`: then that AwsError stands in the list in place of an answer.
+
+        IAM is eventually consistent: a call that needs something the run made moments ago may
+        meet NoSuchEntity while AWS does not show it yet. Such calls are made again, after a short
+        wait that grows (consistency.delay), while the click's budget has room and for at most
+        consistency.SETTLE_SECONDS after the thing was made. Nothing is repeated that succeeded: a
+        NoSuchEntity answer changed nothing. Every attempt is recorded, numbered, the ones asked
+        again marked `retried` (the calls of one attempt made at once reach `batch_recorder`
+        together).
+
         With `settle`, nothing is raised: every call's error (an AwsError, or whatever else it
         met) stands in the list in place of its answer, so that a caller making changes at once
-        can keep a progress marker for each call that succeeded before it reports the others."""
-        last_start = _budget_for_calls()
-        if self.announcer:
-            self.announcer([f"{service}:{operation}" for service, operation, _ in calls])
-        if len(calls) == 1:
-            outcomes = [self._attempt(*calls[0], last_start)]
-        else:
-            outcomes = list(_concurrent_calls().map(lambda call: self._attempt(*call, last_start), calls))
-        if self.batch_recorder and len(outcomes) > 1:
-            self.batch_recorder([record for record, _ in outcomes])
-        elif self.recorder:
-            for record, _ in outcomes:
-                self.recorder(record)
-        if self.announcer:
-            self.announcer([])
+        can keep a progress marker for each call that succeeded before it reports the others.
+        A NoSuchEntity that only meant "not visible yet" is asked again first, as above."""
+        last_start, first_asked, attempt = _budget_for_calls(), time.monotonic(), 1
+        outcomes = self._round(calls, range(len(calls)), last_start, 1, {})
+        while True:
+            settling = {i: made for i, (_, outcome) in enumerate(outcomes)
+                        if (made := self._not_visible_yet(calls[i], outcome)) is not None}
+            if not settling:
+                break
+            wait = consistency.delay(attempt)
+            if time.monotonic() + wait > last_start or time.time() + wait > max(settling.values()) + consistency.SETTLE_SECONDS:
+                for i in settling:  # no time left to ask again: AWS's answer stands, and says why
+                    outcomes[i][1].unsettled = (attempt, round(time.monotonic() - first_asked, 1))
+                break
+            for i in settling:
+                outcomes[i][0].retried = True
+            self._report(outcomes)
+            time.sleep(wait)
+            attempt += 1
+            outcomes = self._round(calls, list(settling), last_start, attempt, dict(enumerate(outcomes)))
+        self._report(outcomes)
         answers = [outcome for _, outcome in outcomes]
         if settle:
             return answers
@@ -457,6 +485,48 @@ class Gateway:
             if isinstance(answer, Exception) and not (isinstance(answer, AwsError) and answer.code in tolerate):
                 raise answer
         return answers
+
+    def _round(self, calls, indexes, last_start, attempt, earlier) -> list:
+        """Make calls[i] for each i in `indexes` at once; the outcomes of all calls, `earlier`'s for
+        the others."""
+        indexes = list(indexes)
+        if self.announcer:
+            self.announcer([f"{calls[i][0]}:{calls[i][1]}" for i in indexes])
+        if len(indexes) == 1:
+            made = [self._attempt(*calls[indexes[0]], last_start)]
+        else:
+            made = list(_concurrent_calls().map(lambda i: self._attempt(*calls[i], last_start), indexes))
+        if self.announcer:
+            self.announcer([])
+        for record, _ in made:
+            record.attempt = attempt
+        outcomes = dict(earlier)
+        outcomes.update(zip(indexes, made))
+        return [outcomes[i] for i in range(len(calls))]
+
+    def _report(self, outcomes):
+        """Each record to the recorder once, in the order of the calls, a round after the other;
+        several made in the same round to `batch_recorder` together, when there is one."""
+        fresh = [record for record, _ in outcomes if not getattr(record, "_reported", False)]
+        for record in fresh:
+            record._reported = True
+        if self.batch_recorder and len(fresh) > 1:
+            self.batch_recorder(fresh)
+        elif self.recorder:
+            for record in fresh:
+                self.recorder(record)
+
+    def _not_visible_yet(self, call, outcome) -> float | None:
+        """When `outcome` is NoSuchEntity about something the run made moments ago: when that was made."""
+        if not (isinstance(outcome, AwsError) and outcome.code == "NoSuchEntity"):
+            return None
+        _, operation, params = call
+        needed = consistency.needs(operation, params)
+        if not needed:
+            return None
+        history = list(self.history(consistency.SETTLE_SECONDS)) if self.history else []
+        history = sorted(history + self._made, key=lambda made: made[0])
+        return consistency.made_recently(history, needed, time.time())
 
 
 _call_pool: ThreadPoolExecutor | None = None

@@ -30,12 +30,17 @@ class AwsProblem:
     aws_message: str
     retryable: bool
     missing_permission: str | None = None
+    # NoSuchEntity about something the run had just made, still the answer after asking again
+    # for a while: not a refusal, AWS not showing it yet (IAM's eventual consistency).
+    not_visible_yet: bool = False
+    # Words already chosen at the edge for this one case (the not-visible-yet explanation), if any.
+    worded: str = ""
 
     @property
     def message(self) -> str:
         from .problems import aws_message
 
-        return aws_message(self)
+        return self.worded or aws_message(self)
 
 
 _THROTTLED = ("Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException")

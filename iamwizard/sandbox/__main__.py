@@ -3,7 +3,8 @@ import argparse
 import signal
 import sys
 
-from .numbers import ACCOUNTS_IN_MEMORY_ENV, accounts_in_memory_argument, accounts_in_memory_from_env, latency_ms_argument, port_argument
+from .numbers import (ACCOUNTS_IN_MEMORY_ENV, accounts_in_memory_argument, accounts_in_memory_from_env, lag_ms_argument,
+                      latency_ms_argument, port_argument)
 from .server import serve_forever
 
 
@@ -14,6 +15,9 @@ def main(argv=None):
     parser.add_argument("--data-dir", default=None, help="directory where the sandbox state persists")
     parser.add_argument("--latency-ms", type=latency_ms_argument, default=0, metavar="0-10000",
                         help="add this many milliseconds to every answer, as AWS takes (default 0)")
+    parser.add_argument("--consistency-lag-ms", type=lag_ms_argument, default=0, metavar="0-60000",
+                        help="what a write makes shows in reads only this many milliseconds later, as IAM's "
+                             "eventual consistency does (default 0)")
     parser.add_argument("--accounts-in-memory", type=accounts_in_memory_argument, default=None, metavar="N",
                         help=f"emulated accounts kept in memory, the others wait on disk (default: {ACCOUNTS_IN_MEMORY_ENV}, else 200)")
     args = parser.parse_args(argv)
@@ -33,7 +37,7 @@ def main(argv=None):
 
     try:
         serve_forever(args.host, args.port, args.data_dir, on_ready=ready, latency_ms=args.latency_ms,
-                      accounts_in_memory=args.accounts_in_memory)
+                      accounts_in_memory=args.accounts_in_memory, lag_ms=args.consistency_lag_ms)
     except KeyboardInterrupt:
         pass
     return 0

@@ -15,7 +15,8 @@ from urllib.parse import parse_qs, urlencode
 
 from . import accounts, awsxml, iam_handlers, policy_eval, retention, root, signin
 from .awsxml import IAMError
-from .numbers import LATENCY_PROBLEM, parse_latency_ms
+from .lag import LAG_PROBLEM, Lag
+from .numbers import LATENCY_PROBLEM, parse_lag_ms, parse_latency_ms
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/")
 _READ_ONLY_PREFIXES = ("Get", "List", "Simulate")
@@ -156,7 +157,7 @@ class SandboxMiddleware:
     (moto's create_backend_app), used for IAM and STS without asking `app` to work out, from
     the host and headers, which service a request is for (a scan of moto's ~200 services)."""
 
-    def __init__(self, app, store=None, lock=None, service_app=None, latency_ms=0):
+    def __init__(self, app, store=None, lock=None, service_app=None, latency_ms=0, lag_ms=0):
         self.app = app
         self.store = store
         self.lock = lock or threading.RLock()
@@ -165,6 +166,9 @@ class SandboxMiddleware:
         # as they do on AWS): the emulator answers in a millisecond or two, AWS in tens of them.
         # 0 unless asked for (`manage.py sandbox --latency-ms`, or POST /_sandbox/latency).
         self.latency_ms = latency_ms
+        # IAM's eventual consistency (lag.py): what a write made stays out of sight for this long.
+        # Off unless asked for (`--consistency-lag-ms`, or POST /_sandbox/lag).
+        self.lag = Lag(lag_ms)
 
     def _wait_like_aws(self):
         if self.latency_ms:
@@ -207,9 +211,11 @@ class SandboxMiddleware:
             try:
                 if service == "iam":
                     authorize(request)
+                    self.lag.check(request)
                 response = handler(request) if handler else request.forward()
             except IAMError as error:
                 response = error.response()
+            self.lag.after(request, response)
             self._mark_dirty(request, response)
         return response(environ, start_response)
 
@@ -241,6 +247,8 @@ class SandboxMiddleware:
             return self._root_mfa_route(environ, start_response)
         if path.rstrip("/") == "/_sandbox/latency":
             return self._latency_route(environ, start_response)
+        if path.rstrip("/") == "/_sandbox/lag":
+            return self._lag_route(environ, start_response)
         if path.rstrip("/").startswith("/_sandbox/accounts"):
             answer = retention.route(self, environ, start_response, path.rstrip("/"))
             if answer is not None:
@@ -310,3 +318,16 @@ class SandboxMiddleware:
                                        "application/json")(environ, start_response)
             self.latency_ms = value
         return awsxml.Response(200, json.dumps({"latency_ms": self.latency_ms}), "application/json")(environ, start_response)
+
+    def _lag_route(self, environ, start_response):
+        """GET: IAM's eventual consistency as the sandbox plays it, in ms; POST ms=N (0 to 60000): set
+        it (0 turns it off, and what was hidden shows at once). See lag.py; loopback only."""
+        if environ.get("REQUEST_METHOD") == "POST":
+            body = _read_body(environ)
+            value = parse_lag_ms(_parse(dict(environ, CONTENT_TYPE="application/x-www-form-urlencoded"), body).get("ms", ""))
+            if value is None:
+                return awsxml.Response(400, json.dumps({"Code": "ValidationError", "Message": f"ms must be {LAG_PROBLEM}."}),
+                                       "application/json")(environ, start_response)
+            with self.lock:
+                self.lag.set(value)
+        return awsxml.Response(200, json.dumps({"lag_ms": self.lag.ms}), "application/json")(environ, start_response)

@@ -43,15 +43,16 @@ def _store_for(data_dir, accounts_in_memory=None):
         return store
 
 
-def make_app(data_dir=None, latency_ms=0, accounts_in_memory=None):
+def make_app(data_dir=None, latency_ms=0, accounts_in_memory=None, lag_ms=0):
     """moto's server app behind the sandbox middleware; state persists in data_dir when given.
-    `latency_ms` is added to every answer (AWS takes tens of milliseconds; 0: as fast as it can).
+    `latency_ms` is added to every answer (AWS takes tens of milliseconds; 0: as fast as it can);
+    what a write makes is seen by reads only `lag_ms` later (IAM's eventual consistency; 0: at once).
     With a data_dir, accounts are read from it on first use and at most `accounts_in_memory`
     of them (default: IAMWIZARD_SANDBOX_ACCOUNTS_IN_MEMORY, else 200) stay in memory."""
     accounts.install()
     store = _store_for(data_dir, accounts_in_memory) if data_dir else None
     app = SandboxMiddleware(DomainDispatcherApplication(create_backend_app), store=store, lock=_state_lock,
-                            service_app=create_backend_app, latency_ms=latency_ms)
+                            service_app=create_backend_app, latency_ms=latency_ms, lag_ms=lag_ms)
     return app
 
 
@@ -64,9 +65,9 @@ def flush():
 atexit.register(flush)
 
 
-def make_server(host="127.0.0.1", port=0, data_dir=None, latency_ms=0, accounts_in_memory=None):
+def make_server(host="127.0.0.1", port=0, data_dir=None, latency_ms=0, accounts_in_memory=None, lag_ms=0):
     """A threaded WSGI server for the sandbox; port 0 picks a free port."""
-    app = make_app(data_dir, latency_ms, accounts_in_memory)
+    app = make_app(data_dir, latency_ms, accounts_in_memory, lag_ms)
     server = werkzeug_make_server(host, port, app, threaded=True)
     server.sandbox_store = app.store
     return server
@@ -102,8 +103,8 @@ def stop_embedded():
             _embedded = None
 
 
-def serve_forever(host="127.0.0.1", port=0, data_dir=None, on_ready=print, latency_ms=0, accounts_in_memory=None):
-    server = make_server(host, port, data_dir, latency_ms, accounts_in_memory)
+def serve_forever(host="127.0.0.1", port=0, data_dir=None, on_ready=print, latency_ms=0, accounts_in_memory=None, lag_ms=0):
+    server = make_server(host, port, data_dir, latency_ms, accounts_in_memory, lag_ms)
     on_ready(_endpoint(server))
     try:
         server.serve_forever()

@@ -15,6 +15,8 @@ JS_STRINGS = {
     "working": gettext_lazy("Working with AWS"),
     "ok": gettext_lazy("OK"),
     "ms": gettext_lazy("%(ms)s ms"),
+    "asked-again": gettext_lazy(", not visible yet: asked again"),
+    "attempt": gettext_lazy(", attempt %(number)s"),
     "under-way": gettext_lazy("Under way: %(calls)s…"),
     "waiting": gettext_lazy("Waiting for AWS…"),
     "customer-managed": gettext_lazy("%(policy)s (customer managed)"),

@@ -12,6 +12,7 @@ submit takes the step over, continuing from the progress markers the dead one le
 request writes its outcome only while the claim is still its own (`_own_claim`).
 Each AWS call is written as soon as it ends, so the page can show the work as it goes.
 """
+import dataclasses
 import functools
 import logging
 import threading
@@ -24,17 +25,17 @@ from django.core.cache import cache
 from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, ngettext
 
-from iamwizard.aws.gateway import AwsError, Gateway, Target
-from iamwizard.core import sandbox_endpoints
+from iamwizard.aws.gateway import AwsError, Gateway, Target, seconds_left
+from iamwizard.core import consistency, sandbox_endpoints
 from iamwizard.core.errors import AwsProblem
 from iamwizard.core.passwords import PasswordPolicy
 
 from . import refusals, vault
 from .models import AwsCall, Run, StepState
 from .steps import STEPS, BY_SLUG
-from .steps.base import StepInputError, StepNotConfirmed
+from .steps.base import NotYetVisible, StepInputError, StepNotConfirmed
 
 # A claim lasts LEASE unless renewed; the working request renews it every RENEW_SECONDS.
 LEASE = timedelta(seconds=15)
@@ -86,7 +87,7 @@ def new_sandbox_account_id() -> str:
     the one that will hold it."""
     count = len(sandbox_endpoints_configured())
     account_id = sandbox_endpoints.new_account_id(count)
-    for _attempt in range(5):
+    for _try in range(5):
         if not Run.objects.filter(account_id=account_id).exists():
             break
         account_id = sandbox_endpoints.new_account_id(count)
@@ -113,7 +114,8 @@ class StepContext:
     @property
     def gateway(self) -> Gateway:
         if self._gateway is None:
-            self._gateway = Gateway(target_for(self.run), recorder=self._record, announcer=self._announce, batch_recorder=self._record_many)
+            self._gateway = Gateway(target_for(self.run), recorder=self._record, announcer=self._announce,
+                                    batch_recorder=self._record_many, history=self._made_lately)
         return self._gateway
 
     def iam(self, operation, **params):
@@ -123,6 +125,7 @@ class StepContext:
         return AwsCall(
             run=self.run, step=self.slug, service=rec.service, operation=rec.operation, parameters=rec.parameters,
             ok=rec.ok, error_code=rec.error_code, request_id=rec.request_id[:100], milliseconds=rec.milliseconds,
+            attempt=rec.attempt, retried=rec.retried,
         )
 
     def _record(self, rec):
@@ -133,6 +136,13 @@ class StepContext:
     def _record_many(self, records):
         """Calls made at once, written together as soon as the last of them ended (one INSERT)."""
         AwsCall.objects.bulk_create([self._row(rec) for rec in records])
+
+    def _made_lately(self, seconds):
+        """The run's successful calls of the last `seconds` that made or deleted something, oldest
+        first (asked only when a call meets NoSuchEntity: was it about something just made?)."""
+        since = timezone.now() - timedelta(seconds=seconds)
+        rows = AwsCall.objects.filter(run=self.run, ok=True, at__gte=since, operation__in=consistency.OPERATIONS).order_by("at", "id")
+        return [(row.at.timestamp(), row.operation, row.parameters) for row in rows]
 
     def _announce(self, calls: list):
         """The calls starting now (names only), for the progress poll of a page that waits."""
@@ -426,17 +436,20 @@ def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> O
             result = step.execute(ctx, action, data) or {}
             merged = {**state.result, **result}
             if step.completes(action, merged):
-                merged["verified"] = step.verify(ctx, merged)
+                merged["verified"] = verify_settled(step, ctx, merged)
     except StepInputError as exc:
         _release(state, previous_status)
         if form is not None:
             form.add_error(exc.field, exc.error)
         return Outcome(form=form, action=action)
     except AwsError as exc:
-        _fail(state, exc.problem.code, exc.problem.message)
+        problem = exc.problem
+        if exc.unsettled:  # the words say why, and what to do
+            problem = dataclasses.replace(problem, worded=unsettled_words(exc), retryable=False, not_visible_yet=True)
+        _fail(state, problem.code, problem.message)
         if form is not None:
-            form.add_error(None, exc.problem.message)
-        return Outcome(form=form, action=action, problem=exc.problem)
+            form.add_error(None, problem.message)
+        return Outcome(form=form, action=action, problem=problem)
     except StepNotConfirmed as exc:
         _fail(state, "NotConfirmed", str(exc))
         if form is not None:
@@ -458,6 +471,44 @@ def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> O
     if done:
         _advance(ctx)
     return Outcome(redirect=True)
+
+
+def verify_settled(step, ctx, result):
+    """The step's read-back, asked again while AWS does not show yet what the step just made.
+
+    IAM is eventually consistent: for a few seconds after a write, its lists may leave it out
+    (a group membership, an attachment, an enabled MFA device). verify() says so with
+    NotYetVisible; reading is safe to repeat, so it is read again after a short wait that grows,
+    while the click's time budget has room. Every read is recorded. When AWS still does not show
+    it, the page says so, and why."""
+    started, attempt = time.monotonic(), 1
+    while True:
+        try:
+            return step.verify(ctx, result)
+        except NotYetVisible as exc:
+            wait = consistency.delay(attempt)
+            # Within the click's budget; outside any click (a command, a test), for SETTLE_SECONDS at most.
+            if seconds_left() < wait or time.monotonic() - started + wait > consistency.SETTLE_SECONDS:
+                exc.waited = time.monotonic() - started
+                raise
+            time.sleep(wait)
+            attempt += 1
+
+
+def unsettled_words(exc: AwsError) -> str:
+    """For a NoSuchEntity that stayed the answer about something the run had just made: what
+    happened and what to do ("" for any other error)."""
+    if not exc.unsettled:
+        return ""
+    attempts, seconds = exc.unsettled
+    asked = ngettext("The wizard asked %(count)d time over %(seconds)s seconds.",
+                     "The wizard asked %(count)d times over %(seconds)s seconds.", attempts) % {"count": attempts, "seconds": seconds}
+    return " ".join((
+        _("AWS does not show yet what the wizard made a moment ago (%(operation)s answered %(code)s).") % {"operation": exc.operation, "code": exc.code},
+        _("IAM is eventually consistent: a change can take a few seconds to reach every part of AWS."),
+        asked,
+        _("Nothing was lost and nothing will be made twice: submit again in a few seconds."),
+    ))
 
 
 def _own_claim(state):

@@ -22,7 +22,7 @@ FORM_ERRORS_ANCHOR = "form-errors"
 class ErrorSummary:
     items: list = field(default_factory=list)    # (message, id of the element it links to)
     cleared: list = field(default_factory=list)  # (label, id) of secret fields typed in and emptied
-    aws: dict | None = None  # kind ("refused", "failed", "vanished"), message, code, missing_permission, retryable
+    aws: dict | None = None  # kind ("refused", "not-visible-yet", "failed", "vanished"), message, code, missing_permission, retryable
 
     def __bool__(self):
         return bool(self.items or self.aws)
@@ -63,7 +63,10 @@ def summarise(form=None, messages=(), problem=None, state=None) -> ErrorSummary:
     fields = list(form.visible_fields()) if form is not None else []
     first = field_anchor(fields[0]) if fields else FORM_ERRORS_ANCHOR
     if problem is not None:
-        summary.aws = _aws("refused", problem.message, problem.code, problem.missing_permission, problem.retryable)
+        # A NoSuchEntity about what the run had just made, asked again until the click's time ran
+        # out, is no refusal: its message says what happened and what to do, with no "AWS said no."
+        kind = "not-visible-yet" if problem.not_visible_yet else "refused"
+        summary.aws = _aws(kind, problem.message, problem.code, problem.missing_permission, problem.retryable)
     summary.items += [(message, first) for message in messages]
     if form is not None and form.is_bound and form.errors:
         summary.items += [(message, first) for message in form.non_field_errors() if problem is None or message != problem.message]

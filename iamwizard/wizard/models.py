@@ -94,6 +94,11 @@ class AwsCall(models.Model):
     error_code = models.CharField(max_length=100, blank=True)
     request_id = models.CharField(max_length=100, blank=True)
     milliseconds = models.PositiveIntegerField(default=0)
+    # IAM is eventually consistent: a call that met NoSuchEntity about something the run had just
+    # made is asked again (gateway.Gateway.at_once). Each attempt is its own row, numbered;
+    # `retried` marks the answers that were asked again.
+    attempt = models.PositiveSmallIntegerField(default=1)
+    retried = models.BooleanField(default=False)
 
     @property
     def cli(self) -> str:

@@ -299,7 +299,7 @@ def progress_json(request, status, calls, limit=200, in_flight=()):
     parameters), and the names of the calls under way."""
     request.no_store = True
     return JsonResponse({"status": status, "in_flight": list(in_flight), "calls": [
-        {"call": f"{c.service}:{c.operation}", "ok": c.ok, "code": c.error_code, "ms": c.milliseconds}
+        {"call": f"{c.service}:{c.operation}", "ok": c.ok, "code": c.error_code, "ms": c.milliseconds, "attempt": c.attempt, "retried": c.retried}
         for c in calls.order_by("at", "id")[:limit]]})
 
 

@@ -41,8 +41,9 @@ STEP_NUMBERS = {step.slug: number for number, step in enumerate(STEPS, 1)}
 
 
 def learner_failures():
-    """Failed AWS calls a participant made in the wizard (not cleanup, not existence probes)."""
-    return AwsCall.objects.filter(ok=False).exclude(step=CLEANUP_SLUG).exclude(PROBE_FAILURE)
+    """Failed AWS calls a participant made in the wizard (not cleanup, not existence probes, not the
+    answers asked again while IAM caught up with what was just made)."""
+    return AwsCall.objects.filter(ok=False, retried=False).exclude(step=CLEANUP_SLUG).exclude(PROBE_FAILURE)
 
 
 # What a row reads, as plain tuples (no model object each, no subquery per participant): every

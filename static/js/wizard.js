@@ -89,7 +89,8 @@ document.addEventListener("DOMContentLoaded", function () {
       var call = data.calls[shown], item = document.createElement("li"), name = document.createElement("code");
       name.textContent = call.call;
       item.appendChild(name);
-      item.appendChild(document.createTextNode(" — " + (call.ok ? iamText("ok") : call.code) + " (" + iamText("ms", { ms: call.ms }) + ")"));
+      item.appendChild(document.createTextNode(" — " + (call.ok ? iamText("ok") : call.code) + (call.retried ? iamText("asked-again") : "") +
+        (call.attempt > 1 ? iamText("attempt", { number: call.attempt }) : "") + " (" + iamText("ms", { ms: call.ms }) + ")"));
       list.appendChild(item);
     }
     var waiting = box.querySelector("p") || box.appendChild(document.createElement("p"));

@@ -141,7 +141,7 @@ def test_review_says_what_create_user_made(client):
     assert "Create user has made its calls in AWS: the user vera exists now" in after
     made = re.search(r'<h2 id="made-in-aws-h">Created in AWS</h2>\s*<ul>(.*?)</ul>', after, re.S).group(1)
     assert re.findall(r"<li>(.*?)</li>", made) == [
-        "The user vera", "Its console password, to be changed at first sign-in", "The group Readers",
+        "The user vera", "The group Readers", "Its console password, to be changed at first sign-in",
         "ReadOnlyAccess attached to the group Readers", "vera added to the group Readers",
         "IAMUserChangePassword attached to vera",
     ]

@@ -48,7 +48,7 @@ def test_progress_lists_the_calls_since_the_page_was_drawn_by_name_and_outcome_n
     # In the order asked: Create user's calls go in two rounds, each round's calls at once.
     assert [c["call"] for c in after["calls"]][:6] == [
         "iam:CreateUser", "iam:CreateGroup", "iam:CreateLoginProfile", "iam:AttachGroupPolicy", "iam:AddUserToGroup", "iam:AttachUserPolicy"]
-    assert all(set(c) == {"call", "ok", "code", "ms"} for c in after["calls"])
+    assert all(set(c) == {"call", "ok", "code", "ms", "attempt", "retried"} for c in after["calls"])
     password = html.unescape(re.search(r'id="signin-password" class="secret">([^<]+)<', walker.get("sign-in-details").content.decode()).group(1))
     body = walker.client.get(walker.url("review") + "progress").content.decode()
     assert password not in body and "ola" not in body  # names and outcomes only, no parameters

@@ -8,6 +8,7 @@ makes, from which the equivalent AWS CLI commands are derived.
 import copy
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from iamwizard.core.cli import cli_command
@@ -130,3 +131,22 @@ class StepNotConfirmed(Exception):
     @property
     def error(self):
         return field_error(Problem("step.not_confirmed"), str(self))
+
+
+class NotYetVisible(StepNotConfirmed):
+    """AWS's read-back does not show yet what the step has just made (a membership, an attachment,
+    a device). IAM is eventually consistent: the engine reads again for a while (engine.verify_settled);
+    when this still reaches the page, its words say why, and what to do."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+        self.waited = 0.0  # seconds the engine kept reading, set when it gives up
+
+    def __str__(self):
+        return " ".join((
+            self.message,
+            _("IAM is eventually consistent: a change can take a few seconds to show in AWS's answers, "
+              "and the wizard kept reading for %(seconds)s seconds.") % {"seconds": round(self.waited, 1)},
+            _("What was made stays made, and nothing will be made twice: submit again in a few seconds."),
+        ))

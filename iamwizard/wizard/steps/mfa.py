@@ -30,7 +30,7 @@ from iamwizard.core.totp import clean_code, diagnose_codes, group_secret, otpaut
 
 from .. import vault
 from ..refusals import field_error
-from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
+from .base import NotYetVisible, PlannedCall, Step, StepInputError
 from .colleague import user_does_it_here
 from .forms import OneTimeCodeInput, StepForm
 
@@ -267,7 +267,7 @@ class Mfa(Step):
         devices = ctx.iam("ListMFADevices", UserName=ctx.user_name).get("MFADevices", [])
         mine = next((d for d in devices if d["SerialNumber"] == result["serial"]), None)
         if mine is None:
-            raise StepNotConfirmed(_("AWS does not list the device for this user yet. Try again in a few seconds."))
+            raise NotYetVisible(_("AWS does not list the device for this user yet."))
         result["read_back"] = {"mfa_devices": [d["SerialNumber"] for d in devices]}
         return [(_("MFA device"), mine["SerialNumber"]), (_("Enabled"), f"{mine['EnableDate']:%Y-%m-%d %H:%M} UTC"),
                 (_("Devices for this user"), _("%(count)s of at most %(max)s") % {"count": len(devices), "max": MAX_DEVICES_PER_USER})]

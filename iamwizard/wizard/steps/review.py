@@ -2,6 +2,7 @@
 import json
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -11,7 +12,7 @@ from iamwizard.core.names import tag_breaks
 
 from .. import vault
 from ..models import StepState
-from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
+from .base import NotYetVisible, PlannedCall, Step, StepInputError
 from .forms import StepForm
 from .permissions import ADMINISTRATOR_ACCESS, policy_name
 
@@ -75,7 +76,12 @@ def require_mfa_arn(ctx) -> str:
 
 
 def creation_calls(ctx) -> list:
-    """The calls that create the user, in order, exactly as they will be made (password redacted)."""
+    """The calls that create the user, in order, exactly as they will be made (password redacted).
+
+    What is new comes first (the user, the group, the require-MFA policy), then what ties them
+    together: IAM is eventually consistent, and a call that needs something made a moment ago
+    waits until AWS shows it (gateway.Gateway.at_once). `creation_rounds` makes them in rounds:
+    the new things at once, then the ties at once, so the ties wait for AWS together."""
     details, perms = ctx.answers("user-details"), ctx.answers("permissions")
     user = details["user_name"]
     tags = [{"Key": RUN_TAG, "Value": ctx.run.tag_value}] + [{"Key": k, "Value": v} for k, v in ctx.answers("review").get("tags", [])]
@@ -83,17 +89,21 @@ def creation_calls(ctx) -> list:
     if perms.get("boundary"):
         create["PermissionsBoundary"] = perms["boundary"]
     calls = [PlannedCall("iam", "CreateUser", create, _("Creates the user, tagged so the wizard can recognise it later."))]
+    new_group = perms["mode"] == "group" and not perms["group_exists"]
+    if new_group:
+        group = perms["group_name"]
+        calls.append(PlannedCall("iam", "CreateGroup", {"GroupName": group}, _("Creates the group.")))
+        if require_mfa_arn(ctx):
+            name = mfa_policy.policy_name(group)
+            calls.append(PlannedCall("iam", "CreatePolicy", {"PolicyName": name, "PolicyDocument": _("<the require-MFA document below>"), "Description": "Created by the IAM wizard: deny everything but setting up MFA until signed in with MFA"},
+                                     _("Creates the customer managed policy that requires MFA.")))
     if details.get("console_access"):
         calls.append(PlannedCall("iam", "CreateLoginProfile", {"UserName": user, "Password": "<password>", "PasswordResetRequired": bool(details.get("must_reset"))}, _("Gives the user a console password.")))
     if perms["mode"] == "group":
         group = perms["group_name"]
-        if not perms["group_exists"]:
-            calls.append(PlannedCall("iam", "CreateGroup", {"GroupName": group}, _("Creates the group.")))
+        if new_group:
             calls += [PlannedCall("iam", "AttachGroupPolicy", {"GroupName": group, "PolicyArn": arn}, _("Lets the group use %(policy)s.") % {"policy": policy_name(arn)}) for arn in perms["policies"]]
             if require_mfa_arn(ctx):
-                name = mfa_policy.policy_name(group)
-                calls.append(PlannedCall("iam", "CreatePolicy", {"PolicyName": name, "PolicyDocument": _("<the require-MFA document below>"), "Description": "Created by the IAM wizard: deny everything but setting up MFA until signed in with MFA"},
-                                         _("Creates the customer managed policy that requires MFA.")))
                 calls.append(PlannedCall("iam", "AttachGroupPolicy", {"GroupName": group, "PolicyArn": require_mfa_arn(ctx)}, _("Members must sign in with MFA before they can do anything else.")))
         calls.append(PlannedCall("iam", "AddUserToGroup", {"GroupName": group, "UserName": user}, _("The user gets the group's permissions.")))
     elif perms["mode"] == "copy":
@@ -296,7 +306,8 @@ class Review(Step):
                 facts.append((_("Tags"), ", ".join(tags)))
             if boundary:
                 if (aws_user.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn") != boundary:
-                    raise StepNotConfirmed(_("AWS does not show the permissions boundary %(policy)s on %(user)s yet.") % {"policy": policy_name(boundary), "user": user})
+                    raise NotYetVisible(gettext("AWS does not show the permissions boundary %(policy)s on %(user)s yet.") % {
+                        "policy": policy_name(boundary), "user": user})
                 facts.append((_("Permissions boundary"), policy_name(boundary)))
             if "GetLoginProfile" in answers:
                 profile = answers["GetLoginProfile"]["LoginProfile"]
@@ -308,22 +319,23 @@ class Review(Step):
                 groups = [g["GroupName"] for g in answers["ListGroupsForUser"]["Groups"]]
                 missing_groups = set(wanted_groups) - set(groups)
                 if missing_groups:
-                    raise StepNotConfirmed(_("AWS does not list %(user)s in %(groups)s yet. Try again in a few seconds.") % {"user": user, "groups": ", ".join(sorted(missing_groups))})
+                    raise NotYetVisible(gettext("AWS does not list %(user)s in %(groups)s yet.") % {"user": user, "groups": ", ".join(sorted(missing_groups))})
                 facts.append((_("Groups"), ", ".join(groups)))
             attached = [p["PolicyArn"] for p in answers["ListAttachedUserPolicies"]["AttachedPolicies"]]
             missing = set(wanted_policies) - set(attached)
             if missing:
-                raise StepNotConfirmed(_("AWS does not show %(policies)s attached yet. Try again in a few seconds.") % {"policies": ", ".join(sorted(map(policy_name, missing)))})
+                raise NotYetVisible(gettext("AWS does not show %(policies)s attached yet.") % {"policies": ", ".join(sorted(map(policy_name, missing)))})
             if attached:
                 facts.append((_("Policies attached to the user"), ", ".join(policy_name(a) for a in attached)))
         except AwsError as exc:
             if exc.code == "NoSuchEntity":
-                raise StepNotConfirmed(_("AWS does not show the user %(user)s (or its password) yet: %(aws_message)s") % {"user": user, "aws_message": exc.problem.aws_message}) from None
+                raise NotYetVisible(gettext("AWS does not show the user %(user)s (or its password) yet: %(aws_message)s") % {
+                    "user": user, "aws_message": exc.problem.aws_message}) from None
             raise
         arn = require_mfa_arn(ctx)
         if arn:
             if not mfa_policy.same_document(self._policy_document(ctx, arn), mfa_policy.document()):
-                raise StepNotConfirmed(_("AWS does not hold the require-MFA document in %(policy)s yet. Try again in a few seconds.") % {"policy": policy_name(arn)})
+                raise NotYetVisible(gettext("AWS does not hold the require-MFA document in %(policy)s yet.") % {"policy": policy_name(arn)})
             facts.append((_("Require MFA"), _("%(policy)s: AWS holds the document shown, attached to %(group)s") % {"policy": policy_name(arn), "group": ctx.answers("permissions")["group_name"]}))
         # What AWS just showed, kept for the summary at the end (so it need not ask again).
         result["read_back"] = {"user_arn": aws_user["Arn"], "console_access": bool(details.get("console_access")),

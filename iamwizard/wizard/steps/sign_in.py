@@ -18,7 +18,7 @@ from iamwizard.core.problems import Problem
 
 from .. import vault
 from ..refusals import field_error
-from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
+from .base import NotYetVisible, PlannedCall, Step, StepInputError, StepNotConfirmed
 from .colleague import user_does_it_here
 from .forms import ConfirmForm, StepForm
 from .sign_in_details import REAL_URL_PATTERN, sign_in_url
@@ -218,7 +218,9 @@ class SignIn(Step):
         if not last_used:
             raise StepNotConfirmed(_("AWS shows no sign-in by %(user)s yet. Sign in at %(url)s, then check again.") % {"user": user, "url": sign_in_url(ctx)})
         if profile.get("PasswordResetRequired"):
-            raise StepNotConfirmed(_("%(user)s signed in but has not chosen a new password yet.") % {"user": user})
+            # Right after the change, AWS may still show the flag as it was (eventual consistency):
+            # read again for a while (engine.verify_settled) before saying so.
+            raise NotYetVisible(_("%(user)s signed in but AWS does not show a new password chosen yet.") % {"user": user})
         facts = [(_("Last sign-in"), f"{last_used:%Y-%m-%d %H:%M} UTC"), (_("Password"), _("changed by the user; no reset pending"))]
         probe = probe_fact(result, "without_mfa", _("Without MFA"))
         return facts + [probe] if probe else facts
