@@ -16,5 +16,5 @@ def test_every_wizard_page_in_another_language(live_server, browser, audit, acco
         walk(page, live_server.url, language, lambda label: audit(page, f"{language}: {label}"))
     finally:
         context.close()
-    assert len(audit.pages) == 16, audit.pages
+    assert len(audit.pages) == 19, audit.pages
     assert audit.findings == [], "axe found serious/critical problems:\n" + audit.report()

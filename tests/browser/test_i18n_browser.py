@@ -29,7 +29,7 @@ def test_the_whole_wizard_in_spanish_on_a_phone_chosen_with_the_switch(live_serv
         walk(page, live_server.url, "es", no_overflow, switch=True)
     finally:
         context.close()
-    assert len(seen) == 16, seen
+    assert len(seen) == 19, seen
 
 
 def test_the_whole_wizard_in_japanese_from_the_browsers_language(live_server, browser, account_iam):
@@ -45,4 +45,4 @@ def test_the_whole_wizard_in_japanese_from_the_browsers_language(live_server, br
         assert page.get_by_role("heading", level=1).inner_text() == "Done: your IAM user is ready"
     finally:
         context.close()
-    assert len(seen) == 16, seen
+    assert len(seen) == 19, seen
