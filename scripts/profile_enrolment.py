@@ -54,14 +54,16 @@ def main():
     redis.Redis.from_url(REDIS).flushdb()
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{db}"')
-    sandbox = subprocess.Popen([sys.executable, "-m", "iamwizard.sandbox", "--port", "0", "--data-dir", str(data_dir / "sandbox")],
-                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    endpoint = re.search(r"listening on (\S+)", sandbox.stdout.readline()).group(1)
     os.environ.update({
         "IAMWIZARD_ENV": "production", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0", "DATABASE_URL": f"{PG}/{db}", "REDIS_URL": REDIS, "IAMWIZARD_DATA_DIR": str(data_dir),
-        "IAMWIZARD_SANDBOX_URL": endpoint, "DJANGO_SETTINGS_MODULE": "iamwizard.settings",
+        "DJANGO_SETTINGS_MODULE": "iamwizard.settings",
     })
+    # As deploy/run.sh starts it.
+    sandbox = subprocess.Popen([sys.executable, "manage.py", "sandbox", "--host", "127.0.0.1", "--port", "0", "--data-dir", str(data_dir / "sandbox")],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    endpoint = re.search(r"listening on (\S+)", sandbox.stdout.readline()).group(1)
+    os.environ["IAMWIZARD_SANDBOX_URL"] = endpoint
     try:
         import django
         django.setup()
