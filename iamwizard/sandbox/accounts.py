@@ -15,6 +15,7 @@ moto's IAM and STS backends).
 
 For expiry (retention): `live_account_ids()`, `count_accounts()` and `delete_account(id)`.
 """
+import functools
 import gc
 import json
 import re
@@ -22,6 +23,8 @@ import threading
 import weakref
 from collections.abc import MutableMapping
 
+import moto.core.responses as moto_responses
+import moto.core.utils as moto_utils
 import moto.iam.models as iam_models
 from moto.core.base_backend import BackendDict
 from moto.iam.models import AWSManagedPolicy, IAMBackend, NotFoundException, iam_backends
@@ -298,10 +301,24 @@ def install():
         # ~1,500 shared ones first: about a sixth of the sandbox's CPU in an enrolment.
         iam_models.AccountSummary._policy_versions_in_use = property(_summary_attachments)
         iam_models.AccountSummary._policies = property(_summary_customer_policies)
+        # moto looks the answering method up by listing the response class's functions with
+        # inspect.getmembers, again for every request (about 6% of the sandbox's CPU in a crowd):
+        # the classes do not change once the sandbox runs, so each is listed once.
+        moto_responses.method_names_from_class = _method_names_once
         for backends in (iam_backends, sts_backends):
             backends.__class__ = _AccountsOnDemand
         iam_models.get_account_id_from = get_account_id_from
         _installed = True
+
+
+@functools.cache
+def _method_names(clazz):
+    return frozenset(moto_utils.method_names_from_class(clazz))
+
+
+def _method_names_once(clazz):
+    """moto's method_names_from_class (the names of a response class's functions), once per class."""
+    return _method_names(clazz)
 
 
 _moto_attachments = iam_models.AccountSummary._policy_versions_in_use.fget
