@@ -5,6 +5,7 @@ them to bench-results/enrolment.json.
     .venv/bin/python scripts/bench_enrolment.py              # 200 participants at once
     .venv/bin/python scripts/bench_enrolment.py -n 20        # a quick run
     .venv/bin/python scripts/bench_enrolment.py --enrolment-only   # one enrolment at a time, and the goals
+    .venv/bin/python scripts/bench_enrolment.py --find-room 200,400,600,800,1000   # the largest room held
 
 It starts deploy/run.sh (the standalone sandbox and gunicorn with its default workers, production settings,
 on a fresh PostgreSQL database and a Redis db of its own; loopback only), then measures:
@@ -25,7 +26,14 @@ on a fresh PostgreSQL database and a Redis db of its own; loopback only), then m
    page latency (goal p95 <= 300 ms on 2 cores), enrolments per minute. They join one workshop
    (its join page instead of Start), and meanwhile its trainer (manage.py create_trainer, signed in
    with password and TOTP) keeps the dashboard open: its live part is fetched every --live-every
-   seconds, and its server time (gunicorn's access log) is the measure (goal p95 <= 50 ms);
+   seconds, and its server time (gunicorn's access log) is the measure (goal p95 <= 50 ms). Meanwhile
+   the CPU time of every process that serves the crowd is read from /proc: gunicorn's workers, the
+   sandbox, the PostgreSQL backends of the benchmark's database, Redis, and the load generator itself
+   (this process), printed per request and as the generator's share. Each request goes on a new
+   connection, as the TLS proxy in front opens them (--keep-alive: one per participant, as a browser
+   keeps with the proxy). --crowd-only measures this part alone; --find-room 200,400,...,1000 plays
+   rooms of those sizes in turn on the same deployment until one is not held (an error, or p95 > 300 ms)
+   and prints the largest held (issue 16: 1,000 at once, on 2 cores);
 4. bytes per wizard page with every asset it loads (goal <= 30 KB) and requests to other hosts
    (goal 0), with a Playwright request listener in Chromium, cache disabled.
 """
