@@ -8,8 +8,10 @@ It starts a standalone sandbox process, makes a fresh PostgreSQL database and us
 own (production settings: sessions in Redis, rate limits in Redis), then walks N enrolments, each
 joining one workshop as in the crowd benchmark, through Django's WSGI handler in this process (the
 way gunicorn calls it, without the HTTP server). It prints, per request: the web side's CPU time (this
-process), the sandbox's CPU time (its process, from /proc), the SQL queries, and per page the queries
-and CPU time. With --profile, cProfile's top functions of the web side.
+process, all its threads: the AWS calls made at once run in a pool of their own; the walker's own
+work, parsing the pages, is included and small), the sandbox's CPU time (its process, from /proc),
+the SQL queries, and per page the queries and CPU time. With --profile, cProfile's top functions of
+the web side (the request threads only).
 """
 import argparse
 import collections
@@ -123,7 +125,7 @@ def run(args, sandbox_pid):
             def start_response(status, headers, exc_info=None):
                 captured["status"], captured["headers"] = int(status.split()[0]), headers
 
-            before_q, before_cpu = len(queries), time.thread_time()
+            before_q, before_cpu = len(queries), time.process_time()
             with connection.execute_wrapper(count_queries):
                 chunks = app(environ, start_response)
                 text = b"".join(chunks).decode()
@@ -133,7 +135,7 @@ def run(args, sandbox_pid):
             entry = per_page[page]
             entry[0] += 1
             entry[1] += len(queries) - before_q
-            entry[2] += time.thread_time() - before_cpu
+            entry[2] += time.process_time() - before_cpu
             status, headers = captured["status"], captured["headers"]
             self.timings.append((method, path, status, 0.0))
             location = None
@@ -168,13 +170,13 @@ def run(args, sandbox_pid):
     queries.clear()
     per_page.clear()
     profiler = cProfile.Profile(time.process_time) if args.profile else None
-    web0, sandbox0, wall0 = time.thread_time(), proc_cpu(sandbox_pid), time.perf_counter()
+    web0, sandbox0, wall0 = time.process_time(), proc_cpu(sandbox_pid), time.perf_counter()
     if profiler:
         profiler.enable()
     requests = sum(enrol(i) for i in range(args.n))
     if profiler:
         profiler.disable()
-    web, sandbox_cpu, wall = time.thread_time() - web0, proc_cpu(sandbox_pid) - sandbox0, time.perf_counter() - wall0
+    web, sandbox_cpu, wall = time.process_time() - web0, proc_cpu(sandbox_pid) - sandbox0, time.perf_counter() - wall0
     print(f"{args.n} enrolments, {requests} requests ({requests / args.n:.0f} per enrolment), {len(queries) / args.n:.0f} queries per enrolment")
     print(f"web side CPU: {web * 1000 / requests:.2f} ms per request ({web * 1000 / args.n:.0f} ms per enrolment)"
           f"{' (under cProfile: inflated)' if profiler else ''}")

@@ -4,9 +4,10 @@ Every page reads its session from Redis (sessions are `cached_db`) and every sub
 limit there: several cache operations a request. Django's RedisCacheClient builds a new
 `redis.Redis` object for each of them, and each one copies redis-py's table of about 180
 response callbacks: about 0.2 ms of CPU each, half a millisecond or more per page, on top of the
-round trip itself. A `redis.Redis` bound to a connection pool is safe to share between threads
-(each command takes a connection from the pool), so this keeps one per pool. Same keys, same
-values, same pools: only the client objects are reused.
+round trip itself. Django keeps a cache object per thread; each now keeps one `redis.Redis` per
+connection pool (a client bound to a pool is also safe to share between threads: each command
+takes a connection from the pool). Same keys, same values, same pools: only the client objects
+are reused.
 """
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
