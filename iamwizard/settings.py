@@ -120,7 +120,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if os.environ.get("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}}
+    # Django's Redis cache, one Redis client per pool rather than one per operation (wizard/cache.py).
+    CACHES = {"default": {"BACKEND": "iamwizard.wizard.cache.RedisCache", "LOCATION": os.environ["REDIS_URL"]}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Rate-limit counters (wizard/ratelimit.py): their own cache, so they can be cleared alone;

@@ -5,6 +5,7 @@ them to bench-results/enrolment.json.
     .venv/bin/python scripts/bench_enrolment.py              # 200 participants at once
     .venv/bin/python scripts/bench_enrolment.py -n 20        # a quick run
     .venv/bin/python scripts/bench_enrolment.py --enrolment-only   # one enrolment at a time, and the goals
+    .venv/bin/python scripts/bench_enrolment.py --find-room 200,400,600,800,1000   # the largest room held
 
 It starts deploy/run.sh (the standalone sandbox and gunicorn with its default workers, production settings,
 on a fresh PostgreSQL database and a Redis db of its own; loopback only), then measures:
@@ -25,7 +26,14 @@ on a fresh PostgreSQL database and a Redis db of its own; loopback only), then m
    page latency (goal p95 <= 300 ms on 2 cores), enrolments per minute. They join one workshop
    (its join page instead of Start), and meanwhile its trainer (manage.py create_trainer, signed in
    with password and TOTP) keeps the dashboard open: its live part is fetched every --live-every
-   seconds, and its server time (gunicorn's access log) is the measure (goal p95 <= 50 ms);
+   seconds, and its server time (gunicorn's access log) is the measure (goal p95 <= 50 ms). Meanwhile
+   the CPU time of every process that serves the crowd is read from /proc: gunicorn's workers, the
+   sandbox, the PostgreSQL backends of the benchmark's database, Redis, and the load generator itself
+   (this process), printed per request and as the generator's share. Each request goes on a new
+   connection, as the TLS proxy in front opens them (--keep-alive: one per participant, as a browser
+   keeps with the proxy). --crowd-only measures this part alone; --find-room 200,400,...,1000 plays
+   rooms of those sizes in turn on the same deployment until one is not held (an error, or p95 > 300 ms)
+   and prints the largest held (issue 16: 1,000 at once, on 2 cores);
 4. bytes per wizard page with every asset it loads (goal <= 30 KB) and requests to other hosts
    (goal 0), with a Playwright request listener in Chromium, cache disabled.
 """
@@ -115,7 +123,7 @@ def pct(values, p):
 class Deployment:
     """deploy/run.sh on a fresh PostgreSQL database and a Redis db of its own."""
 
-    def __init__(self, workers, data_dir):
+    def __init__(self, workers, data_dir, room_max=300):
         self.db = f"iamwizard_bench_{os.getpid()}_{secrets.token_hex(3)}"
         self.port = free_port()
         self.data_dir = data_dir
@@ -127,6 +135,8 @@ class Deployment:
             "SECURE_SSL_REDIRECT": "0", "DATABASE_URL": f"{PG}/{self.db}", "REDIS_URL": REDIS,
             "IAMWIZARD_DATA_DIR": str(data_dir), "IAMWIZARD_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers),
             "SANDBOX_PORT": "0", "PYTHON": sys.executable, "GUNICORN_ACCESSLOG": str(data_dir / "access.log"),
+            # A room larger than the default cap of 300 per workshop (settings.WORKSHOP_MAX_PARTICIPANTS).
+            "WORKSHOP_MAX_PARTICIPANTS": str(max(300, room_max)),
         })
         self.env = env
         self.proc = subprocess.Popen(["bash", "deploy/run.sh"], cwd=ROOT, env=env, stdout=open(self.log, "wb"),
@@ -409,16 +419,16 @@ TRAINER = "bench-trainer"
 LIVE_LOG_RE = re.compile(r'tag=live:(\d+) "GET [^"]*" (\d{3}) \S+ (\d+)ms')
 
 
-def trainer_with_workshop(dep, prefix="user"):
+def trainer_with_workshop(dep, prefix="user", name=TRAINER):
     """A trainer as the README makes one (manage.py create_trainer), signed in over HTTP with the
     password and a TOTP code (enrolling the authenticator from the page's secret key, as at a first
     sign-in), who creates a sandbox workshop. Returns (trainer's browser, dashboard path, join code)."""
-    made = subprocess.run([sys.executable, "manage.py", "create_trainer", TRAINER, "--generate-password"], cwd=ROOT,
+    made = subprocess.run([sys.executable, "manage.py", "create_trainer", name, "--generate-password"], cwd=ROOT,
                           env=dep.env, capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL).stdout
     password = re.search(r"Password \(shown once, store it now\): (\S+)", made).group(1)
     trainer = Participant(dep.base, tag="trainer", keep_alive=True)
     trainer.get("/trainer/login/")
-    _, page = trainer.post("/trainer/login/", {"username": TRAINER, "password": password})
+    _, page = trainer.post("/trainer/login/", {"username": name, "password": password})
     seed = re.search(r'id="secret-key">([^<]+)<', page).group(1).replace(" ", "")
     trainer.post("/trainer/otp/", {"token": pyotp.TOTP(seed).now()})
     trainer.get("/trainer/workshops/new/")
@@ -475,10 +485,107 @@ def live_figures(dep, polls, every):
     }
 
 
-def crowd(dep, n, think, ramp, live_every=2.0, workshop=True):
+class CpuMeter:
+    """CPU time (user + system, from /proc) of every process that serves the crowd, and of the load
+    generator itself, while it runs: gunicorn's workers, the sandbox, the PostgreSQL backends of the
+    benchmark's database, Redis (shared with whatever else uses this Redis server), and this process
+    (the participants' threads, the trainer's and this meter's). Samples every second, so that a
+    process that ends meanwhile (a database connection closed) still counts up to its last sample."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, dep):
+        self.dep = dep
+        self.first, self.last, self.kind = {}, {}, {}
+        self.stop = threading.Event()
+
+    @classmethod
+    def _cpu(cls, pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            return None, None, None
+        return (int(fields[11]) + int(fields[12])) / cls.TICK, int(fields[1]), cmdline  # utime + stime, parent, command
+
+    def _classify(self, cmdline, ours):
+        if ours and "gunicorn" in cmdline:
+            return "gunicorn"
+        if ours and "sandbox" in cmdline:
+            return "sandbox"
+        if cmdline.startswith("postgres:") and f" {self.dep.db} " in cmdline:
+            return "postgresql"
+        if "redis-server" in cmdline:
+            return "redis"
+        return None
+
+    def sample(self):
+        seen = {}
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit() and int(entry.name) != os.getpid():
+                cpu, parent, cmdline = self._cpu(entry.name)
+                if cpu is not None:
+                    seen[int(entry.name)] = (cpu, parent, cmdline)
+        ours, grew = {self.dep.proc.pid}, True  # deploy/run.sh and what it started (not other people's servers)
+        while grew:
+            before = len(ours)
+            ours.update(pid for pid, (_, parent, _) in seen.items() if parent in ours)
+            grew = len(ours) > before
+        for pid, (cpu, _, cmdline) in seen.items():
+            kind = self.kind.get(pid) or self._classify(cmdline, pid in ours)
+            if kind is None:
+                continue
+            self.kind[pid] = kind
+            # A process first seen after the start (a new database connection) counts from 0.
+            self.first.setdefault(pid, cpu if self.started is None else 0.0)
+            self.last[pid] = cpu
+
+    def __enter__(self):
+        self.started = None
+        self.sample()
+        self.started = time.perf_counter()
+        self.self_cpu = time.process_time()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+        return self
+
+    def _loop(self):
+        while not self.stop.wait(1.0):
+            self.sample()
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self.sample()
+        self.wall = time.perf_counter() - self.started
+        self.generator = time.process_time() - self.self_cpu
+
+    def figures(self, requests):
+        by_kind = collections.Counter()
+        for pid, kind in self.kind.items():
+            by_kind[kind] += self.last[pid] - self.first[pid]
+        by_kind["load generator"] = self.generator
+        total = sum(by_kind.values())
+        per_request = {kind: round(seconds * 1000 / max(1, requests), 2) for kind, seconds in sorted(by_kind.items())}
+        return {
+            "cpu_seconds": {kind: round(seconds, 1) for kind, seconds in sorted(by_kind.items())},
+            "cpu_ms_per_request": per_request,
+            "cpu_ms_per_request_total": round(total * 1000 / max(1, requests), 2),
+            "cpu_ms_per_request_without_generator": round((total - self.generator) * 1000 / max(1, requests), 2),
+            "cores_busy": round(total / self.wall, 2),
+            "generator_share_of_cpu": round(self.generator / total, 3) if total else None,
+            "note": "redis is the whole Redis server (shared with other users of it); postgresql the backends of this database only",
+        }
+
+
+def crowd(dep, n, think, ramp, live_every=2.0, workshop=True, keep_alive=False, room_label="room"):
+    """N participants at once, each request on a new connection, as the TLS proxy in front opens them
+    (every request may land on another worker). keep_alive: each keeps one connection open between
+    pages, as a browser does with the proxy (and sends again on a new one when the server closed it
+    meanwhile); gunicorn's worker that accepted it then serves all of that person's pages."""
     lo, hi = think
     if workshop:
-        trainer, dashboard, code = trainer_with_workshop(dep)
+        trainer, dashboard, code = trainer_with_workshop(dep, name=f"{TRAINER}-{room_label}")
         stop = threading.Event()
         watcher = ThreadPoolExecutor(max_workers=1)
         polls = watcher.submit(watch_live, trainer, dashboard, live_every, stop)
@@ -489,7 +596,7 @@ def crowd(dep, n, think, ramp, live_every=2.0, workshop=True):
         time.sleep(random.uniform(0, ramp))
         rng = random.Random(i)
         person = Participant(dep.base, tag=f"c{i}", source_ip=f"127.0.{1 + i // 250}.{1 + i % 250}",
-                             think=(lambda: rng.uniform(lo, hi)) if hi > 0 else None)
+                             think=(lambda: rng.uniform(lo, hi)) if hi > 0 else None, keep_alive=keep_alive)
         try:
             person.enrol(user_name=f"user{i}", join=(code, f"Participant {i}") if workshop else None)
             with lock:
@@ -497,12 +604,14 @@ def crowd(dep, n, think, ramp, live_every=2.0, workshop=True):
         except Exception as exc:  # noqa: BLE001 - counted and reported
             with lock:
                 errors.append(f"c{i}: {exc!r}"[:300])
+        finally:
+            person.close()
         with lock:
             timings.extend(person.timings)
 
     started = time.perf_counter()
     try:
-        with ThreadPoolExecutor(max_workers=n) as pool:
+        with CpuMeter(dep) as meter, ThreadPoolExecutor(max_workers=n) as pool:
             list(pool.map(one, range(n)))
         wall = time.perf_counter() - started
     finally:
@@ -520,7 +629,7 @@ def crowd(dep, n, think, ramp, live_every=2.0, workshop=True):
     posts = [t[3] * 1000 for t in timings if t[0] == "POST"]
     statuses = collections.Counter(t[2] for t in timings)
     figures = {
-        "participants": n, "in_a_workshop": workshop, "completed": len(done), "errors": len(errors), "error_samples": errors[:5],
+        "participants": n, "in_a_workshop": workshop, "keep_alive": keep_alive, "completed": len(done), "errors": len(errors), "error_samples": errors[:5],
         "requests": len(timings), "statuses": dict(statuses),
         "think_seconds": [lo, hi], "ramp_seconds": ramp, "wall_seconds": round(wall, 1),
         "p50_ms": round(pct(ms, 50), 1), "p95_ms": round(pct(ms, 95), 1), "p99_ms": round(pct(ms, 99), 1), "max_ms": round(max(ms), 1),
@@ -528,6 +637,9 @@ def crowd(dep, n, think, ramp, live_every=2.0, workshop=True):
         "post_p50_ms": round(pct(posts, 50), 1), "post_p95_ms": round(pct(posts, 95), 1),
         "enrolments_per_minute": round(len(done) / ((max(done) - started) / 60), 1) if done else 0,
         "goal_p95_ms": 300,
+        "held": not errors and len(done) == n and pct(ms, 95) <= 300,
+        "cpu": meter.figures(len(timings)),
+        "load_average_at_end": os.getloadavg(),
     }
     if workshop:
         figures["live_dashboard_during"] = live_figures(dep, polls.result(), live_every)
@@ -585,6 +697,34 @@ def page_weight(dep):
             "requests_to_other_hosts": sum(len(p["other_hosts"]) for p in pages)}
 
 
+def print_crowd(figures):
+    cpu = figures["cpu"]
+    print(f"  room of {figures['participants']}: {figures['completed']} enrolled, {figures['errors']} errors, p50 {figures['p50_ms']} ms, "
+          f"p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms: {'held' if figures['held'] else 'NOT held'} (goal: 0 errors, p95 <= 300 ms)", flush=True)
+    print(f"    CPU per request {cpu['cpu_ms_per_request_total']} ms in all, {cpu['cpu_ms_per_request_without_generator']} ms without the load "
+          f"generator; by process: " + ", ".join(f"{k} {v}" for k, v in cpu["cpu_ms_per_request"].items())
+          + f"; {cpu['cores_busy']} cores busy, the generator {round(100 * (cpu['generator_share_of_cpu'] or 0))}% of the CPU", flush=True)
+
+
+def rooms(dep, sizes, think, args, stop_early):
+    """Crowds of each size in turn (a fresh workshop each), stopping after the first not held when
+    stop_early: {"sizes": [...figures], "largest_held": n or None}."""
+    results = []
+    for n in sizes:
+        print(f"room of {n} (load average {os.getloadavg()[0]:.1f})...", flush=True)
+        figures = crowd(dep, n, think, args.ramp, args.live_every, workshop=not args.no_workshop,
+                        keep_alive=args.keep_alive, room_label=str(n))
+        results.append(figures)
+        print_crowd(figures)
+        if stop_early and not figures["held"]:
+            break
+        time.sleep(5)  # let the last connections and the dashboard settle
+    held = [f["participants"] for f in results if f["held"]]
+    largest = max(held) if held else None
+    print(f"largest room held at p95 <= 300 ms with 0 errors: {largest}", flush=True)
+    return {"sizes": results, "largest_held": largest}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", "--participants", type=int, default=200)
@@ -600,13 +740,21 @@ def main():
     parser.add_argument("--live-every", type=float, default=2.0,
                         help="seconds between the trainer's fetches of the dashboard's live part (its page: 5)")
     parser.add_argument("--no-workshop", action="store_true", help="participants press Start instead of joining a workshop (no dashboard)")
+    parser.add_argument("--crowd-only", action="store_true", help="the crowd alone (part 3): no single enrolments, no page weight")
+    parser.add_argument("--find-room", default=None, metavar="SIZES",
+                        help="rooms of these sizes one after another on the same deployment, e.g. 200,400,600,800,1000, "
+                             "until one is not held (an error, or p95 > 300 ms): prints the largest held")
+    parser.add_argument("--keep-alive", action="store_true",
+                        help="each participant of the crowd keeps one connection to gunicorn open, instead of a new connection per "
+                             "request as a TLS proxy in front opens them (kept-alive connections stick to one worker: its core saturates first)")
     parser.add_argument("--enrolment-only", action="store_true",
                         help="measure one enrolment at a time only (parts 1 and 2, and the goals): no page weight, no crowd")
     parser.add_argument("--out", default=None, help="where the JSON goes (default bench-results/enrolment.json, "
                                                      "or enrolment-single.json with --enrolment-only)")
     args = parser.parse_args()
     if args.out is None:
-        args.out = str(ROOT / "bench-results" / ("enrolment-single.json" if args.enrolment_only else "enrolment.json"))
+        args.out = str(ROOT / "bench-results" / ("enrolment-single.json" if args.enrolment_only else
+                                                 "enrolment-rooms.json" if args.crowd_only or args.find_room else "enrolment.json"))
     if not redis.ConnectionPool.from_url(REDIS).connection_kwargs.get("db"):
         parser.error(f"IAMWIZARD_BENCH_REDIS={REDIS} names database 0: the benchmark flushes its database, give it one of its own")
     think = tuple(float(x) for x in args.think.split("-")) if "-" in args.think else (float(args.think),) * 2
@@ -615,34 +763,45 @@ def main():
     data_dir = out.parent / f"deploy-{os.getpid()}"
     data_dir.mkdir(parents=True, exist_ok=True)
 
-    dep = Deployment(args.workers, data_dir)
+    sizes = [int(x) for x in args.find_room.split(",")] if args.find_room else [args.participants]
+    dep = Deployment(args.workers, data_dir, room_max=max(sizes))
     results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "load_average_at_start": os.getloadavg()}, "workers": args.workers, "threads_per_worker": int(os.environ.get("GUNICORN_THREADS", 8)),
                "server": "gunicorn gthread (deploy/gunicorn.conf.py), PostgreSQL, Redis, standalone sandbox; loopback"}
     try:
         print(f"deployment up at {dep.base} (sandbox {dep.sandbox})", flush=True)
-        results["single_enrolment"], runs = single(dep, args.rounds)
-        print(json.dumps(results["single_enrolment"], indent=2), flush=True)
-        results["aws_calls"] = calls(dep, runs, results["single_enrolment"].pop("boto3_calls"))
-        print(json.dumps({k: v for k, v in results["aws_calls"].items() if k not in ("steady_state_sequence", "minimum_calls")}, indent=2), flush=True)
-        latencies = [int(ms) for ms in args.aws_latency_ms.split(",") if ms.strip()]
-        results["single_enrolment_at_aws_latency"] = at_aws_latency(dep, latencies, args.latency_rounds)
-        for row in results["single_enrolment_at_aws_latency"]:
-            print(f"  sandbox +{row['latency_ms']} ms per answer: wizard {row['wizard_median_s']} s, boto3 {row['boto3_median_s']} s, ratio {row['ratio']}, "
-                  f"slowest click {row['slowest_click']['seconds']} s ({row['slowest_click']['page']})", flush=True)
-        pairs = paired_round_trips(dep, args.pair_rounds) if args.pair_rounds and 100 in latencies else None
-        results["goals"] = goals(results["single_enrolment"], results["single_enrolment_at_aws_latency"], pairs)
-        print_goals(results["goals"])
-        if not args.enrolment_only:
-            results["page_weight"] = page_weight(dep)
-            for p in results["page_weight"]["pages"]:
-                print(f"  {p['page']:<28} {p['kb']:>6} KB  ({p['requests']} requests, {p['transferred_bytes']} bytes on the wire, other hosts: {len(p['other_hosts'])})")
-            results["crowd"] = crowd(dep, args.participants, think, args.ramp, args.live_every, workshop=not args.no_workshop)
-            print(json.dumps(results["crowd"], indent=2), flush=True)
+        if args.crowd_only or args.find_room:
+            results["rooms"] = rooms(dep, sizes, think, args, stop_early=bool(args.find_room))
+        else:
+            whole(dep, args, think, results)
     finally:
         results["machine"]["load_average_at_end"] = os.getloadavg()
         dep.stop()
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written to {out}")
+
+
+def whole(dep, args, think, results):
+    """Parts 1 to 4 (the crowd, part 3, at -n participants)."""
+    results["single_enrolment"], runs = single(dep, args.rounds)
+    print(json.dumps(results["single_enrolment"], indent=2), flush=True)
+    results["aws_calls"] = calls(dep, runs, results["single_enrolment"].pop("boto3_calls"))
+    print(json.dumps({k: v for k, v in results["aws_calls"].items() if k not in ("steady_state_sequence", "minimum_calls")}, indent=2), flush=True)
+    latencies = [int(ms) for ms in args.aws_latency_ms.split(",") if ms.strip()]
+    results["single_enrolment_at_aws_latency"] = at_aws_latency(dep, latencies, args.latency_rounds)
+    for row in results["single_enrolment_at_aws_latency"]:
+        print(f"  sandbox +{row['latency_ms']} ms per answer: wizard {row['wizard_median_s']} s, boto3 {row['boto3_median_s']} s, ratio {row['ratio']}, "
+              f"slowest click {row['slowest_click']['seconds']} s ({row['slowest_click']['page']})", flush=True)
+    pairs = paired_round_trips(dep, args.pair_rounds) if args.pair_rounds and 100 in latencies else None
+    results["goals"] = goals(results["single_enrolment"], results["single_enrolment_at_aws_latency"], pairs)
+    print_goals(results["goals"])
+    if not args.enrolment_only:
+        results["page_weight"] = page_weight(dep)
+        for p in results["page_weight"]["pages"]:
+            print(f"  {p['page']:<28} {p['kb']:>6} KB  ({p['requests']} requests, {p['transferred_bytes']} bytes on the wire, other hosts: {len(p['other_hosts'])})")
+        results["crowd"] = crowd(dep, args.participants, think, args.ramp, args.live_every, workshop=not args.no_workshop,
+                                 keep_alive=args.keep_alive)
+        print(json.dumps(results["crowd"], indent=2), flush=True)
+        print_crowd(results["crowd"])
 
 
 if __name__ == "__main__":

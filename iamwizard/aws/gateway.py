@@ -41,7 +41,12 @@ ATTEMPT_SECONDS = CONNECT_TIMEOUT + READ_TIMEOUT
 # Standard retry mode retries Throttling and 5xx with backoff; LimitExceeded and
 # friends are not retried (botocore's choice, and AWS's advice). A retry whose backoff would
 # start it too late for the budget is not made (see _retry_within_budget).
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT)
+# One client per service is shared by the worker's threads (gunicorn's 8, and the 16 of
+# Gateway.at_once): with botocore's default pool of 10 connections, a busy worker opened a new
+# connection for the calls beyond 10 and dropped it afterwards (and the sandbox a thread for each).
+MAX_POOL_CONNECTIONS = 32
+CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT,
+                       max_pool_connections=MAX_POOL_CONNECTIONS)
 SANDBOX_REGION = sandbox_admin.REGION
 SANDBOX_ADMIN = {"aws_access_key_id": sandbox_admin.ACCESS_KEY_ID, "aws_secret_access_key": sandbox_admin.SECRET_ACCESS_KEY}
 ASSUMED_CREDENTIALS_TTL = 45 * 60

@@ -75,15 +75,29 @@ class Participant:
         started = time.perf_counter()
         if self.keep_alive:
             headers["Connection"] = "keep-alive"
+            reused = self._conn is not None
             if self._conn is None:
                 self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout, source_address=source)
             conn = self._conn
         else:
+            reused = False
             conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout, source_address=source)
         try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                if not reused:
+                    raise
+                # The server closed the kept-alive connection while this person was reading (its
+                # keep-alive timeout) before any answer came: a browser sends again on a new one.
+                self.close()
+                conn = self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout, source_address=source)
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
             text = response.read().decode("utf-8", "replace")
+            if self.keep_alive and response.will_close:
+                self.close()
         except (http.client.HTTPException, OSError):
             self.close()
             raise

@@ -381,6 +381,26 @@ def test_account_summary_reflects_state(iam):
     assert summary["AccountMFAEnabled"] == 0
 
 
+def test_account_summary_counts_attachments_and_own_policies(iam):
+    """PolicyVersionsInUse counts every attachment of a managed policy (AWS's or the account's own),
+    Policies the customer managed ones only; both follow attach, detach and delete."""
+    summary = lambda: iam.get_account_summary()["SummaryMap"]  # noqa: E731
+    assert (summary()["PolicyVersionsInUse"], summary()["Policies"]) == (0, 0)
+    mine = iam.create_policy(PolicyName="mine", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}))["Policy"]["Arn"]
+    iam.create_user(UserName="ola")
+    iam.create_group(GroupName="ops")
+    iam.attach_user_policy(UserName="ola", PolicyArn=CHANGE_PASSWORD_POLICY)
+    iam.attach_group_policy(GroupName="ops", PolicyArn=CHANGE_PASSWORD_POLICY)
+    iam.attach_group_policy(GroupName="ops", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    iam.attach_user_policy(UserName="ola", PolicyArn=mine)
+    assert (summary()["PolicyVersionsInUse"], summary()["Policies"]) == (4, 1)
+    iam.detach_group_policy(GroupName="ops", PolicyArn=CHANGE_PASSWORD_POLICY)
+    iam.detach_user_policy(UserName="ola", PolicyArn=mine)
+    iam.delete_policy(PolicyArn=mine)
+    assert (summary()["PolicyVersionsInUse"], summary()["Policies"]) == (2, 0)
+
+
 # --- deletion -------------------------------------------------------------------
 
 def test_delete_user_conflicts_until_everything_is_removed(iam):
