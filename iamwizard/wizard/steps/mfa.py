@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from iamwizard.aws.gateway import AwsError
-from iamwizard.core.names import iam_name_check
+from iamwizard.core.names import iam_name_check, same_name
 from iamwizard.core.problems import Problem
 from iamwizard.core.totp import clean_code, diagnose_codes, group_secret, otpauth_uri, qr_svg
 
@@ -218,8 +218,8 @@ class Mfa(Step):
 
     def _replace_orphan(self, ctx, name):
         """A device of that name exists. If nobody uses it (an abandoned earlier try), remove and recreate it."""
-        folded = name.casefold()  # IAM names are unique ignoring case
-        same = [d for d in self._virtual_devices(ctx) if d["SerialNumber"].rsplit("/", 1)[-1].casefold() == folded]
+        # IAM names are unique ignoring case
+        same = [d for d in self._virtual_devices(ctx) if same_name(d["SerialNumber"].rsplit("/", 1)[-1], name)]
         owner = next((d["User"].get("UserName", "") for d in same if d.get("User")), None)
         if owner is not None:
             if owner == ctx.user_name:
