@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from iamwizard.aws.gateway import AwsError
+from iamwizard.aws.paging import paginate
 from iamwizard.core.names import iam_name_check, same_name
 from iamwizard.core.problems import Problem
 from iamwizard.core.totp import clean_code, diagnose_codes, group_secret, otpauth_uri, qr_svg
@@ -208,13 +209,7 @@ class Mfa(Step):
             pass  # already gone, or not ours to delete any more: the new device matters, not this one
 
     def _virtual_devices(self, ctx):
-        devices, marker = [], None
-        while True:
-            page = ctx.iam("ListVirtualMFADevices", **({"Marker": marker} if marker else {}))
-            devices += page.get("VirtualMFADevices", [])
-            marker = page.get("Marker") if page.get("IsTruncated") else None
-            if not marker:
-                return devices
+        return paginate(ctx.iam, "ListVirtualMFADevices", "VirtualMFADevices")
 
     def _replace_orphan(self, ctx, name):
         """A device of that name exists. If nobody uses it (an abandoned earlier try), remove and recreate it."""
