@@ -8,7 +8,6 @@ callback, and turns botocore's exceptions into an `AwsError` carrying a plain-wo
 """
 import json
 import logging
-import re
 import threading
 import time
 import urllib.error
@@ -28,7 +27,7 @@ from botocore.retries import standard as standard_retries
 
 from iamwizard.core import consistency, sandbox_admin
 from iamwizard.core.errors import ENDPOINT_UNREACHABLE, TIMEOUT, AwsProblem, explain
-from iamwizard.core.redact import redact
+from iamwizard.core.redact import SECRET_FIELD_IN_TEXT, redact
 
 # A person waits for every click: each click's AWS work has a time budget (`time_budget`), so a
 # hung or unreachable endpoint gets a clear answer within CLICK_SECONDS, never minutes.
@@ -79,11 +78,8 @@ def _new_client(service: str, *, endpoint_url=None, region_name=None, credential
 # botocore at DEBUG logs request and response bodies and signed headers: passwords, MFA codes
 # and seeds, temporary credentials. Settings keep it at WARNING, but whoever turns it up to
 # debug something must not get secrets: a message that carries a secret field is withheld.
-_SECRET_FIELD = re.compile(
-    r"(password|authenticationcode[12]|base32stringseed|qrcodepng|secretaccesskey|sessiontoken|security-token|"
-    r"privatekey|secretstring|secretbinary|servicecredentialsecret)['\"]?\s*(=|:|>)",
-    re.IGNORECASE,
-)
+# The secret fields are core.redact's one list (SECRET_PARAMETERS), as the activity history's.
+_SECRET_FIELD = SECRET_FIELD_IN_TEXT
 _LIBRARIES = ("botocore", "boto3", "urllib3", "s3transfer")
 
 
