@@ -1,4 +1,4 @@
-"""Step 5, assign MFA device: an authenticator app as the user's second factor.
+"""Step 6, assign MFA device: an authenticator app as the user's second factor.
 
 What newcomers get wrong, and what this step does about it:
 
