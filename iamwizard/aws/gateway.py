@@ -8,7 +8,6 @@ callback, and turns botocore's exceptions into an `AwsError` carrying a plain-wo
 """
 import json
 import logging
-import re
 import threading
 import time
 import urllib.error
@@ -23,12 +22,12 @@ import boto3
 import botocore.exceptions
 from botocore import xform_name
 from botocore.config import Config
-from botocore.credentials import Credentials
+from botocore.credentials import Credentials, RefreshableCredentials
 from botocore.retries import standard as standard_retries
 
 from iamwizard.core import consistency, sandbox_admin
 from iamwizard.core.errors import ENDPOINT_UNREACHABLE, TIMEOUT, AwsProblem, explain
-from iamwizard.core.redact import redact
+from iamwizard.core.redact import SECRET_FIELD_IN_TEXT, redact
 
 # A person waits for every click: each click's AWS work has a time budget (`time_budget`), so a
 # hung or unreachable endpoint gets a clear answer within CLICK_SECONDS, never minutes.
@@ -49,7 +48,6 @@ CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_
                        max_pool_connections=MAX_POOL_CONNECTIONS)
 SANDBOX_REGION = sandbox_admin.REGION
 SANDBOX_ADMIN = {"aws_access_key_id": sandbox_admin.ACCESS_KEY_ID, "aws_secret_access_key": sandbox_admin.SECRET_ACCESS_KEY}
-ASSUMED_CREDENTIALS_TTL = 45 * 60
 # Called with every boto3 client the boundary creates. Empty in production; tests'
 # fault injection (iamwizard.aws.faults) registers its botocore event handler here.
 CLIENT_HOOKS: list = []
@@ -84,11 +82,8 @@ def _new_client(service: str, *, endpoint_url=None, region_name=None, credential
 # botocore at DEBUG logs request and response bodies and signed headers: passwords, MFA codes
 # and seeds, temporary credentials. Settings keep it at WARNING, but whoever turns it up to
 # debug something must not get secrets: a message that carries a secret field is withheld.
-_SECRET_FIELD = re.compile(
-    r"(password|authenticationcode[12]|base32stringseed|qrcodepng|secretaccesskey|sessiontoken|security-token|"
-    r"privatekey|secretstring|secretbinary|servicecredentialsecret)['\"]?\s*(=|:|>)",
-    re.IGNORECASE,
-)
+# The secret fields are core.redact's one list (SECRET_PARAMETERS), as the activity history's.
+_SECRET_FIELD = SECRET_FIELD_IN_TEXT
 _LIBRARIES = ("botocore", "boto3", "urllib3", "s3transfer")
 
 
@@ -240,8 +235,9 @@ def _as_botocore(credentials: dict) -> Credentials:
 
 @dataclass
 class _TargetSession:
-    credentials: Credentials | None  # None: the base session's own credential chain
-    expires_at: float
+    # Refreshable (an assumed role: botocore assumes it again shortly before its Expiration), or
+    # None: the base session's own credential chain.
+    credentials: Credentials | None
 
 
 _sessions: dict = {}  # Target -> _TargetSession
@@ -290,16 +286,17 @@ def acting_as(credentials: Credentials | None):
         _call_credentials.reset(token)
 
 
-def _assume(role_arn: str, endpoint_url: str | None, credentials: dict | None) -> Credentials:
+def _assume(role_arn: str, endpoint_url: str | None, credentials: dict | None) -> dict:
+    """AssumeRole's answer: the role's temporary credentials, with their real `Expiration`."""
     if credentials is None:  # a real account: assume from the base session's credential chain
         sts = _chain_client("sts", None)
-        return _as_botocore(sts.assume_role(RoleArn=role_arn, RoleSessionName="iamwizard")["Credentials"])
+        return sts.assume_role(RoleArn=role_arn, RoleSessionName="iamwizard")["Credentials"]
     with acting_as(_as_botocore(credentials)):
         answer = shared_client("sts", endpoint_url).assume_role(RoleArn=role_arn, RoleSessionName="iamwizard")
-    return _as_botocore(answer["Credentials"])
+    return answer["Credentials"]
 
 
-def _credentials_for(target: Target) -> Credentials | None:
+def _assume_for(target: Target) -> dict | None:
     if target.kind == "sandbox":
         return _assume(f"arn:aws:iam::{target.account_id}:role/iamwizard", target.endpoint_url, SANDBOX_ADMIN_CREDENTIALS)
     if target.role_arn:
@@ -307,21 +304,38 @@ def _credentials_for(target: Target) -> Credentials | None:
     return None  # the standard chain: environment, AWS_PROFILE, instance role...
 
 
+def _metadata(assumed: dict) -> dict:
+    """AssumeRole's credentials as botocore's refreshable credentials read them."""
+    return {"access_key": assumed["AccessKeyId"], "secret_key": assumed["SecretAccessKey"],
+            "token": assumed.get("SessionToken"), "expiry_time": assumed["Expiration"].isoformat()}
+
+
+def _credentials_for(target: Target) -> Credentials | None:
+    """The target's role, assumed now, then again by botocore when a call is to be signed within
+    minutes of the credentials' real `Expiration` (advisory 15, mandatory 10 minutes before it,
+    botocore's defaults; one thread refreshes while the others wait or use the still-valid ones)."""
+    first = _assume_for(target)
+    if first is None:
+        return None
+    return RefreshableCredentials.create_from_metadata(
+        _metadata(first), refresh_using=lambda: _metadata(_assume_for(target)), method="assume-role")
+
+
 def session_for(target: Target) -> _TargetSession:
-    """The target's credentials, assumed once per process and kept until shortly before they expire.
-    Callers that need them at the same moment (calls made at once) wait for one AssumeRole."""
-    now = time.monotonic()
+    """The target's credentials, assumed once per process and refreshed by botocore from their
+    real `Expiration` (_credentials_for). Callers that need them at the same moment (calls made
+    at once) wait for one AssumeRole."""
     with _cache_lock:
         entry = _sessions.get(target)
-        if entry is not None and entry.expires_at >= now:
+        if entry is not None:
             return entry
         assuming = _assume_locks.setdefault(target, threading.Lock())
     # Outside the cache lock: an AssumeRole for one run must not hold up every other run.
     with assuming:
         with _cache_lock:
             entry = _sessions.get(target)
-        if entry is None or entry.expires_at < now:
-            entry = _TargetSession(_credentials_for(target), now + ASSUMED_CREDENTIALS_TTL)
+        if entry is None:
+            entry = _TargetSession(_credentials_for(target))
             with _cache_lock:
                 _sessions[target] = entry
     return entry

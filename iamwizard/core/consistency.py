@@ -9,6 +9,8 @@ The wizard asks again only when the entity the call needs is one it made itself 
 showing it yet. Any other NoSuchEntity is an answer (no console password, a user someone
 deleted), given at once. Pure: the boundary (aws/gateway.py) makes the calls and the waits.
 """
+from .names import name_key
+
 SETTLE_SECONDS = 20
 # Seconds to wait before the 2nd, 3rd... attempt; then the last one again, while time allows.
 DELAYS = (0.25, 0.5, 1.0, 1.5, 2.0)
@@ -39,7 +41,7 @@ def _ref(kind, value):
     # Policies and MFA devices are named by ARN in some calls and by name in others: the last
     # part of the ARN is the name. IAM names are unique ignoring case.
     name = (value or "").rsplit("/", 1)[-1] if kind in ("policy", "mfa") else (value or "")
-    return kind, name.casefold()
+    return kind, name_key(name)
 
 
 def needs(operation: str, params: dict) -> set:

@@ -56,15 +56,29 @@ def mfa_device_name_problem(name: str) -> str | None:
     return _text(iam_name_check(name, "device_name"))
 
 
+def name_key(name: str | None) -> str:
+    """A name as IAM compares it: ignoring case ("Alice" and "alice" are the same user).
+
+    The one fold used everywhere names are compared: the wizard's steps, the consistency
+    rules and the sandbox's emulation of IAM.
+    """
+    return (name or "").casefold()
+
+
+def same_name(a: str | None, b: str | None) -> bool:
+    """True when IAM would take `a` and `b` for the same name."""
+    return name_key(a) == name_key(b)
+
+
 def same_name_ignoring_case(name: str, existing: Iterable[str]) -> str | None:
     """The existing name that clashes with `name`, or None.
 
     IAM names are unique ignoring case ("Alice" blocks "alice"), which moto
-    does not enforce, so the wizard checks it.
+    does not enforce, so the wizard (and the sandbox) check it.
     """
-    folded = name.casefold()
+    folded = name_key(name)
     for other in existing:
-        if other.casefold() == folded:
+        if name_key(other) == folded:
             return other
     return None
 

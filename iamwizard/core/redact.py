@@ -11,7 +11,9 @@ from typing import Any, Iterable
 
 REDACTED = "[redacted]"
 
-# AWS parameter and response field names whose values are secret.
+# AWS parameter and response field names whose values are secret: the one list, used by the
+# redactor below, the CLI equivalents (core/cli.py) and the AWS boundary's log guard
+# (SECRET_FIELD_IN_TEXT, aws/gateway.py).
 SECRET_PARAMETERS = frozenset({
     "Password",
     "OldPassword",
@@ -29,8 +31,17 @@ SECRET_PARAMETERS = frozenset({
     "SecretBinary",
     "aws_secret_access_key",     # boto3 client keyword arguments
     "aws_session_token",
+    "X-Amz-Security-Token",      # the HTTP header botocore sends (and logs) with temporary credentials
 })
 _SECRET_KEYS_FOLDED = frozenset(name.lower() for name in SECRET_PARAMETERS)
+
+# A secret field as it appears in a library's log text: `Password=…` in a query string,
+# `"Password": …` in JSON or a dict, `<Password>…` in XML, case ignored. A field whose name ends
+# with a secret's name counts too (`NewPassword`, `ServicePassword` end with `Password`).
+SECRET_FIELD_IN_TEXT = re.compile(
+    "(" + "|".join(re.escape(name) for name in sorted(SECRET_PARAMETERS)) + r")['\"]?\s*(=|:|>)",
+    re.IGNORECASE,
+)
 
 
 def is_secret(name: str) -> bool:

@@ -8,6 +8,7 @@ import re
 from moto.core.exceptions import ServiceException
 from moto.core.utils import utcnow
 
+from iamwizard.core.names import same_name_ignoring_case
 from iamwizard.core.totp import otpauth_uri
 
 from . import accounts, mfa, passwords, root, rules
@@ -95,7 +96,7 @@ def _boundary_policy(request):
 def create_user(request):
     name = request.param("UserName")
     _check_name(name, rules.USER_NAME)
-    existing = rules.find_ignoring_case(request.backend.users, name)
+    existing = same_name_ignoring_case(name, request.backend.users)
     if existing is not None:
         raise IAMError("EntityAlreadyExists", f"User with name {name} already exists.")
     boundary = _boundary_policy(request)
@@ -134,7 +135,7 @@ def update_user(request):
         _check_name(new_name, rules.USER_NAME)
         _user(request, request.param("UserName"))
         others = [n for n in request.backend.users if n != request.param("UserName")]
-        if rules.find_ignoring_case(others, new_name) is not None:
+        if same_name_ignoring_case(new_name, others) is not None:
             raise IAMError("EntityAlreadyExists", f"User with name {new_name} already exists.")
     return request.forward()
 
@@ -142,7 +143,7 @@ def update_user(request):
 def create_group(request):
     name = request.param("GroupName")
     _check_name(name, rules.GROUP_NAME)
-    if rules.find_ignoring_case(request.backend.groups, name) is not None:
+    if same_name_ignoring_case(name, request.backend.groups) is not None:
         raise IAMError("EntityAlreadyExists", f"Group with name {name} already exists.")
     return request.forward()
 
@@ -152,7 +153,7 @@ def update_group(request):
     if new_name is not None:
         _check_name(new_name, rules.GROUP_NAME)
         others = [n for n in request.backend.groups if n != request.param("GroupName")]
-        if rules.find_ignoring_case(others, new_name) is not None:
+        if same_name_ignoring_case(new_name, others) is not None:
             raise IAMError("EntityAlreadyExists", f"Group with name {new_name} already exists.")
     return request.forward()
 

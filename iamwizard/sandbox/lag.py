@@ -30,6 +30,8 @@ Everything here runs under the middleware's lock.
 import time
 import xml.etree.ElementTree as ET
 
+from iamwizard.core.names import name_key
+
 from .awsxml import IAM_NS, IAMError
 
 ET.register_namespace("", IAM_NS)
@@ -58,7 +60,7 @@ _LOGIN_PROFILE_ACTIONS = {"GetLoginProfile", "UpdateLoginProfile", "DeleteLoginP
 
 
 def _key(value):
-    return (value or "").casefold()  # IAM names are unique ignoring case
+    return name_key(value)  # IAM names are unique ignoring case
 
 
 class Lag:

@@ -24,11 +24,3 @@ def name_error(value, rule):
                 f"Member must satisfy regular expression pattern: {_PATTERN}")
     return None
 
-
-def find_ignoring_case(names, wanted):
-    """The existing name equal to `wanted` ignoring case, or None."""
-    folded = wanted.casefold()
-    for name in names:
-        if name.casefold() == folded:
-            return name
-    return None

@@ -22,6 +22,7 @@ import time
 
 from moto.core.utils import utcnow
 
+from iamwizard.core.names import same_name_ignoring_case
 from iamwizard.core.totp import diagnose_code
 
 from . import accounts, mfa, passwords, root
@@ -44,8 +45,8 @@ def _invalid():
 def find_user(backend, user_name):
     user = backend.users.get(user_name)
     if user is None:
-        folded = (user_name or "").casefold()
-        user = next((u for name, u in backend.users.items() if name.casefold() == folded), None)
+        name = same_name_ignoring_case(user_name or "", backend.users)
+        user = backend.users[name] if name is not None else None
     return user
 
 

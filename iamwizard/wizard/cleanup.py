@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from iamwizard.aws.gateway import AwsError
+from iamwizard.aws.paging import paginate
 
 RUN_TAG = "iamwizard:run"
 
@@ -47,17 +48,6 @@ def _try(report, resource, action, call, *, missing_ok=True):
     return True
 
 
-def list_all(iam, operation, key, **params):
-    """Every item of a paged IAM list call."""
-    items, marker = [], None
-    while True:
-        page = iam(operation, **params, **({"Marker": marker} if marker else {}))
-        items += page.get(key, [])
-        marker = page.get("Marker") if page.get("IsTruncated") else None
-        if not marker:
-            return items
-
-
 def user_belongs_to_run(iam, user_name: str, run) -> bool:
     tags = iam("ListUserTags", UserName=user_name).get("Tags", [])
     return any(t["Key"] == RUN_TAG and t["Value"] == run.tag_value for t in tags)
@@ -67,25 +57,25 @@ def delete_user_everything(iam, user_name: str, report: CleanupReport):
     """Everything attached to the user, then the user. `iam(operation, **params)` makes the calls."""
     u = _("user %(user)s") % {"user": user_name}
     _try(report, _("%(user)s: console password") % {"user": u}, "DeleteLoginProfile", lambda: iam("DeleteLoginProfile", UserName=user_name))
-    for key in list_all(iam, "ListAccessKeys", "AccessKeyMetadata", UserName=user_name):
+    for key in paginate(iam, "ListAccessKeys", "AccessKeyMetadata", UserName=user_name):
         _try(report, _("%(user)s: access key %(key)s") % {"user": u, "key": key["AccessKeyId"]}, "DeleteAccessKey", lambda k=key: iam("DeleteAccessKey", UserName=user_name, AccessKeyId=k["AccessKeyId"]))
-    for cert in list_all(iam, "ListSigningCertificates", "Certificates", UserName=user_name):
+    for cert in paginate(iam, "ListSigningCertificates", "Certificates", UserName=user_name):
         _try(report, _("%(user)s: signing certificate") % {"user": u}, "DeleteSigningCertificate", lambda c=cert: iam("DeleteSigningCertificate", UserName=user_name, CertificateId=c["CertificateId"]))
-    for ssh in list_all(iam, "ListSSHPublicKeys", "SSHPublicKeys", UserName=user_name):
+    for ssh in paginate(iam, "ListSSHPublicKeys", "SSHPublicKeys", UserName=user_name):
         _try(report, _("%(user)s: SSH key") % {"user": u}, "DeleteSSHPublicKey", lambda s=ssh: iam("DeleteSSHPublicKey", UserName=user_name, SSHPublicKeyId=s["SSHPublicKeyId"]))
     delete_mfa_devices(iam, user_name, report)
-    for name in list_all(iam, "ListUserPolicies", "PolicyNames", UserName=user_name):
+    for name in paginate(iam, "ListUserPolicies", "PolicyNames", UserName=user_name):
         _try(report, _("%(user)s: inline policy %(policy)s") % {"user": u, "policy": name}, "DeleteUserPolicy", lambda n=name: iam("DeleteUserPolicy", UserName=user_name, PolicyName=n))
-    for policy in list_all(iam, "ListAttachedUserPolicies", "AttachedPolicies", UserName=user_name):
+    for policy in paginate(iam, "ListAttachedUserPolicies", "AttachedPolicies", UserName=user_name):
         _try(report, _("%(user)s: policy %(policy)s") % {"user": u, "policy": policy["PolicyName"]}, "DetachUserPolicy", lambda p=policy: iam("DetachUserPolicy", UserName=user_name, PolicyArn=p["PolicyArn"]))
-    for group in list_all(iam, "ListGroupsForUser", "Groups", UserName=user_name):
+    for group in paginate(iam, "ListGroupsForUser", "Groups", UserName=user_name):
         _try(report, _("%(user)s: membership of %(group)s") % {"user": u, "group": group["GroupName"]}, "RemoveUserFromGroup", lambda g=group: iam("RemoveUserFromGroup", UserName=user_name, GroupName=g["GroupName"]))
     _try(report, u, "DeleteUser", lambda: iam("DeleteUser", UserName=user_name))
 
 
 def delete_mfa_devices(iam, user_name: str, report: CleanupReport):
     """Deactivate each of the user's MFA devices, then delete the virtual ones."""
-    for device in list_all(iam, "ListMFADevices", "MFADevices", UserName=user_name):
+    for device in paginate(iam, "ListMFADevices", "MFADevices", UserName=user_name):
         serial = device["SerialNumber"]
         if _try(report, _("user %(user)s: MFA device %(serial)s") % {"user": user_name, "serial": serial}, "DeactivateMFADevice", lambda: iam("DeactivateMFADevice", UserName=user_name, SerialNumber=serial)) and ":mfa/" in serial:
             _try(report, _("MFA device %(serial)s") % {"serial": serial}, "DeleteVirtualMFADevice", lambda: iam("DeleteVirtualMFADevice", SerialNumber=serial))
@@ -108,9 +98,9 @@ def delete_group_if_empty(iam, group_name: str, report: CleanupReport) -> bool:
     if members:
         report.add(_("group %(group)s") % {"group": group_name}, "DeleteGroup", True, _("kept: other users are still in it"))
         return False
-    for policy in list_all(iam, "ListAttachedGroupPolicies", "AttachedPolicies", GroupName=group_name):
+    for policy in paginate(iam, "ListAttachedGroupPolicies", "AttachedPolicies", GroupName=group_name):
         _try(report, _("group %(group)s: policy %(policy)s") % {"group": group_name, "policy": policy["PolicyName"]}, "DetachGroupPolicy", lambda p=policy: iam("DetachGroupPolicy", GroupName=group_name, PolicyArn=p["PolicyArn"]))
-    for name in list_all(iam, "ListGroupPolicies", "PolicyNames", GroupName=group_name):
+    for name in paginate(iam, "ListGroupPolicies", "PolicyNames", GroupName=group_name):
         _try(report, _("group %(group)s: inline policy %(policy)s") % {"group": group_name, "policy": name}, "DeleteGroupPolicy", lambda n=name: iam("DeleteGroupPolicy", GroupName=group_name, PolicyName=n))
     return _try(report, _("group %(group)s") % {"group": group_name}, "DeleteGroup", lambda: iam("DeleteGroup", GroupName=group_name))
 
@@ -120,7 +110,7 @@ def delete_managed_policy(iam, arn: str, report: CleanupReport):
     its non-default versions, then delete it (DeletePolicy removes the default version)."""
     name = arn.rsplit("/", 1)[-1]
     try:
-        entities = {key: list_all(iam, "ListEntitiesForPolicy", key, PolicyArn=arn) for key in ("PolicyGroups", "PolicyUsers", "PolicyRoles")}
+        entities = {key: paginate(iam, "ListEntitiesForPolicy", key, PolicyArn=arn) for key in ("PolicyGroups", "PolicyUsers", "PolicyRoles")}
     except AwsError as exc:
         report.add(_("policy %(policy)s") % {"policy": name}, "ListEntitiesForPolicy", exc.code == "NoSuchEntity", _("already gone") if exc.code == "NoSuchEntity" else exc.problem.message)
         return
@@ -130,7 +120,7 @@ def delete_managed_policy(iam, arn: str, report: CleanupReport):
         _try(report, _("policy %(policy)s: user %(user)s") % {"policy": name, "user": user["UserName"]}, "DetachUserPolicy", lambda u=user: iam("DetachUserPolicy", UserName=u["UserName"], PolicyArn=arn))
     for role in entities["PolicyRoles"]:
         _try(report, _("policy %(policy)s: role %(role)s") % {"policy": name, "role": role["RoleName"]}, "DetachRolePolicy", lambda r=role: iam("DetachRolePolicy", RoleName=r["RoleName"], PolicyArn=arn))
-    for version in list_all(iam, "ListPolicyVersions", "Versions", PolicyArn=arn):
+    for version in paginate(iam, "ListPolicyVersions", "Versions", PolicyArn=arn):
         if not version["IsDefaultVersion"]:
             _try(report, _("policy %(policy)s: version %(version)s") % {"policy": name, "version": version["VersionId"]}, "DeletePolicyVersion", lambda v=version: iam("DeletePolicyVersion", PolicyArn=arn, VersionId=v["VersionId"]))
     _try(report, _("policy %(policy)s") % {"policy": name}, "DeletePolicy", lambda: iam("DeletePolicy", PolicyArn=arn))

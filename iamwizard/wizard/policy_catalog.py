@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 
+from iamwizard.aws.paging import paginate
+
 AWS_CACHE_SECONDS = 6 * 3600
 LOCAL_CACHE_SECONDS = 30
 # Each process also keeps the AWS managed list it last read from the cache, with an index by
@@ -29,16 +31,9 @@ class PolicyEntry:
 
 
 def _list_policies(ctx, scope):
-    entries, marker = [], None
-    while True:
-        page = ctx.iam("ListPolicies", Scope=scope, MaxItems=1000, **({"Marker": marker} if marker else {}))
-        for p in page.get("Policies", []):
-            # Service-linked role policies are for AWS services, never for people.
-            if not p.get("Path", "/").startswith("/aws-service-role/"):
-                entries.append((p["PolicyName"], p["Arn"]))
-        marker = page.get("Marker") if page.get("IsTruncated") else None
-        if not marker:
-            return entries
+    # Service-linked role policies are for AWS services, never for people.
+    return [(p["PolicyName"], p["Arn"]) for p in paginate(ctx.iam, "ListPolicies", "Policies", Scope=scope, MaxItems=1000)
+            if not p.get("Path", "/").startswith("/aws-service-role/")]
 
 
 def _cache_key(ctx, scope):

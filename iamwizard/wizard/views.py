@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from iamwizard.aws.gateway import AwsError
@@ -20,15 +22,12 @@ from .steps import BY_SLUG
 from .steps.sign_in_details import sign_in_csv as build_sign_in_csv
 
 
-RUN_ID = links.RUN_ID
-
-
 def _bound_context(request, run_id, slug) -> engine.StepContext:
     """The run's context for a browser that opened the run's resume link; otherwise 404 (no such
     run) or a 403 page that says how to resume (the id alone is a public reference)."""
-    # Run ids are url-safe base64: anything else (NUL, which PostgreSQL refuses outright, overlong
-    # or odd characters) is no run, and never reaches the database.
-    ctx = engine.load_context(run_id, slug) if RUN_ID.fullmatch(run_id) else None
+    # Run ids are url-safe base64: the address's <run_id:…> converter (converters.py) lets
+    # nothing else through, so nothing odd reaches the database.
+    ctx = engine.load_context(run_id, slug)
     if ctx is None:
         raise Http404("No such run")
     if not links.is_bound(request, ctx.run):
@@ -128,7 +127,7 @@ def resume_link(request):
 def resume(request, run_id):
     """A run's own address: carry on at its first open step. A link from before resume keys
     (the run id itself) opens the run once more here, and is replaced by a new one."""
-    legacy = links.legacy_run(run_id) if RUN_ID.fullmatch(run_id) else None
+    legacy = links.legacy_run(run_id)
     if legacy is not None:
         links.issue(request, legacy)
     ctx = _bound_context(request, run_id, "")
@@ -147,6 +146,8 @@ def new_resume_link(request, run_id):
     return redirect(_step_url(ctx.run, slug) if slug in BY_SLUG else _open_step_url(ctx))
 
 
+@sensitive_post_parameters()  # passwords, MFA codes, access keys: never in an error report
+@never_cache
 @require_http_methods(["GET", "POST"])
 @_with_bound_run
 def step_page(request, run_id, slug):
@@ -326,6 +327,7 @@ def operator_policy_json(request):
     return response
 
 
+@never_cache  # the file holds the new user's password
 @require_POST
 @_with_bound_run
 def sign_in_csv(request, run_id):

@@ -1,13 +1,17 @@
 from django.urls import path
 
+from iamwizard.wizard import converters
+
 from . import views
+
+converters.register()
 
 app_name = "workshops"
 urlpatterns = [
     path("join/", views.join, name="join"),
     path("join/welcome/", views.welcome, name="welcome"),
-    path("join/help/<str:run_id>/", views.ask_help, name="help"),
-    path("join/room/<str:run_id>/", views.room, name="room"),
+    path("join/help/<run_id:run_id>/", views.ask_help, name="help"),
+    path("join/room/<run_id:run_id>/", views.room, name="room"),
     path("trainer/login/", views.login, name="login"),
     path("trainer/otp/", views.otp_step, name="otp"),
     path("trainer/logout/", views.logout, name="logout"),

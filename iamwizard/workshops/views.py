@@ -15,6 +15,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import parse_etags, quote_etag
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from django.utils.translation import gettext as _
@@ -40,6 +42,8 @@ def _owned(request, pk) -> Workshop:
 
 # --- trainer sign-in -----------------------------------------------------------------------------
 
+@sensitive_post_parameters()  # the trainer's password
+@never_cache
 @require_http_methods(["GET", "POST"])
 def login(request):
     request.no_store = True
@@ -74,6 +78,8 @@ def login(request):
     return response
 
 
+@sensitive_post_parameters()  # the one-time code
+@never_cache
 @require_http_methods(["GET", "POST"])
 def otp_step(request):
     """Second factor: enrol an authenticator app the first time (QR code), then type its code."""
@@ -386,6 +392,8 @@ def summary(request, pk):
 
 # --- participants --------------------------------------------------------------------------------
 
+@sensitive_post_parameters("code")  # the workshop's join code
+@never_cache
 @require_http_methods(["GET", "POST"])
 def join(request):
     """Join with the trainer's code and a name. The run is bound to this browser; joining again

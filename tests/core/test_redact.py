@@ -1,4 +1,8 @@
-from iamwizard.core.redact import REDACTED, SECRET_PARAMETERS, is_secret, redact, redact_text
+import logging
+
+import pytest
+
+from iamwizard.core.redact import REDACTED, SECRET_FIELD_IN_TEXT, SECRET_PARAMETERS, is_secret, redact, redact_text
 
 
 def test_secret_parameters_cover_the_wizard_calls():
@@ -57,3 +61,26 @@ def test_redact_text():
 def test_redact_text_longest_first():
     assert redact_text("pw=abcdef", ["abc", "abcdef"]) == "pw=[redacted]"
     assert redact_text("abc abc", iter(["abc"])) == "[redacted] [redacted]"
+
+
+@pytest.mark.parametrize("name", sorted(SECRET_PARAMETERS | {"NewPassword", "OldPassword", "ServicePassword", "X-Amz-Security-Token"}))
+def test_one_list_hides_a_secret_in_the_history_and_in_library_logs(name, caplog):
+    """The redactor (activity history) and the AWS boundary's log guard read the same list: a
+    secret field from either of the old lists is hidden by both."""
+    from iamwizard.aws import gateway  # installs the guard on botocore's loggers
+
+    assert gateway._WITHHOLD in logging.getLogger("botocore").filters
+    assert redact({name: "s3cr3t-value"}) == {name: REDACTED}
+    caplog.set_level(logging.DEBUG, logger="botocore")
+    for text in (f"Action=X&{name}=s3cr3t-value", f"{{'{name}': 's3cr3t-value'}}", f"<{name}>s3cr3t-value</{name}>"):
+        logging.getLogger("botocore").debug("Request body: %s", text)
+    assert caplog.records and all("withheld" in r.getMessage() for r in caplog.records)
+    assert "s3cr3t-value" not in caplog.text
+
+
+def test_log_guard_keeps_harmless_fields():
+    from iamwizard.aws import gateway
+
+    logger = logging.getLogger("botocore")
+    assert not SECRET_FIELD_IN_TEXT.search("Action=CreateLoginProfile&UserName=alice&PasswordResetRequired=true")
+    assert gateway._WITHHOLD in logger.filters

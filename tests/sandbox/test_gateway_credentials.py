@@ -36,3 +36,34 @@ def test_a_signed_in_user_acts_as_that_user(sandbox_endpoint):
     assert dana.call("sts", "GetCallerIdentity")["Arn"] == f"arn:aws:iam::{account}:user/dana"
     # The admin's next call, through the same shared client, is the admin's again.
     assert admin.call("sts", "GetCallerIdentity")["Arn"].endswith(":assumed-role/iamwizard/iamwizard")
+
+
+def test_assumed_role_credentials_refresh_from_their_real_expiration(sandbox_endpoint):
+    """No fixed cache time: the role's credentials live until AWS's `Expiration` (botocore's
+    refreshable credentials), and are assumed again just before it, between two calls."""
+    import datetime
+
+    from botocore.credentials import RefreshableCredentials
+
+    target = Target("sandbox", "377777777777", sandbox_endpoint)
+    gw = Gateway(target)
+    gw.iam("CreateUser", UserName="before")
+    credentials = gateway.session_for(target).credentials
+    assert isinstance(credentials, RefreshableCredentials)
+    expiry = credentials._expiry_time
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert datetime.timedelta(minutes=50) < expiry - now <= datetime.timedelta(hours=1, minutes=1)  # AssumeRole's hour
+    first_key = credentials.get_frozen_credentials().access_key
+
+    # Far from the expiry: the same credentials, no AssumeRole.
+    assert not credentials.refresh_needed()
+    gw.iam("GetUser", UserName="before")
+    assert credentials.get_frozen_credentials().access_key == first_key
+
+    # Five minutes before it (inside botocore's mandatory window): the next call assumes the role again.
+    credentials._time_fetcher = lambda: expiry - datetime.timedelta(minutes=5)
+    assert credentials.refresh_needed()
+    assert gw.iam("GetUser", UserName="before")["User"]["UserName"] == "before"
+    assert credentials.get_frozen_credentials().access_key != first_key
+    assert credentials._expiry_time > expiry - datetime.timedelta(minutes=5)
+    assert gw.call("sts", "GetCallerIdentity")["Arn"] == "arn:aws:sts::377777777777:assumed-role/iamwizard/iamwizard"

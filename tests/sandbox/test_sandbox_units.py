@@ -2,6 +2,7 @@
 import pyotp
 import pytest
 
+from iamwizard.core.names import same_name, same_name_ignoring_case
 from iamwizard.sandbox import mfa, passwords, rules
 
 
@@ -10,7 +11,9 @@ def test_name_rules():
     assert "less than or equal to 64" in rules.name_error("a" * 65, rules.USER_NAME)
     assert "regular expression" in rules.name_error("a b", rules.USER_NAME)
     assert rules.name_error("", rules.GROUP_NAME)
-    assert rules.find_ignoring_case(["Alice"], "ALICE") == "Alice"
+    # The sandbox uses the wizard's one name lookup (core.names), so both agree on what clashes.
+    assert same_name_ignoring_case("ALICE", ["Alice"]) == "Alice"
+    assert same_name("ALICE", "alice") and not same_name("alice", "alicia")
 
 
 @pytest.mark.parametrize("password, ok", [

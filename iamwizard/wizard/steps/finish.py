@@ -1,4 +1,4 @@
-"""Step 6, finish: everything read back from AWS, the root user's state and what to do next."""
+"""Step 9, finish: everything read back from AWS, the root user's state and what to do next."""
 import time
 from dataclasses import asdict
 

@@ -1,4 +1,4 @@
-"""Step 5, assign MFA device: an authenticator app as the user's second factor.
+"""Step 6, assign MFA device: an authenticator app as the user's second factor.
 
 What newcomers get wrong, and what this step does about it:
 
@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from iamwizard.aws.gateway import AwsError
-from iamwizard.core.names import iam_name_check
+from iamwizard.aws.paging import paginate
+from iamwizard.core.names import iam_name_check, same_name
 from iamwizard.core.problems import Problem
 from iamwizard.core.totp import clean_code, diagnose_codes, group_secret, otpauth_uri, qr_svg
 
@@ -208,18 +209,12 @@ class Mfa(Step):
             pass  # already gone, or not ours to delete any more: the new device matters, not this one
 
     def _virtual_devices(self, ctx):
-        devices, marker = [], None
-        while True:
-            page = ctx.iam("ListVirtualMFADevices", **({"Marker": marker} if marker else {}))
-            devices += page.get("VirtualMFADevices", [])
-            marker = page.get("Marker") if page.get("IsTruncated") else None
-            if not marker:
-                return devices
+        return paginate(ctx.iam, "ListVirtualMFADevices", "VirtualMFADevices")
 
     def _replace_orphan(self, ctx, name):
         """A device of that name exists. If nobody uses it (an abandoned earlier try), remove and recreate it."""
-        folded = name.casefold()  # IAM names are unique ignoring case
-        same = [d for d in self._virtual_devices(ctx) if d["SerialNumber"].rsplit("/", 1)[-1].casefold() == folded]
+        # IAM names are unique ignoring case
+        same = [d for d in self._virtual_devices(ctx) if same_name(d["SerialNumber"].rsplit("/", 1)[-1], name)]
         owner = next((d["User"].get("UserName", "") for d in same if d.get("User")), None)
         if owner is not None:
             if owner == ctx.user_name:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from iamwizard.aws.gateway import MfaCodeRejected, SignInExpired, SignInRejected, sandbox_console_signin, sandbox_mfa_signin, user_gateway
+from iamwizard.core.names import same_name
 from iamwizard.core.problems import Problem
 
 from .. import vault
@@ -89,7 +90,7 @@ class MfaSignIn(Step):
         return self._code(ctx, data.get("mfa_code", ""))
 
     def _password(self, ctx, data):
-        if data["user_name"].lower() != ctx.user_name.lower():
+        if not same_name(data["user_name"], ctx.user_name):
             raise StepInputError("user_name", _("Sign in as the user you just created, %(user)s.") % {"user": ctx.user_name}, "signin.other_user")
         try:
             answer = sandbox_console_signin(ctx.gateway.target.endpoint_url, data["account"], data["user_name"], data["password"])

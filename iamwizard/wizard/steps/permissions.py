@@ -4,13 +4,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from iamwizard.aws.gateway import AwsError
+from iamwizard.aws.paging import paginate
 from iamwizard.core import mfa_policy
 from iamwizard.core.names import iam_name_check, same_name_ignoring_case
 from iamwizard.core.problems import Problem
 
 from .. import policy_catalog
 from ..refusals import field_error
-from ..cleanup import list_all
 from .base import PlannedCall, Step
 from .colleague import for_colleague
 from .user_details import existing_user_names, recent_listing
@@ -49,9 +49,9 @@ def snapshot_permissions(ctx, user_name) -> dict:
     """What Copy permissions will copy from `user_name`: groups, managed and inline policies, boundary."""
     user = ctx.iam("GetUser", UserName=user_name)["User"]
     return {
-        "groups": [g["GroupName"] for g in list_all(ctx.iam, "ListGroupsForUser", "Groups", UserName=user_name)],
-        "policies": [p["PolicyArn"] for p in list_all(ctx.iam, "ListAttachedUserPolicies", "AttachedPolicies", UserName=user_name)],
-        "inline": list_all(ctx.iam, "ListUserPolicies", "PolicyNames", UserName=user_name),
+        "groups": [g["GroupName"] for g in paginate(ctx.iam, "ListGroupsForUser", "Groups", UserName=user_name)],
+        "policies": [p["PolicyArn"] for p in paginate(ctx.iam, "ListAttachedUserPolicies", "AttachedPolicies", UserName=user_name)],
+        "inline": paginate(ctx.iam, "ListUserPolicies", "PolicyNames", UserName=user_name),
         "boundary": (user.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn", ""),
     }
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from iamwizard.aws.gateway import AwsError, SignInRejected, sandbox_console_signin, user_gateway
 from iamwizard.core.digits import has_foreign_digits
 from iamwizard.core.passwords import password_breaks, policy_rules
+from iamwizard.core.names import same_name
 from iamwizard.core.problems import Problem
 
 from .. import vault
@@ -146,7 +147,7 @@ class SignIn(Step):
             raise StepInputError(None, str(REJECTED), "signin.rejected") from None
 
     def _practice_sign_in(self, ctx, data):
-        if data["user_name"].lower() != ctx.user_name.lower():
+        if not same_name(data["user_name"], ctx.user_name):
             raise StepInputError("user_name", _("Sign in as the user you just created, %(user)s.") % {"user": ctx.user_name}, "signin.other_user")
         session = self._sign_in(ctx, data["account"], data["user_name"], data["password"])
         if session.get("AccountId") != ctx.run.account_id:

@@ -5,12 +5,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from iamwizard.aws.gateway import AwsError
+from iamwizard.aws.paging import paginate
 from iamwizard.core.names import iam_name_check, same_name_ignoring_case
 from iamwizard.core.passwords import SYMBOLS, generate_password, password_breaks, policy_rule_list
 from iamwizard.core.problems import Problem
 
 from .. import vault
-from ..cleanup import list_all
 from ..refusals import field_error
 from .base import PlannedCall, Step
 from .colleague import FOR_SELF, FOR_SOMEONE_ELSE
@@ -54,7 +54,7 @@ def recent_listing(ctx, operation, key, field, *, with_=()):
             continue  # fetched early only: the page that needs it asks again, and says what went wrong
         items = page.get(items_key, [])
         if page.get("IsTruncated"):
-            items += list_all(ctx.iam, op, items_key, Marker=page["Marker"])
+            items += paginate(ctx.iam, op, items_key, Marker=page["Marker"])
         found[op] = [item[name_field] for item in items]
         cache.set(f"listing:{ctx.run.id}:{op}", found[op], LISTING_SECONDS)
     return found[operation]
