@@ -227,6 +227,7 @@ class Participant:
         _, page = self.post(self.step("root-user"), {"action": "root_signin", "email": email, "password": root_password})
         root_totp = pyotp.TOTP(SECRET_RE.search(page).group(1).replace(" ", ""))
         self._reached("root user: QR code", self.step("root-user"))
+        now = time.time()  # the codes the app shows now: the user's enrolment was several pages (and pauses) ago
         _, page = self.post(self.step("root-user"), {"action": "enable", "code1": root_totp.at(now - 30), "code2": root_totp.at(now)})
         self._reached("root user: access keys", self.step("root-user"))
         _, page = self.post(self.step("root-user"), {"action": "delete_keys"})
