@@ -1,17 +1,15 @@
-"""Virtual MFA: TOTP checks like AWS's and a real QR code PNG (pure functions)."""
+"""Virtual MFA: TOTP checks like AWS's and a real QR code PNG (pure functions).
+
+The codes come from `iamwizard.core.totp` (pyotp), the same ones the wizard's diagnoses search.
+"""
 import struct
 import time
 import zlib
-import pyotp
 
-from iamwizard.core.totp import QR_MASK
+from iamwizard.core.totp import QR_MASK, STEP_SECONDS, Codes
 
 # AWS accepts a code pair a little out of step with the server's clock.
 DRIFT_WINDOWS = 2
-
-
-def _totp(seed):
-    return pyotp.TOTP(seed, digits=6, interval=30)
 
 
 # How many accepted 30 s steps a device remembers: far more than the windows a code stays valid in.
@@ -24,13 +22,10 @@ def consecutive_codes_step(seed, code1, code2, now=None, drift=DRIFT_WINDOWS):
         return None
     if not (len(code1) == len(code2) == 6 and code1.isdigit() and code2.isdigit()):
         return None
-    totp = _totp(seed)
     now = time.time() if now is None else now
-    base = int(now) // 30
-    for counter in range(base - drift - 1, base + drift + 1):
-        if totp.at(counter * 30) == code1 and totp.at((counter + 1) * 30) == code2:
-            return counter
-    return None
+    base = int(now) // STEP_SECONDS
+    steps = Codes(seed, base - drift - 1, base + drift + 1).consecutive(code1, code2)
+    return steps[0] if steps else None
 
 
 def consecutive_codes_valid(seed, code1, code2, now=None, drift=DRIFT_WINDOWS):
