@@ -1,18 +1,18 @@
 """Virtual MFA helpers: the otpauth link, the QR code and diagnosis of codes.
 
-EnableMFADevice only answers "InvalidAuthenticationCode", and the sandbox
-accepts any codes, so the wizard checks the two codes itself against the seed
-and tells newcomers *why* they fail (order, gap, phone clock, wrong entry).
+EnableMFADevice only answers "InvalidAuthenticationCode", so the wizard checks
+the two codes itself against the seed and tells newcomers *why* they fail (order,
+gap, phone clock, wrong entry), searching the codes of neighbouring 30 s steps.
+The codes themselves are pyotp's; the sandbox checks codes with the same `Codes`.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 import time
 from dataclasses import dataclass
 from urllib.parse import quote
 
+import pyotp
 import qrcode
 
 from .digits import has_foreign_digits
@@ -113,47 +113,42 @@ def clean_code(code: str) -> str:
     return re.sub(r"\s+", "", code)
 
 
-class _TotpGenerator:
-    """RFC 6238 codes (HMAC-SHA1, 6 digits) as AWS and pyotp compute them.
+class _Totp(pyotp.TOTP):
+    """pyotp's RFC 6238 generator (HMAC-SHA1, 6 digits, 30 s), the codes AWS and the apps compute.
 
-    The HMAC pads are hashed once and copied per step: about twice as fast as
-    hmac.digest, which matters when searching a day of steps for clock drift.
+    pyotp decodes the base32 seed again for every code; a diagnosis computes up to 5,762 codes
+    (a day each side), so the seed is decoded (and checked by pyotp) once.
     """
 
-    def __init__(self, key: bytes):
-        if len(key) > 64:
-            key = hashlib.sha1(key).digest()
-        key = key.ljust(64, b"\0")
-        self._inner = hashlib.sha1(bytes(b ^ 0x36 for b in key))
-        self._outer = hashlib.sha1(bytes(b ^ 0x5C for b in key))
+    _key: bytes | None = None
 
-    def code(self, step: int) -> int:
-        inner = self._inner.copy()
-        inner.update(step.to_bytes(8, "big"))
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        digest = outer.digest()
-        offset = digest[-1] & 0x0F
-        return (int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF) % 10**DIGITS
+    def __init__(self, seed_b32: str):
+        super().__init__(_normalize_seed(seed_b32), digits=DIGITS, interval=STEP_SECONDS)
+
+    def byte_secret(self) -> bytes:
+        if self._key is None:
+            self._key = super().byte_secret()
+        return self._key
 
 
-def _decode_seed(seed_b32: str) -> bytes:
-    clean = _normalize_seed(seed_b32)
-    return base64.b32decode(clean + "=" * (-len(clean) % 8))
+class Codes:
+    """The codes of the 30 s steps first..last of one seed, to find where typed codes belong.
 
+    A diagnosis searches neighbouring steps (up to a day each side for a phone whose clock is
+    off), so the codes are computed once per search with pyotp: `generate_otp(step)` is what
+    `TOTP.at(step * 30)` computes, without turning the step back into a time.
+    """
 
-class _Codes:
-    """The codes of the steps first..last, to find where typed codes belong."""
-
-    def __init__(self, generator: _TotpGenerator, first: int, last: int):
+    def __init__(self, seed_b32: str, first: int, last: int):
+        totp = _Totp(seed_b32)
         self.first = first
-        self.codes = [generator.code(step) for step in range(first, last + 1)]
+        self.codes = [totp.generate_otp(step) for step in range(first, last + 1)]
 
-    def steps_of(self, code: int) -> list[int]:
+    def steps_of(self, code: str) -> list[int]:
         return [self.first + i for i, value in enumerate(self.codes) if value == code]
 
-    def consecutive(self, code1: int, code2: int) -> list[int]:
-        """Steps t where code1 is the code of t and code2 the code of t + 1."""
+    def consecutive(self, code1: str, code2: str) -> list[int]:
+        """Steps t where code1 is the code of t and code2 the code of t + 1, earliest first."""
         codes = self.codes
         return [
             self.first + i
@@ -233,22 +228,20 @@ def diagnose_codes(
             return problem
     if code1 == code2:
         return CodeDiagnosis(False, "same_code_twice", Problem("mfa.same_code_twice"), "code2")
-    generator = _TotpGenerator(_decode_seed(seed_b32))
-    number1, number2 = int(code1), int(code2)
     now_step = int((time.time() if now is None else now) // STEP_SECONDS)
     reach = NEARBY_STEPS + valid_window + 1
-    near = _Codes(generator, now_step - reach, now_step + reach)
-    pairs = near.consecutive(number1, number2)
+    near = Codes(seed_b32, now_step - reach, now_step + reach)
+    pairs = near.consecutive(code1, code2)
     if any(abs(t + 1 - now_step) <= valid_window for t in pairs):
         return CodeDiagnosis(True, "ok", Problem("mfa.ok"), None)
-    steps1 = [s for s in near.steps_of(number1) if abs(s - now_step) <= NEARBY_STEPS]
-    steps2 = [s for s in near.steps_of(number2) if abs(s - now_step) <= NEARBY_STEPS]
+    steps1 = [s for s in near.steps_of(code1) if abs(s - now_step) <= NEARBY_STEPS]
+    steps2 = [s for s in near.steps_of(code2) if abs(s - now_step) <= NEARBY_STEPS]
     if steps1 and steps2 and min(steps1) > max(steps2):
         return CodeDiagnosis(False, "reversed", Problem("mfa.reversed"), None)
     if steps1 and steps2 and not pairs:
         return CodeDiagnosis(False, "not_consecutive", Problem("mfa.not_consecutive"), None)
     reach = max(reach, drift_search_minutes * 60 // STEP_SECONDS)
-    pairs = _Codes(generator, now_step - reach - 1, now_step + reach).consecutive(number1, number2)
+    pairs = Codes(seed_b32, now_step - reach - 1, now_step + reach).consecutive(code1, code2)
     if pairs:
         closest = min(pairs, key=lambda t: abs(t + 1 - now_step))
         return _drift_diagnosis(closest + 1, now_step)
@@ -276,18 +269,16 @@ def diagnose_code(
     problem = _format_problem(code, "mfa_code", seed_b32)
     if problem:
         return problem
-    generator = _TotpGenerator(_decode_seed(seed_b32))
-    number = int(code)
     now_step = int((time.time() if now is None else now) // STEP_SECONDS)
     used = set(used_steps)
-    near = [step for step in range(now_step - valid_window, now_step + valid_window + 1) if generator.code(step) == number]
+    near = Codes(seed_b32, now_step - valid_window, now_step + valid_window).steps_of(code)
     fresh = [step for step in near if step not in used]
     if fresh:
         return CodeDiagnosis(True, "ok", Problem("mfa.ok"), None, step=fresh[0])
     if near:
         return CodeDiagnosis(False, "reused", Problem("mfa.code_reused"), "mfa_code")
     reach = drift_search_minutes * 60 // STEP_SECONDS
-    steps = _Codes(generator, now_step - reach, now_step + reach).steps_of(number)
+    steps = Codes(seed_b32, now_step - reach, now_step + reach).steps_of(code)
     if steps:
         return _drift_diagnosis(min(steps, key=lambda s: abs(s - now_step)), now_step)
     return CodeDiagnosis(False, "invalid", Problem("mfa.sign_in_invalid"), "mfa_code")

@@ -13,6 +13,7 @@ from iamwizard.core.totp import otpauth_uri
 
 from . import accounts, mfa, passwords, root, rules
 from .awsxml import STS_NS, IAMError, blob, element, result
+from .qr_png import qr_png
 
 MFA_DEVICES_PER_USER = 8
 # An access key that acts as the default account's root user (any secret key works).
@@ -309,7 +310,7 @@ def create_virtual_mfa_device(request):
     _check_name(name, rules.MFA_DEVICE_NAME)
     device = _moto_call(request.backend.create_virtual_mfa_device, name, request.param("Path"))
     uri = otpauth_uri(device.base32_string_seed, name, accounts.account_label(request.account_id))
-    device.qr_code_png = mfa.qr_png(uri)
+    device.qr_code_png = qr_png(uri)
     inner = ("<VirtualMFADevice>" + element("SerialNumber", device.serial_number)
              + blob("Base32StringSeed", device.base32_string_seed.encode("ascii"))
              + blob("QRCodePNG", device.qr_code_png) + "</VirtualMFADevice>")

@@ -1,3 +1,4 @@
+"""The workshops' models in the Django admin (Django's autodiscovery imports this module)."""
 from django.contrib import admin
 
 from .models import CleanupRecord, Participant, Workshop

@@ -10,7 +10,7 @@ class WorkshopsConfig(AppConfig):
         # The wizard's user-details step asks registered rules about a name; a workshop adds its prefix rule.
         from iamwizard.wizard.steps import user_details
 
-        from .hooks import workshop_prefix_rule
+        from .wizard_plugins import workshop_prefix_rule
 
         rules = getattr(user_details, "USER_NAME_RULES", None)
         if rules is not None and workshop_prefix_rule not in rules:
@@ -19,7 +19,7 @@ class WorkshopsConfig(AppConfig):
         # browser goes back to the workshop's run, never to a new untracked one.
         from iamwizard.wizard import rooms
 
-        from .hooks import participant_room
+        from .wizard_plugins import participant_room
 
         if participant_room not in rooms.PROVIDERS:
             rooms.PROVIDERS.append(participant_room)

@@ -16,7 +16,7 @@ from iamwizard.wizard.cleanup import CleanupReport, cleanup_from
 from iamwizard.wizard.steps import BY_SLUG
 
 from . import codes, lockouts
-from .hooks import has_prefix
+from .wizard_plugins import has_prefix
 from .models import CleanupRecord, Participant, Workshop
 from .progress import CLEANUP_SLUG
 
@@ -45,7 +45,7 @@ class JoinRefused(Exception):
 
 def participant_of(run) -> Participant | None:
     """The participant whose run this is, with their workshop, or None (also for no run). The one
-    lookup for it: the join and help pages, and every page of a participant's run (hooks.participant_room)."""
+    lookup for it: the join and help pages, and every page of a participant's run (wizard_plugins.participant_room)."""
     if run is None:
         return None
     # A run has at most one participant (a one-to-one link): no ORDER BY as .first() would add,

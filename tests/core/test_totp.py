@@ -9,6 +9,7 @@ from iamwizard.core.problems import Problem
 from iamwizard.core.totp import (
     QR_MASK,
     CodeDiagnosis,
+    Codes,
     clean_code,
     diagnose_codes,
     group_secret,
@@ -61,6 +62,22 @@ def test_group_secret():
     assert group_secret(" ABCD EFGH ") == "ABCD EFGH"
     assert group_secret("") == ""
     assert group_secret(SEED).replace(" ", "") == SEED
+
+
+# --- the codes searched ---------------------------------------------------------
+
+def test_codes_are_pyotps_for_each_step_even_from_a_spaced_lowercase_seed():
+    spaced = " ".join(SEED[i : i + 4] for i in range(0, len(SEED), 4)).lower()
+    codes = Codes(spaced, N - 3, N + 3)
+    assert codes.codes == [code(step) for step in range(N - 3, N + 4)]
+    assert codes.steps_of(code(N + 1)) == [N + 1]
+
+
+def test_codes_find_consecutive_pairs_earliest_first_and_not_reversed():
+    codes = Codes(SEED, N - 5, N + 5)
+    assert codes.consecutive(code(N - 1), code(N)) == [N - 1]
+    assert codes.consecutive(code(N), code(N - 1)) == []
+    assert codes.consecutive(code(N + 5), code(N + 6)) == []  # N + 6 is past the last step
 
 
 # --- QR code ----------------------------------------------------------------------

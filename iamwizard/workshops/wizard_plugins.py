@@ -1,4 +1,8 @@
-"""What the workshops app plugs into the wizard."""
+"""What the workshops app plugs into the wizard (registered by `apps.WorkshopsConfig.ready`).
+
+- `workshop_prefix_rule`: a user-details rule, the IAM user name must start with the workshop's prefix;
+- `participant_room`: a room provider, a participant's pages show their workshop.
+"""
 from iamwizard.core.problems import Problem
 
 
