@@ -22,7 +22,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections, router, transaction
+from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _, ngettext
@@ -205,53 +205,12 @@ def load_states(run: Run) -> dict:
     return states
 
 
-@functools.cache
-def _states_with_run_query(alias: str) -> tuple:
-    """The SQL that reads a run's states joined with the run, and each column's converters.
-
-    Every page reads this (about 30 times per enrolment), so it is built once per process:
-    the ORM would compile it again each time and make a run object for every state row,
-    about half of the read's cost."""
-    connection = connections[alias]
-    quote = connection.ops.quote_name
-    columns = [("s", f) for f in StepState._meta.concrete_fields] + [("r", f) for f in Run._meta.concrete_fields]
-    sql = (
-        f"SELECT {', '.join(f'{table}.{quote(field.column)}' for table, field in columns)}"
-        f" FROM {quote(StepState._meta.db_table)} s JOIN {quote(Run._meta.db_table)} r"
-        f" ON r.{quote(Run._meta.pk.column)} = s.{quote(StepState._meta.get_field('run').column)}"
-        f" WHERE s.{quote(StepState._meta.get_field('run').column)} = %s"
-    )
-    converters = []
-    for table, field in columns:
-        column = field.get_col(table)
-        converters.append((column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
-    return sql, converters, len(StepState._meta.concrete_fields)
-
-
 def _states_with_run(run_id: str) -> tuple:
     """(run, states) in one query, every state pointing at the one run object; (None, {}) when
     the run has no state rows (or does not exist)."""
-    alias = router.db_for_read(StepState)
-    sql, converters, split = _states_with_run_query(alias)
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [run_id])
-        rows = cursor.fetchall()
-    if not rows:
-        return None, {}
-
-    def convert(values, start, stop):
-        out = []
-        for value, (column, funcs) in zip(values[start:stop], converters[start:stop]):
-            for func in funcs:
-                value = func(value, column, connection)
-            out.append(value)
-        return out
-
-    run = Run.from_db(alias, None, convert(rows[0], split, len(converters)))
-    states = {}
-    for row in rows:
-        state = StepState.from_db(alias, None, convert(row, 0, split))
+    run, states = None, {}
+    for state in StepState.objects.filter(run_id=run_id).select_related("run"):
+        run = run or state.run
         state.run = run
         states[state.step] = state
     return run, states
