@@ -14,7 +14,7 @@ from django.db import connection, connections
 from django.http import QueryDict
 
 from iamwizard.aws import faults
-from iamwizard.wizard import engine
+from iamwizard.wizard import claims, engine
 from iamwizard.wizard.models import AwsCall, Run, StepState
 
 from tests.wizard.walk import Walker
@@ -135,7 +135,7 @@ def test_twenty_simultaneous_enable_submits_enable_once(client, account_iam):
 
 def late_claimer(monkeypatch):
     """Make the thread named 'late' read the run, then hold its claim until `go` is set."""
-    real_claim = engine._claim
+    real_claim = claims.claim
     loaded, go = threading.Event(), threading.Event()
 
     def claim(state, allow_done):
@@ -144,7 +144,7 @@ def late_claimer(monkeypatch):
             go.wait(60)
         return real_claim(state, allow_done)
 
-    monkeypatch.setattr(engine, "_claim", claim)
+    monkeypatch.setattr(claims, "claim", claim)
     return loaded, go
 
 

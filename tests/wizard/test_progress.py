@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from iamwizard.wizard import engine
+from iamwizard.wizard import claims, engine
 from iamwizard.wizard.models import AwsCall, StepState
 
 from tests.wizard.walk import Walker
@@ -101,7 +101,7 @@ def test_an_interrupted_step_says_so_and_a_submit_goes_on_once(client, account_i
 
 def test_a_submit_meeting_a_claim_about_to_run_out_waits_for_it_then_takes_over(client, monkeypatch):
     walker = to_review(client)
-    monkeypatch.setattr(engine, "WAIT_FOR_OTHER_SECONDS", 5)
+    monkeypatch.setattr(claims, "WAIT_FOR_OTHER_SECONDS", 5)
     _orphan_claim(walker, seconds_left=1.5)
     walker.post("review", {"action": "create"})
     assert StepState.objects.get(run_id=walker.run_id, step="review").status == StepState.DONE
@@ -109,19 +109,19 @@ def test_a_submit_meeting_a_claim_about_to_run_out_waits_for_it_then_takes_over(
 
 def test_the_working_request_keeps_renewing_its_claim_and_only_its_own(client, monkeypatch):
     walker = to_review(client)
-    monkeypatch.setattr(engine, "RENEW_SECONDS", 0.2)
+    monkeypatch.setattr(claims, "RENEW_SECONDS", 0.2)
     state = StepState.objects.get(run_id=walker.run_id, step="review")
-    assert engine._claim(state, allow_done=False)
+    assert claims.claim(state, allow_done=False)
     claimed_until = state.lease_until
-    with engine._Heartbeat(state):
+    with claims.Heartbeat(state):
         time.sleep(0.7)
     renewed = StepState.objects.get(pk=state.pk)
-    assert renewed.lease_until > claimed_until and not engine.is_interrupted(renewed)
+    assert renewed.lease_until > claimed_until and not claims.is_interrupted(renewed)
 
     # Another claim took over (this one's lease ran out meanwhile): the old heartbeat leaves it alone.
     StepState.objects.filter(pk=state.pk).update(started_at=timezone.now(), lease_until=timezone.now())
     taken = StepState.objects.get(pk=state.pk)
-    with engine._Heartbeat(state):
+    with claims.Heartbeat(state):
         time.sleep(0.5)
     assert StepState.objects.get(pk=state.pk).lease_until == taken.lease_until
 
@@ -131,10 +131,10 @@ def test_a_request_that_lost_its_claim_leaves_the_new_holders_step_alone(client)
     took the step over: whatever it ends with, it writes nothing over the new claim."""
     walker = to_review(client)
     state = StepState.objects.get(run_id=walker.run_id, step="review")
-    assert engine._claim(state, allow_done=False)
+    assert claims.claim(state, allow_done=False)
     newer = timezone.now() + timedelta(seconds=1)
     StepState.objects.filter(pk=state.pk).update(started_at=newer)  # taken over
-    engine._fail(state, "Timeout", "late")
-    engine._release(state, StepState.PENDING)
+    claims.fail(state, "Timeout", "late")
+    claims.release(state, StepState.PENDING)
     row = StepState.objects.get(pk=state.pk)
     assert (row.status, row.started_at, row.error_code) == (StepState.RUNNING, newer, "")

@@ -1,0 +1,103 @@
+"""Claims: a step executes once, even when it is submitted twice at the same moment.
+
+Before executing, a request must *claim* the step's state row with one conditional UPDATE
+(double click, refresh after POST, two tabs, two workers); whoever loses waits for the winner
+(`wait_for_other`) and then shows its outcome. A claim is a short lease that the working request
+keeps renewing from a thread of its own (`Heartbeat`): when the process dies mid-step, its claim
+runs out by itself within LEASE, and the next submit takes the step over, continuing from the
+progress markers the dead one left. A request writes its outcome only while the claim is still
+its own (`own_claim`, `release`, `fail`).
+"""
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from django.db import connections
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import StepState
+
+# A claim lasts LEASE unless renewed; the working request renews it every RENEW_SECONDS.
+LEASE = timedelta(seconds=15)
+RENEW_SECONDS = 5
+# How long a second submit waits for the claim holder before showing the step as it stands.
+WAIT_FOR_OTHER_SECONDS = 20
+log = logging.getLogger(__name__)
+
+
+def claim(state: StepState, allow_done: bool) -> bool:
+    """Claim the step for this request: pending, failed, or running under a lease that ran out
+    (its process died). The claim's started_at tells this claim from any later one."""
+    now = timezone.now()
+    claimable = Q(status__in=[StepState.PENDING, StepState.FAILED]) | Q(status=StepState.RUNNING, lease_until__lt=now)
+    if allow_done:
+        claimable |= Q(status=StepState.DONE)
+    if StepState.objects.filter(pk=state.pk).filter(claimable).update(status=StepState.RUNNING, lease_until=now + LEASE, started_at=now) != 1:
+        return False
+    state.status, state.lease_until, state.started_at = StepState.RUNNING, now + LEASE, now
+    return True
+
+
+def is_interrupted(state: StepState, now=None) -> bool:
+    """Running, but nobody renews the claim any more: the process working on it stopped."""
+    return state.status == StepState.RUNNING and state.lease_until is not None and state.lease_until < (now or timezone.now())
+
+
+def wait_for_other(state: StepState):
+    """Wait while another request works on the step; stop when it ends or its claim ran out."""
+    deadline = time.monotonic() + WAIT_FOR_OTHER_SECONDS
+    while time.monotonic() < deadline:
+        state.refresh_from_db()
+        if state.status != StepState.RUNNING or is_interrupted(state):
+            return
+        time.sleep(0.1)
+
+
+class Heartbeat:
+    """Renews a claim's lease every RENEW_SECONDS while the step works, from a thread of its own
+    (a single AWS call may take longer than the lease). Renewal only extends this very claim."""
+
+    def __init__(self, state: StepState):
+        self.pk, self.claimed_at = state.pk, state.started_at
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"lease-{state.pk}", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+    def _beat(self):
+        try:
+            while not self.stop.wait(RENEW_SECONDS):
+                try:
+                    StepState.objects.filter(pk=self.pk, status=StepState.RUNNING, started_at=self.claimed_at).update(
+                        lease_until=timezone.now() + LEASE)
+                except Exception:  # noqa: BLE001 - a missed beat is retried; the lease has room for two
+                    log.warning("could not renew the claim on step state %s", self.pk, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own database connection
+
+
+def own_claim(state):
+    """The step's row while it is still under this request's claim (none once another took it over)."""
+    return StepState.objects.filter(pk=state.pk, status=StepState.RUNNING, started_at=state.started_at)
+
+
+def release(state, status):
+    own_claim(state).update(status=status, lease_until=None)
+    state.status = status
+
+
+def fail(state, code, message):
+    outcome = {"status": StepState.FAILED, "error_code": code, "error_message": message, "lease_until": None, "finished_at": timezone.now()}
+    own_claim(state).update(**outcome)
+    for name, value in outcome.items():
+        setattr(state, name, value)
+
+

@@ -1,0 +1,234 @@
+"""The step context: what a step sees of its run, and where the run stands.
+
+A StepContext holds the run, its step states and a gateway to the run's target (AWS, or the
+sandbox that holds the run's account, chosen here) that writes every AWS call as soon as it
+ends and names the calls under way, so a page shows the step's work as it goes and a crash
+loses none of it. This module also reads a run with its states (one
+query), and answers the questions a page asks before it shows a step: which steps apply, the
+first open one, whether a step can be visited yet, whether a later irreversible step froze it.
+It imports the steps and the AWS boundary; the flow (engine.py) builds on it and on claims.py.
+"""
+import functools
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from iamwizard.aws.gateway import Gateway, Target
+from iamwizard.core import consistency, sandbox_endpoints
+from iamwizard.core.passwords import PasswordPolicy
+
+from .models import AwsCall, Run, StepState
+from .steps import STEPS
+
+IN_FLIGHT_SECONDS = 60
+
+
+def announce_calls(run_id: str, calls: list):
+    """Which AWS calls of a run are under way (names only; [] when none), in the shared cache so
+    that any worker answering the page's progress poll can name them."""
+    if calls:
+        cache.set(f"in-flight:{run_id}", calls, IN_FLIGHT_SECONDS)
+    else:
+        cache.delete(f"in-flight:{run_id}")
+
+
+def calls_in_flight(run_id: str) -> list:
+    return cache.get(f"in-flight:{run_id}") or []
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_endpoints(text):
+    return tuple(sandbox_endpoints.parse(text))
+
+
+def sandbox_endpoints_configured() -> tuple:
+    """The standalone sandboxes of IAMWIZARD_SANDBOX_URL, in order; () for the embedded one."""
+    return _parsed_endpoints(settings.IAMWIZARD_SANDBOX_URL or "")
+
+
+def sandbox_endpoint(account_id: str = ""):
+    """The sandbox that holds `account_id` (with several, chosen from its id alone; without one,
+    the first), starting the embedded sandbox when none is configured."""
+    endpoints = sandbox_endpoints_configured()
+    if endpoints:
+        return sandbox_endpoints.endpoint_for(account_id, endpoints)
+    from iamwizard.sandbox import start_embedded
+
+    return start_embedded(settings.DATA_DIR / "sandbox", settings.IAMWIZARD_SANDBOX_ACCOUNTS_IN_MEMORY)
+
+
+def new_sandbox_account_id() -> str:
+    """A new emulated account's id, not given to another run; with several sandboxes, it names
+    the one that will hold it."""
+    count = len(sandbox_endpoints_configured())
+    account_id = sandbox_endpoints.new_account_id(count)
+    for _try in range(5):
+        if not Run.objects.filter(account_id=account_id).exists():
+            break
+        account_id = sandbox_endpoints.new_account_id(count)
+    return account_id
+
+
+def target_for(run: Run) -> Target:
+    if run.target == "sandbox":
+        return Target("sandbox", account_id=run.account_id, endpoint_url=sandbox_endpoint(run.account_id))
+    return Target("aws", role_arn=run.role_arn)
+
+
+class StepContext:
+    """What a step sees of its run: answers, earlier results, secrets helpers and a recording gateway."""
+
+    def __init__(self, run: Run, slug: str, states: dict):
+        self.run = run
+        self.slug = slug
+        self.states = states
+        self._gateway = None
+        self.query = {}  # the page's GET parameters (e.g. a policy search), when rendering
+        self.base_url = ""  # the request's scheme://host, for addresses that leave the page (CSV, e-mail)
+
+    @property
+    def gateway(self) -> Gateway:
+        if self._gateway is None:
+            self._gateway = Gateway(target_for(self.run), recorder=self._record, announcer=self._announce,
+                                    batch_recorder=self._record_many, history=self._made_lately)
+        return self._gateway
+
+    def iam(self, operation, **params):
+        return self.gateway.iam(operation, **params)
+
+    def _row(self, rec) -> AwsCall:
+        return AwsCall(
+            run=self.run, step=self.slug, service=rec.service, operation=rec.operation, parameters=rec.parameters,
+            ok=rec.ok, error_code=rec.error_code, request_id=rec.request_id[:100], milliseconds=rec.milliseconds,
+            attempt=rec.attempt, retried=rec.retried,
+        )
+
+    def _record(self, rec):
+        """Write each call as soon as it ends: the page shows the step's work as it goes
+        (views.progress), and a crash loses none of what was done."""
+        self._row(rec).save()
+
+    def _record_many(self, records):
+        """Calls made at once, written together as soon as the last of them ended (one INSERT)."""
+        AwsCall.objects.bulk_create([self._row(rec) for rec in records])
+
+    def _made_lately(self, seconds):
+        """The run's successful calls of the last `seconds` that made or deleted something, oldest
+        first (asked only when a call meets NoSuchEntity: was it about something just made?)."""
+        since = timezone.now() - timedelta(seconds=seconds)
+        rows = AwsCall.objects.filter(run=self.run, ok=True, at__gte=since, operation__in=consistency.OPERATIONS).order_by("at", "id")
+        return [(row.at.timestamp(), row.operation, row.parameters) for row in rows]
+
+    def _announce(self, calls: list):
+        """The calls starting now (names only), for the progress poll of a page that waits."""
+        announce_calls(self.run.pk, calls)
+
+    def save_answers(self, answers: dict):
+        """Store this step's (non-secret) answers on the run."""
+        self.run.answers = {**self.run.answers, self.slug: answers}
+        self.run.save(update_fields=["answers", "updated_at"])
+
+    def answers(self, slug) -> dict:
+        return dict(self.run.answers.get(slug, {}))
+
+    def result(self, slug) -> dict:
+        state = self.states.get(slug)
+        return dict(state.result) if state else {}
+
+    def status(self, slug) -> str:
+        state = self.states.get(slug)
+        return state.status if state else StepState.PENDING
+
+    @property
+    def user_name(self) -> str:
+        return self.answers("user-details").get("user_name", "")
+
+    @property
+    def account(self) -> dict:
+        return self.result("connect")
+
+    @property
+    def account_label(self) -> str:
+        return self.account.get("alias") or self.account.get("account_id") or self.run.account_id
+
+    @property
+    def password_policy(self) -> PasswordPolicy:
+        stored = self.account.get("password_policy")
+        return PasswordPolicy.from_dict(stored) if stored else PasswordPolicy.from_aws(None)
+
+    def is_sandbox(self) -> bool:
+        return self.run.target == "sandbox"
+
+
+def load_states(run: Run) -> dict:
+    states = {s.step: s for s in run.steps.all()}
+    missing = [StepState(run=run, step=step.slug) for step in STEPS if step.slug not in states]
+    if missing:
+        StepState.objects.bulk_create(missing, ignore_conflicts=True)
+        states = {s.step: s for s in run.steps.all()}
+    return states
+
+
+def states_with_run(run_id: str) -> tuple:
+    """(run, states) in one query, every state pointing at the one run object; (None, {}) when
+    the run has no state rows (or does not exist)."""
+    run, states = None, {}
+    for state in StepState.objects.filter(run_id=run_id).select_related("run"):
+        run = run or state.run
+        state.run = run
+        states[state.step] = state
+    return run, states
+
+
+def load_context(run_id: str, slug: str) -> StepContext | None:
+    """The run's context for `slug`, or None when there is no such run."""
+    run, states = states_with_run(run_id)
+    if run is None or len(states) < len(STEPS):  # a run from before a step was added
+        run = run or Run.objects.filter(pk=run_id).first()
+        if run is None:
+            return None
+        states = load_states(run)
+    return StepContext(run, slug, states)
+
+
+def context_for(run: Run, slug: str, states=None) -> StepContext:
+    return StepContext(run, slug, states if states is not None else load_states(run))
+
+
+def applicable_steps(ctx: StepContext) -> list:
+    return [step for step in STEPS if step.applies(ctx)]
+
+
+def first_open_step(ctx: StepContext):
+    for step in applicable_steps(ctx):
+        if ctx.status(step.slug) not in (StepState.DONE, StepState.SKIPPED):
+            return step
+    return STEPS[-1]
+
+
+def can_visit(ctx: StepContext, slug: str) -> bool:
+    """A step can be seen once every applicable step before it is done."""
+    for step in applicable_steps(ctx):
+        if step.slug == slug:
+            return True
+        if ctx.status(step.slug) not in (StepState.DONE, StepState.SKIPPED):
+            return False
+    return False
+
+
+def is_frozen(ctx: StepContext, slug: str) -> bool:
+    """True when a later irreversible step is done (e.g. the user exists), so this step can't change."""
+    seen = False
+    for step in STEPS:
+        if step.slug == slug:
+            seen = True
+            if step.irreversible and ctx.status(slug) == StepState.DONE:
+                return True
+            continue
+        if seen and step.irreversible and ctx.status(step.slug) == StepState.DONE:
+            return True
+    return False
+
+
