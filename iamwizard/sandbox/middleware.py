@@ -310,24 +310,26 @@ class SandboxMiddleware:
     def _latency_route(self, environ, start_response):
         """GET: the added latency; POST ms=N (0 to 10000): set it. For benchmarks and demos of
         how the wizard behaves at AWS's speed; the sandbox listens on loopback only."""
-        if environ.get("REQUEST_METHOD") == "POST":
-            body = _read_body(environ)
-            value = parse_latency_ms(_parse(dict(environ, CONTENT_TYPE="application/x-www-form-urlencoded"), body).get("ms", ""))
-            if value is None:
-                return awsxml.Response(400, json.dumps({"Code": "ValidationError", "Message": f"ms must be {LATENCY_PROBLEM}."}),
-                                       "application/json")(environ, start_response)
-            self.latency_ms = value
-        return awsxml.Response(200, json.dumps({"latency_ms": self.latency_ms}), "application/json")(environ, start_response)
+        return self._ms_switch(environ, start_response, parse_latency_ms, LATENCY_PROBLEM, "latency_ms",
+                               lambda: self.latency_ms, lambda value: setattr(self, "latency_ms", value))
 
     def _lag_route(self, environ, start_response):
         """GET: IAM's eventual consistency as the sandbox plays it, in ms; POST ms=N (0 to 60000): set
         it (0 turns it off, and what was hidden shows at once). See lag.py; loopback only."""
-        if environ.get("REQUEST_METHOD") == "POST":
-            body = _read_body(environ)
-            value = parse_lag_ms(_parse(dict(environ, CONTENT_TYPE="application/x-www-form-urlencoded"), body).get("ms", ""))
-            if value is None:
-                return awsxml.Response(400, json.dumps({"Code": "ValidationError", "Message": f"ms must be {LAG_PROBLEM}."}),
-                                       "application/json")(environ, start_response)
+        def change(value):
             with self.lock:
                 self.lag.set(value)
-        return awsxml.Response(200, json.dumps({"lag_ms": self.lag.ms}), "application/json")(environ, start_response)
+        return self._ms_switch(environ, start_response, parse_lag_ms, LAG_PROBLEM, "lag_ms", lambda: self.lag.ms, change)
+
+    @staticmethod
+    def _ms_switch(environ, start_response, parse, problem, name, current, change):
+        """A runtime switch in milliseconds: POST ms=N sets it through `change` (400 when `parse`
+        refuses N), and every answer is {name: current()}."""
+        if environ.get("REQUEST_METHOD") == "POST":
+            body = _read_body(environ)
+            value = parse(_parse(dict(environ, CONTENT_TYPE="application/x-www-form-urlencoded"), body).get("ms", ""))
+            if value is None:
+                return awsxml.Response(400, json.dumps({"Code": "ValidationError", "Message": f"ms must be {problem}."}),
+                                       "application/json")(environ, start_response)
+            change(value)
+        return awsxml.Response(200, json.dumps({name: current()}), "application/json")(environ, start_response)
