@@ -10,8 +10,18 @@ from django.utils.translation import gettext as _
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.aws.paging import paginate
+from iamwizard.core import mfa_policy
 
 RUN_TAG = "iamwizard:run"
+
+
+def require_mfa_arn(ctx) -> str:
+    """The ARN of the require-MFA policy this run creates ("" when it creates none): the
+    Review step creates it, and cleanup deletes it with the group."""
+    perms = ctx.answers("permissions")
+    if not (perms.get("mode") == "group" and perms.get("require_mfa") and not perms.get("group_exists")):
+        return ""
+    return f"arn:aws:iam::{ctx.run.account_id}:policy/{mfa_policy.policy_name(perms['group_name'])}"
 
 
 @dataclass
@@ -147,8 +157,6 @@ def cleanup_run(ctx, report: CleanupReport | None = None) -> CleanupReport:
             group_gone = delete_group_if_empty(iam, perms["group_name"], report)
             # The require-MFA policy protects whoever is still in the group: it goes with the group only.
             if group_gone and any(":CreatePolicy:" in key for key in progress):
-                from .steps.review import require_mfa_arn
-
                 delete_managed_policy(iam, require_mfa_arn(ctx), report)
     return report
 

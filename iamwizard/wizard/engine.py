@@ -27,7 +27,7 @@ from .claims import is_interrupted
 from .models import Run, StepState
 from .step_context import (
     StepContext, states_with_run, announce_calls, applicable_steps, calls_in_flight, can_visit, context_for,
-    first_open_step, is_frozen, load_context, load_states, new_sandbox_account_id, sandbox_endpoint,
+    first_open_step, is_frozen, load_context, load_states, new_sandbox_account_id, prepare, sandbox_endpoint,
     sandbox_endpoints_configured, target_for,
 )
 from .steps import STEPS, BY_SLUG
@@ -307,10 +307,3 @@ def start_run(target=None, role_arn="") -> Run:
         StepState.objects.bulk_create([StepState(run=run, step=step.slug) for step in STEPS])
     prepare(run)
     return run
-
-
-def prepare(run: Run):
-    """The run's first call (Connect) needs the role assumed: start that now, in the background.
-    Not when that would start the embedded development sandbox: its first call does."""
-    if run.target != "sandbox" or settings.IAMWIZARD_SANDBOX_URL:
-        Gateway(target_for(run)).prepare()

@@ -77,6 +77,13 @@ def target_for(run: Run) -> Target:
     return Target("aws", role_arn=run.role_arn)
 
 
+def prepare(run: Run):
+    """The run's first call (Connect) needs the role assumed: start that now, in the background.
+    Not when that would start the embedded development sandbox: its first call does."""
+    if run.target != "sandbox" or settings.IAMWIZARD_SANDBOX_URL:
+        Gateway(target_for(run)).prepare()
+
+
 class StepContext:
     """What a step sees of its run: answers, earlier results, secrets helpers and a recording gateway."""
 
@@ -97,6 +104,11 @@ class StepContext:
 
     def iam(self, operation, **params):
         return self.gateway.iam(operation, **params)
+
+    def prepare(self):
+        """Start assuming the run's role in the background (module-level `prepare`): a step asks
+        its context, never the engine, which imports the steps."""
+        prepare(self.run)
 
     def _row(self, rec) -> AwsCall:
         return AwsCall(

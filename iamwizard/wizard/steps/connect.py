@@ -62,9 +62,7 @@ class Connect(Step):
 
     def context(self, ctx):
         if ctx.status(self.slug) != StepState.DONE:
-            from ..engine import prepare  # the engine imports the steps
-
-            prepare(ctx.run)  # the role is assumed while the page is read: Connect then waits for one round trip
+            ctx.prepare()  # the role is assumed while the page is read: Connect then waits for one round trip
         return {"operator_policy": operator_policy.document_json()}
 
     def verify(self, ctx, result):

@@ -16,7 +16,7 @@ from .base import NotYetVisible, PlannedCall, Step, StepInputError
 from .forms import StepForm
 from .permissions import ADMINISTRATOR_ACCESS, policy_name
 
-from ..cleanup import RUN_TAG, user_belongs_to_run
+from ..cleanup import RUN_TAG, require_mfa_arn, user_belongs_to_run
 
 CHANGE_PASSWORD_POLICY = "arn:aws:iam::aws:policy/IAMUserChangePassword"
 
@@ -65,14 +65,6 @@ def expected_grants(ctx) -> tuple:
     if needs_change_password_policy(ctx):
         policies.append(CHANGE_PASSWORD_POLICY)
     return groups, policies
-
-
-def require_mfa_arn(ctx) -> str:
-    """The ARN of the require-MFA policy this run creates ("" when it creates none)."""
-    perms = ctx.answers("permissions")
-    if not (perms.get("mode") == "group" and perms.get("require_mfa") and not perms.get("group_exists")):
-        return ""
-    return f"arn:aws:iam::{ctx.run.account_id}:policy/{mfa_policy.policy_name(perms['group_name'])}"
 
 
 def creation_calls(ctx) -> list:
