@@ -13,7 +13,7 @@ from werkzeug.serving import make_server as werkzeug_make_server  # noqa: E402
 
 from iamwizard.core import sandbox_admin  # noqa: E402
 
-from . import accounts  # noqa: E402
+from . import accounts, retention  # noqa: E402
 from .middleware import SandboxMiddleware  # noqa: E402
 from .numbers import accounts_in_memory_from_env  # noqa: E402
 from .persistence import Store  # noqa: E402
@@ -112,3 +112,22 @@ def serve_forever(host="127.0.0.1", port=0, data_dir=None, on_ready=print, laten
         server.server_close()
         if server.sandbox_store is not None:
             server.sandbox_store.close()
+
+
+# --- the saved accounts, from the app's process (no HTTP: the embedded sandbox, IAMWIZARD_SANDBOX_URL unset)
+
+def drop_saved_accounts(data_dir, account_ids) -> int:
+    """Drop these emulated accounts of the sandbox whose state lives in `data_dir`; how many it had.
+    When the sandbox runs embedded in this process, through it (memory and saved file); otherwise
+    remove the saved files (a development server running elsewhere forgets those accounts at its
+    next restart)."""
+    if _embedded is not None:
+        _store_for(data_dir)
+        return sum(retention.drop_account(a) for a in account_ids)
+    store = Store(data_dir, lock=threading.RLock())
+    return sum(store.forget(a) for a in account_ids)
+
+
+def unchanged_saved_accounts(data_dir, days) -> list:
+    """The accounts saved in `data_dir` unchanged for `days` days (what `GET /_sandbox/accounts` lists)."""
+    return retention.unchanged_accounts(Store(data_dir, lock=None), days)

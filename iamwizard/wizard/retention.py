@@ -10,7 +10,8 @@ A public instance keeps nothing for ever. Two rules, with the numbers from setti
 * **A workshop** expires `IAMWIZARD_WORKSHOP_KEEP_DAYS` (30) days after it closed (the trainer's
   Close, or its closing time). With it go its participants (their names), their runs, and its
   cleanup reports. A workshop that has not closed is never touched, nor are its participants' runs,
-  however long they have been idle.
+  however long they have been idle. That rule is the workshops app's (workshops/retention.py),
+  registered in EXPIRERS: this module removes the runs it names.
 
 With a run go its step states, its recorded AWS calls and its refused tries (the database cascades
 them) and, on the sandbox, its emulated account (the sandbox's `POST /_sandbox/accounts/drop`:
@@ -32,7 +33,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from .engine import sandbox_endpoint, sandbox_endpoints_configured
@@ -66,17 +66,6 @@ def idle_runs(now=None):
     runs = runs.exclude(steps__lease_until__gt=now).exclude(steps__started_at__gte=since)
     runs = runs.exclude(steps__finished_at__gte=since).exclude(steps__reset_at__gte=since)
     return runs.exclude(aws_calls__at__gte=since).exclude(refusals__at__gte=since)
-
-
-def closed_workshops(now=None):
-    """Workshops that closed more than IAMWIZARD_WORKSHOP_KEEP_DAYS ago (by the trainer, or at their
-    closing time) and have no step claimed in any participant's run."""
-    from iamwizard.workshops.models import Workshop
-
-    now = now or timezone.now()
-    since = now - timedelta(days=settings.IAMWIZARD_WORKSHOP_KEEP_DAYS)
-    ended = Q(closed_at__lt=since) | Q(closed_at__isnull=True, closes_at__lt=since)
-    return Workshop.objects.filter(ended).exclude(participants__run__steps__lease_until__gt=now)
 
 
 # --- the report -------------------------------------------------------------------------------------
@@ -129,10 +118,9 @@ def drop_sandbox_accounts(account_ids) -> int:
 def unchanged_sandbox_accounts(days) -> list:
     """The sandbox's saved accounts unchanged for `days` days (its `GET /_sandbox/accounts`)."""
     if not settings.IAMWIZARD_SANDBOX_URL:
-        from iamwizard.sandbox import retention
-        from iamwizard.sandbox.persistence import Store
+        from iamwizard.sandbox import unchanged_saved_accounts
 
-        return retention.unchanged_accounts(Store(settings.DATA_DIR / "sandbox", lock=None), days)
+        return unchanged_saved_accounts(settings.DATA_DIR / "sandbox", days)
     unchanged = []
     for endpoint in sandbox_endpoints_configured():  # every sandbox lists its own
         try:
@@ -158,22 +146,14 @@ def _drop_embedded(account_ids) -> int:
     """No standalone sandbox: the sandbox lives in the app's process, its state in DATA_DIR/sandbox.
     When it runs in this process, drop through it; otherwise remove the saved files (a development
     server running elsewhere forgets those accounts at its next restart)."""
-    import threading
+    from iamwizard.sandbox import drop_saved_accounts
 
-    from iamwizard.sandbox import retention, server
-    from iamwizard.sandbox.persistence import Store
-
-    data_dir = settings.DATA_DIR / "sandbox"
-    if server._embedded is not None:
-        server._store_for(data_dir)
-        return sum(retention.drop_account(a) for a in account_ids)
-    store = Store(data_dir, lock=threading.RLock())
-    return sum(store.forget(a) for a in account_ids)
+    return drop_saved_accounts(settings.DATA_DIR / "sandbox", account_ids)
 
 
 # --- the pass ---------------------------------------------------------------------------------------
 
-def _remove_runs(run_ids, report, recheck) -> list:
+def remove_runs(run_ids, report, recheck) -> list:
     """Drop the runs' emulated accounts, then delete the runs (still due: `recheck`). Returns the ids
     actually removed. Nothing is deleted from the database when the sandbox cannot be asked."""
     removed = []
@@ -213,27 +193,24 @@ def _sweep_orphans(report):
         report.accounts += dropped
 
 
+# Apps that gather runs into groups of their own register here how those expire (the workshops app:
+# a closed workshop with its participants' runs, workshops/retention.py), called as
+# `expire_group(now, report)` before the idle runs, each removing its runs with `remove_runs`.
+# The wizard knows nothing of workshops (rooms.py: the same kind of registry).
+EXPIRERS: list = []
+
+
 def expire(now=None, dry_run=False) -> Report:
     """Remove everything due (see the module's docstring); with `dry_run`, only count it."""
-    from iamwizard.workshops.models import Participant
-
     now = now or timezone.now()
     report = Report(dry_run=dry_run)
     try:
-        for workshop in list(closed_workshops(now)):
-            run_ids = list(Participant.objects.filter(workshop=workshop).values_list("run_id", flat=True))
-            # Re-checked at deletion: the workshop's runs, none with a step claimed meanwhile.
-            recheck = Run.objects.filter(participant__workshop=workshop).exclude(steps__lease_until__gt=timezone.now())
-            removed = _remove_runs(run_ids, report, recheck)
-            report.participants += len(removed)
-            if len(removed) == len(run_ids):
-                if not dry_run:
-                    workshop.delete()  # its participants (none left), cleanup reports
-                report.workshops.append((workshop.title, workshop.closed_at or workshop.closes_at, len(run_ids)))
+        for expire_group in EXPIRERS:  # the workshops app's closed workshops, with their runs
+            expire_group(now, report)
         run_ids = list(idle_runs(now).values_list("pk", flat=True))
         # Re-checked at deletion (a newcomer may have come back since the list was made).
         before = report.runs
-        _remove_runs(run_ids, report, idle_runs(timezone.now() if not dry_run else now))
+        remove_runs(run_ids, report, idle_runs(timezone.now() if not dry_run else now))
         report.anonymous_runs = report.runs - before
         _sweep_orphans(report)
     except SandboxUnreachable as exc:

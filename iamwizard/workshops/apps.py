@@ -23,4 +23,10 @@ class WorkshopsConfig(AppConfig):
 
         if participant_room not in rooms.PROVIDERS:
             rooms.PROVIDERS.append(participant_room)
+        # The wizard's retention pass (manage.py expire_data) removes closed workshops' data too.
+        from iamwizard.wizard import retention
 
+        from .retention import expire_closed_workshops
+
+        if expire_closed_workshops not in retention.EXPIRERS:
+            retention.EXPIRERS.append(expire_closed_workshops)

@@ -6,7 +6,7 @@ Point several app workers at it with IAMWIZARD_SANDBOX_URL, or the AWS CLI with
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from iamwizard.sandbox.numbers import accounts_in_memory_argument, lag_ms_argument, latency_ms_argument, port_argument
+from iamwizard.sandbox import accounts_in_memory_argument, lag_ms_argument, latency_ms_argument, port_argument
 
 
 class Command(BaseCommand):
