@@ -23,7 +23,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from iamwizard.core import sandbox_endpoints as _sandbox_endpoints
-from iamwizard.core.digits import whole_number
+from iamwizard.core import sandbox_memory as _sandbox_memory
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENVIRONMENT = os.environ.get("IAMWIZARD_ENV", "development")
@@ -236,9 +236,11 @@ try:
 except _sandbox_endpoints.EndpointsProblem as problem:
     raise ImproperlyConfigured(problem.describe()) from None
 # Read by the embedded sandbox (and a standalone one started with this environment).
-IAMWIZARD_SANDBOX_ACCOUNTS_IN_MEMORY = whole_number(os.environ.get("IAMWIZARD_SANDBOX_ACCOUNTS_IN_MEMORY", "").strip() or "200", 1, 1_000_000)
-if IAMWIZARD_SANDBOX_ACCOUNTS_IN_MEMORY is None:
-    raise ImproperlyConfigured("IAMWIZARD_SANDBOX_ACCOUNTS_IN_MEMORY must be a whole number from 1 to 1,000,000, in the digits 0-9.")
+# Also read by a sandbox started on its own: one rule and default, core/sandbox_memory.py.
+try:
+    IAMWIZARD_SANDBOX_ACCOUNTS_IN_MEMORY = _sandbox_memory.accounts_in_memory_from_env(os.environ)
+except ValueError as _bad:
+    raise ImproperlyConfigured(str(_bad)) from None
 
 # Retention (core/retention.py; `manage.py expire_data` removes what is due): an anonymous run
 # after this many idle days, a workshop's data this many days after it closed; at most this many
