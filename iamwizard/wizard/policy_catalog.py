@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from iamwizard.aws.paging import paginate
+from iamwizard.core.names import name_key
 
 AWS_CACHE_SECONDS = 6 * 3600
 LOCAL_CACHE_SECONDS = 30
@@ -19,7 +20,7 @@ LOCAL_CACHE_SECONDS = 30
 # millisecond, and the permissions step looks policies up on every submit.
 PROCESS_COPY_SECONDS = 300
 PROCESS_COPIES_KEPT = 8
-_process_copies: dict = {}  # cache key -> (expires at, entries, entry by lower-cased ARN and name)
+_process_copies: dict = {}  # cache key -> (expires at, entries, entry by its ARN and name, case folded by name_key)
 _process_copies_lock = threading.Lock()
 
 
@@ -56,8 +57,8 @@ def _aws_managed(ctx) -> tuple:
         entries = tuple(PolicyEntry(name, arn, True) for name, arn in aws)
         index = {}
         for entry in entries:
-            index.setdefault(entry.arn.lower(), entry)
-            index.setdefault(entry.name.lower(), entry)
+            index.setdefault(name_key(entry.arn), entry)
+            index.setdefault(name_key(entry.name), entry)
         copy = (time.monotonic() + PROCESS_COPY_SECONDS, entries, index)
         with _process_copies_lock:
             if len(_process_copies) >= PROCESS_COPIES_KEPT:  # real accounts each have a list of their own
@@ -82,22 +83,22 @@ def catalog(ctx) -> list:
 
 def search(ctx, query: str, limit: int = 20) -> list:
     """Policies whose name contains the words of `query`, names starting with it first."""
-    words = query.lower().split()
+    words = name_key(query).split()
     if not words:
         return []
-    hits = [e for e in catalog(ctx) if all(w in e.name.lower() for w in words)]
-    hits.sort(key=lambda e: (not e.name.lower().startswith(words[0]), len(e.name), e.name))
+    hits = [e for e in catalog(ctx) if all(w in name_key(e.name) for w in words)]
+    hits.sort(key=lambda e: (not name_key(e.name).startswith(words[0]), len(e.name), e.name))
     return hits[:limit]
 
 
 def lookup(ctx, name_or_arn: str) -> PolicyEntry | None:
     """The policy with this exact ARN or name (ignoring case), if the account can use it."""
-    wanted = name_or_arn.strip().lower()
+    wanted = name_key(name_or_arn.strip())  # IAM's one fold (core/names.py), for names and ARNs alike
     # An AWS managed policy's ARN says so: no need to list the account's own policies for it.
     found = _aws_managed(ctx)[1].get(wanted)
     if found or wanted.startswith("arn:aws:iam::aws:policy/"):
         return found
     for entry in _customer_managed(ctx):
-        if entry.arn.lower() == wanted or entry.name.lower() == wanted:
+        if name_key(entry.arn) == wanted or name_key(entry.name) == wanted:
             return entry
     return None
