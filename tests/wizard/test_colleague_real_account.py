@@ -1,43 +1,27 @@
 """For a colleague on a real account (IAMWIZARD_TARGET=aws): boto3's standard configuration, pointed
-with AWS_ENDPOINT_URL at the sandbox server process, as an operator would (fixture from
-test_real_account). The administrator hands over and stops; Done shows the colleague's first sign-in
+with AWS_ENDPOINT_URL at the sandbox server process, as an operator would (fixture in
+tests/wizard/conftest.py). The administrator hands over and stops; Done shows the colleague's first sign-in
 and MFA as pending. The colleague then does both at the "console" with their own credentials, under
 the require-MFA policy, and Read AWS again confirms each, whenever it happened."""
-import json
 import re
 import time
-import urllib.parse
-import urllib.request
 import uuid
 
-import boto3
 import pyotp
 import pytest
 
 from iamwizard.wizard.models import AwsCall, StepState
-from tests.wizard.test_real_account import real_account  # noqa: F401 - the fixture
+from tests.wizard.real_account import ACCOUNT, as_user, console
 from tests.wizard.walk import Walker
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ACCOUNT = "123456789012"
-
-
-def console(endpoint, **fields):
-    """The sandbox's practice console, as the colleague's browser would use the real one."""
-    return json.load(urllib.request.urlopen(f"{endpoint}/_sandbox/console-signin", data=urllib.parse.urlencode(fields).encode()))
-
-
-def as_user(endpoint, session):
-    return boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=session["AccessKeyId"],
-                        aws_secret_access_key=session["SecretAccessKey"], aws_session_token=session["SessionToken"])
 
 
 def handover(walker):
     return {key: re.sub(r"\s+", " ", text) for key, text in re.findall(r'<li [^>]*id="handover-([a-z-]+)">(.*?)</li>', walker.get("finish").content.decode(), re.S)}
 
 
-def test_done_shows_pending_then_confirms_the_colleagues_sign_in_and_mfa(client, real_account, sandbox_endpoint):  # noqa: F811
+def test_done_shows_pending_then_confirms_the_colleagues_sign_in_and_mfa(client, real_account, sandbox_endpoint):
     name = f"colleague-{uuid.uuid4().hex[:8]}"
     walker = Walker(client)
     walker.start()

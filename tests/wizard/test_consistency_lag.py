@@ -7,10 +7,12 @@ import re
 import time
 import urllib.parse
 import urllib.request
+import uuid
 
 import pytest
 
 from iamwizard.wizard.models import AwsCall, StepState
+from tests.wizard.real_account import change_password_at_console, sign_in_with_mfa_at_console
 from tests.wizard.walk import Walker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -138,52 +140,29 @@ def test_a_read_back_that_never_shows_the_new_membership_is_not_confirmed_and_sa
     assert ok.count("CreateUser") == ok.count("AddUserToGroup") == ok.count("AttachGroupPolicy") == 1
 
 
-def test_a_real_account_target_that_lags_goes_through_too(client, lag, settings, sandbox_endpoint, monkeypatch):
+def test_a_real_account_target_that_lags_goes_through_too(client, lag, real_account, sandbox_endpoint):
     """IAMWIZARD_TARGET=aws, boto3's standard configuration pointed with AWS_ENDPOINT_URL at the
-    sandbox, as an operator would; the "account" lags like IAM."""
-    import uuid
-
-    import boto3
-    import pyotp
-
-    from iamwizard.aws.gateway import SANDBOX_ADMIN, forget_clients
-
-    settings.IAMWIZARD_TARGET = "aws"
-    monkeypatch.setenv("AWS_ENDPOINT_URL", sandbox_endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", SANDBOX_ADMIN["aws_access_key_id"])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SANDBOX_ADMIN["aws_secret_access_key"])
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    forget_clients()
-    try:
-        lag(3000)
-        name = f"lag-{uuid.uuid4().hex[:8]}"
-        walker = Walker(client)
-        walker.start()
-        assert walker.run.target == "aws"
-        walker.post("connect", {"action": "connect"})
-        walker.post("user-details", {"action": "save", "user_name": name, "console_access": "on", "password_type": "custom", "custom_password": "Real-Pass-4242", "must_reset": "on"})
-        walker.post("permissions", {"action": "save", "mode": "group", "group_name": f"g-{name}", "policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"], "require_mfa": "on"})
-        walker.post("review", {"action": "create", "tags": ""})
-        walker.post("sign-in-details", {"action": "continue"})
-        # The person signs in at the "console" and changes the password there.
-        form = urllib.parse.urlencode({"account": "123456789012", "user_name": name, "password": "Real-Pass-4242"}).encode()
-        session = json.load(urllib.request.urlopen(f"{sandbox_endpoint}/_sandbox/console-signin", data=form))
-        boto3.client("iam", endpoint_url=sandbox_endpoint, region_name="us-east-1", aws_access_key_id=session["AccessKeyId"],
-                     aws_secret_access_key=session["SecretAccessKey"], aws_session_token=session["SessionToken"]).change_password(OldPassword="Real-Pass-4242", NewPassword="Changed-Pass-5353")
-        walker.post("sign-in", {"action": "check"})
-        seed = walker.create_device(name)
-        walker.enable_mfa(seed)
-        time.sleep(1.1)  # AWS gives the dates in whole seconds: a sign-in after the device was added
-        answer = json.load(urllib.request.urlopen(f"{sandbox_endpoint}/_sandbox/console-signin", data=urllib.parse.urlencode(
-            {"account": "123456789012", "user_name": name, "password": "Changed-Pass-5353"}).encode()))
-        json.load(urllib.request.urlopen(f"{sandbox_endpoint}/_sandbox/console-signin", data=urllib.parse.urlencode(
-            {"challenge": answer["Challenge"], "mfa_code": pyotp.TOTP(seed).at(time.time() + 30)}).encode()))
-        walker.post("mfa-sign-in", {"action": "check"})
-        walker.post("root-user", {"action": "later"})  # the root user's MFA is the console's on a real account
-        assert {s.status for s in walker.run.steps.all()} == {StepState.DONE}
-        calls = AwsCall.objects.filter(run_id=walker.run_id)
-        assert {(c.operation, c.error_code) for c in calls if c.retried} >= {("CreateLoginProfile", "NoSuchEntity"), ("EnableMFADevice", "NoSuchEntity")}
-        assert {(c.operation, c.error_code) for c in calls if not c.ok and not c.retried} <= ANSWERS
-    finally:
-        forget_clients()
+    sandbox, as an operator would (the `real_account` fixture); the "account" lags like IAM."""
+    lag(3000)
+    name = f"lag-{uuid.uuid4().hex[:8]}"
+    walker = Walker(client)
+    walker.start()
+    assert walker.run.target == "aws"
+    walker.post("connect", {"action": "connect"})
+    walker.post("user-details", {"action": "save", "user_name": name, "console_access": "on", "password_type": "custom", "custom_password": "Real-Pass-4242", "must_reset": "on"})
+    walker.post("permissions", {"action": "save", "mode": "group", "group_name": f"g-{name}", "policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"], "require_mfa": "on"})
+    walker.post("review", {"action": "create", "tags": ""})
+    walker.post("sign-in-details", {"action": "continue"})
+    # The person signs in at the "console" and changes the password there.
+    change_password_at_console(sandbox_endpoint, name, "Real-Pass-4242", "Changed-Pass-5353")
+    walker.post("sign-in", {"action": "check"})
+    seed = walker.create_device(name)
+    walker.enable_mfa(seed)
+    time.sleep(1.1)  # AWS gives the dates in whole seconds: a sign-in after the device was added
+    sign_in_with_mfa_at_console(sandbox_endpoint, name, "Changed-Pass-5353", seed)
+    walker.post("mfa-sign-in", {"action": "check"})
+    walker.post("root-user", {"action": "later"})  # the root user's MFA is the console's on a real account
+    assert {s.status for s in walker.run.steps.all()} == {StepState.DONE}
+    calls = AwsCall.objects.filter(run_id=walker.run_id)
+    assert {(c.operation, c.error_code) for c in calls if c.retried} >= {("CreateLoginProfile", "NoSuchEntity"), ("EnableMFADevice", "NoSuchEntity")}
+    assert {(c.operation, c.error_code) for c in calls if not c.ok and not c.retried} <= ANSWERS

@@ -1,37 +1,24 @@
 """The real-account path (IAMWIZARD_TARGET=aws): boto3's standard configuration, pointed with
-AWS_ENDPOINT_URL at a sandbox started by `manage.py sandbox`, exactly as an operator would."""
+AWS_ENDPOINT_URL at a sandbox started by `manage.py sandbox`, exactly as an operator would
+(the `real_account` fixture, tests/wizard/conftest.py)."""
 import html
 import json
 import re
 import time
-import urllib.parse
-import urllib.request
 import uuid
 
 import boto3
 import pyotp
 import pytest
 
-from iamwizard.aws.gateway import SANDBOX_ADMIN, forget_clients, sandbox_root_mfa, sandbox_root_signin, sandbox_root_user
+from iamwizard.aws.gateway import forget_clients, sandbox_root_mfa, sandbox_root_signin, sandbox_root_user
 from iamwizard.sandbox.iam_handlers import ROOT_ACCESS_KEY
 from iamwizard.wizard import operator_policy
 from iamwizard.wizard.models import AwsCall, StepState
+from tests.wizard.real_account import change_password_at_console, sign_in_with_mfa_at_console
 from tests.wizard.walk import Walker
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def real_account(settings, sandbox_endpoint, monkeypatch):
-    settings.IAMWIZARD_TARGET = "aws"
-    monkeypatch.setenv("AWS_ENDPOINT_URL", sandbox_endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", SANDBOX_ADMIN["aws_access_key_id"])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SANDBOX_ADMIN["aws_secret_access_key"])
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    forget_clients()
-    yield
-    forget_clients()
 
 
 def test_real_account_run_ends_with_a_signed_in_user_and_mfa(client, real_account, sandbox_endpoint):
@@ -54,10 +41,7 @@ def test_real_account_run_ends_with_a_signed_in_user_and_mfa(client, real_accoun
     page = walker.post("sign-in", {"action": "check"}, expect=400).content.decode()
     assert "shows no sign-in" in page
     # The person signs in at the "console" and changes the password there.
-    form = urllib.parse.urlencode({"account": "123456789012", "user_name": name, "password": "Real-Pass-4242"}).encode()
-    session = json.load(urllib.request.urlopen(f"{sandbox_endpoint}/_sandbox/console-signin", data=form))
-    boto3.client("iam", endpoint_url=sandbox_endpoint, region_name="us-east-1", aws_access_key_id=session["AccessKeyId"],
-                 aws_secret_access_key=session["SecretAccessKey"], aws_session_token=session["SessionToken"]).change_password(OldPassword="Real-Pass-4242", NewPassword="Changed-Pass-5353")
+    change_password_at_console(sandbox_endpoint, name, "Real-Pass-4242", "Changed-Pass-5353")
     walker.post("sign-in", {"action": "check"})
     assert walker.run.steps.get(step="sign-in").status == StepState.DONE
 
@@ -67,12 +51,7 @@ def test_real_account_run_ends_with_a_signed_in_user_and_mfa(client, real_accoun
     page = walker.post("mfa-sign-in", {"action": "check"}, expect=400).content.decode()
     assert "since the MFA device was added" in page
     time.sleep(1.1)  # AWS gives the dates in whole seconds: a sign-in after the device was added
-    answer = json.load(urllib.request.urlopen(f"{sandbox_endpoint}/_sandbox/console-signin", data=urllib.parse.urlencode(
-        {"account": "123456789012", "user_name": name, "password": "Changed-Pass-5353"}).encode()))
-    assert answer["MFARequired"] is True
-    code = pyotp.TOTP(seed).at(time.time() + 30)
-    json.load(urllib.request.urlopen(f"{sandbox_endpoint}/_sandbox/console-signin", data=urllib.parse.urlencode(
-        {"challenge": answer["Challenge"], "mfa_code": code}).encode()))
+    sign_in_with_mfa_at_console(sandbox_endpoint, name, "Changed-Pass-5353", seed)  # asks for the code after the password
     walker.post("mfa-sign-in", {"action": "check"})
     facts = dict(walker.run.steps.get(step="mfa-sign-in").result["verified"])
     assert set(facts) == {"Last sign-in", "MFA device added"}
