@@ -1,8 +1,9 @@
 """Retention in the sandbox: emulated accounts are dropped when the wizard expires their runs.
 
-The wizard decides what expires (it knows which runs are idle and which workshops are closed:
-`iamwizard/wizard/retention.py`, run by `manage.py expire_data`) and asks the sandbox, on its
-loopback admin routes:
+The wizard decides what expires (it knows which runs are idle, `iamwizard/wizard/retention.py`,
+and which workshops are closed, `iamwizard/workshops/retention.py`; run by `manage.py expire_data`)
+and asks the sandbox, on its loopback admin routes (or, for the sandbox embedded in the app's own
+process, the package's `drop_saved_accounts` and `unchanged_saved_accounts`):
 
 * `GET /_sandbox/accounts` answers `{"count": N}`: the emulated accounts that exist (saved or in memory); with
   `?unchanged_days=D`, also `"unchanged": [...]`, the saved accounts whose state has not changed

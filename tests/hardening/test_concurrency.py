@@ -1,8 +1,8 @@
 """Twenty simultaneous submits of the same step make exactly one resource.
 
 Each submitter is a thread with its own database connection calling the engine exactly as a
-request would, released together by a barrier. The suite runs this module on SQLite and, from
-test_postgres.py, again on PostgreSQL (IAMWIZARD_EXPECT_DB_VENDOR says which one it must be).
+request would, released together by a barrier. `dev.py test` runs this module on SQLite, then
+again on PostgreSQL (its DATABASE_URL says which one it must be: test_runs_on_the_expected_database).
 """
 import os
 import threading
