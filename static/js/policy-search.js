@@ -1,5 +1,5 @@
 // Live policy search: results while typing. Without JavaScript the Search button does the same.
-// wizard.js loads this file once the search is focused or touched (data-script), so it may arrive after
+// policy-search-loader.js loads this file once the search is focused or touched, so it may arrive after
 // the page has loaded, and after the first letters were typed: it then searches for them at once.
 (function start() {
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); return; }

@@ -10,33 +10,6 @@ window.iamText = function (key, values) {
   return text.replace(/%\((\w+)\)s/g, function (all, name) { return values && name in values ? values[name] : all; });
 };
 
-// A script that only one part of a page needs (the permissions step's live policy search) loads once a
-// person focuses or touches that part: the part names it in data-script. While it loads, the forms of
-// the part's fields wait (the script, once there, acts on what was typed); should it fail to load, they
-// submit as usual. Without this file that part works as a plain form.
-document.addEventListener("DOMContentLoaded", function () {
-  document.querySelectorAll("[data-script]").forEach(function (part) {
-    function load() {
-      part.removeEventListener("focusin", load);
-      part.removeEventListener("pointerdown", load);
-      var forms = [];
-      part.querySelectorAll("input, button").forEach(function (field) {
-        if (field.form && forms.indexOf(field.form) < 0) forms.push(field.form);
-      });
-      function wait(event) { event.preventDefault(); }
-      forms.forEach(function (form) { form.addEventListener("submit", wait); });
-      var script = document.createElement("script");
-      script.src = part.getAttribute("data-script");
-      script.onload = script.onerror = function () {
-        forms.forEach(function (form) { form.removeEventListener("submit", wait); });
-      };
-      document.head.appendChild(script);
-    }
-    part.addEventListener("focusin", load);
-    part.addEventListener("pointerdown", load);
-  });
-});
-
 // It reveals "Copy" buttons where the browser offers a clipboard.
 document.addEventListener("DOMContentLoaded", function () {
   if (!navigator.clipboard) return;
