@@ -224,7 +224,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+        "staticfiles": {"BACKEND": "iamwizard.staticstorage.MinifiedManifestStaticFilesStorage"},
     }
 
 IAMWIZARD_TARGET = os.environ.get("IAMWIZARD_TARGET", "sandbox")

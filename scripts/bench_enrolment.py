@@ -6,6 +6,7 @@ them to bench-results/enrolment.json.
     .venv/bin/python scripts/bench_enrolment.py -n 20        # a quick run
     .venv/bin/python scripts/bench_enrolment.py --enrolment-only   # one enrolment at a time, and the goals
     .venv/bin/python scripts/bench_enrolment.py --find-room 200,400,600,800,1000   # the largest room held
+    .venv/bin/python scripts/bench_enrolment.py --page-weight-only --workers 1     # bytes per wizard page (part 4) alone
 
 It starts deploy/run.sh (the standalone sandbox and gunicorn with its default workers, production settings,
 on a fresh PostgreSQL database and a Redis db of its own; loopback only), then measures:
@@ -35,7 +36,10 @@ on a fresh PostgreSQL database and a Redis db of its own; loopback only), then m
    rooms of those sizes in turn on the same deployment until one is not held (an error, or p95 > 300 ms)
    and prints the largest held (issue 16: 1,000 at once, on 2 cores);
 4. bytes per wizard page with every asset it loads (goal <= 30 KB) and requests to other hosts
-   (goal 0), with a Playwright request listener in Chromium, cache disabled.
+   (goal 0), with a Playwright request listener in Chromium, cache disabled: one enrolment that
+   presses Start, then one as a workshop's participant (its pages carry the room bar; not with
+   --no-workshop). --page-weight-only measures this part alone and writes
+   bench-results/enrolment-weight.json.
 """
 import argparse
 import collections
@@ -648,7 +652,9 @@ def crowd(dep, n, think, ramp, live_every=2.0, workshop=True, keep_alive=False, 
 
 
 # -- 4. bytes per page ----------------------------------------------------------------------------
-def page_weight(dep):
+def page_weight(dep, join=None):
+    """Chromium opens every page of one enrolment (join=(code, name): as a workshop's participant,
+    whose pages also carry the room bar)."""
     from playwright.sync_api import sync_playwright
 
     args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -691,7 +697,7 @@ def page_weight(dep):
                           "by_type": dict(kinds), "inline_svg_bytes": svg, "requests": len(seen), "other_hosts": foreign})
 
         person = Participant(dep.base, tag="weight", on_page=measure)
-        person.enrol(user_name="weigh")
+        person.enrol(user_name="weigh" if join is None else "weighroom", join=join)
         browser.close()
     return {"pages": pages, "max_kb": max(p["kb"] for p in pages), "goal_kb": 30,
             "requests_to_other_hosts": sum(len(p["other_hosts"]) for p in pages)}
@@ -749,11 +755,14 @@ def main():
                              "request as a TLS proxy in front opens them (kept-alive connections stick to one worker: its core saturates first)")
     parser.add_argument("--enrolment-only", action="store_true",
                         help="measure one enrolment at a time only (parts 1 and 2, and the goals): no page weight, no crowd")
+    parser.add_argument("--page-weight-only", action="store_true",
+                        help="measure the bytes per wizard page only (part 4): no single enrolments, no crowd")
     parser.add_argument("--out", default=None, help="where the JSON goes (default bench-results/enrolment.json, "
-                                                     "or enrolment-single.json with --enrolment-only)")
+                                                     "enrolment-single.json with --enrolment-only, enrolment-weight.json with --page-weight-only)")
     args = parser.parse_args()
     if args.out is None:
         args.out = str(ROOT / "bench-results" / ("enrolment-single.json" if args.enrolment_only else
+                                                 "enrolment-weight.json" if args.page_weight_only else
                                                  "enrolment-rooms.json" if args.crowd_only or args.find_room else "enrolment.json"))
     if not redis.ConnectionPool.from_url(REDIS).connection_kwargs.get("db"):
         parser.error(f"IAMWIZARD_BENCH_REDIS={REDIS} names database 0: the benchmark flushes its database, give it one of its own")
@@ -771,6 +780,8 @@ def main():
         print(f"deployment up at {dep.base} (sandbox {dep.sandbox})", flush=True)
         if args.crowd_only or args.find_room:
             results["rooms"] = rooms(dep, sizes, think, args, stop_early=bool(args.find_room))
+        elif args.page_weight_only:
+            weigh_pages(dep, results, workshop=not args.no_workshop)
         else:
             whole(dep, args, think, results)
     finally:
@@ -778,6 +789,22 @@ def main():
         dep.stop()
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written to {out}")
+
+
+def weigh_pages(dep, results, workshop=True):
+    """Part 4: bytes per wizard page, printed and kept in results; with workshop, a second walk as a
+    workshop's participant (join page, welcome page, every step with the room bar)."""
+    walks = [("page_weight", None)]
+    if workshop:
+        _, _, code = trainer_with_workshop(dep, prefix="weigh", name="weight-trainer")
+        walks.append(("page_weight_workshop", (code, "Weigh Room")))
+    for key, join in walks:
+        results[key] = page_weight(dep, join)
+        print("  as a workshop's participant:" if join else "  pressing Start (no workshop):", flush=True)
+        for p in results[key]["pages"]:
+            print(f"  {p['page']:<28} {p['kb']:>6} KB  ({p['requests']} requests, {p['transferred_bytes']} bytes on the wire, "
+                  f"other hosts: {len(p['other_hosts'])}; by type {p['by_type']}, inline SVG {p['inline_svg_bytes']})", flush=True)
+        print(f"  heaviest {results[key]['max_kb']} KB (goal <= {results[key]['goal_kb']} KB)", flush=True)
 
 
 def whole(dep, args, think, results):
@@ -795,9 +822,7 @@ def whole(dep, args, think, results):
     results["goals"] = goals(results["single_enrolment"], results["single_enrolment_at_aws_latency"], pairs)
     print_goals(results["goals"])
     if not args.enrolment_only:
-        results["page_weight"] = page_weight(dep)
-        for p in results["page_weight"]["pages"]:
-            print(f"  {p['page']:<28} {p['kb']:>6} KB  ({p['requests']} requests, {p['transferred_bytes']} bytes on the wire, other hosts: {len(p['other_hosts'])})")
+        weigh_pages(dep, results, workshop=not args.no_workshop)
         results["crowd"] = crowd(dep, args.participants, think, args.ramp, args.live_every, workshop=not args.no_workshop,
                                  keep_alive=args.keep_alive)
         print(json.dumps(results["crowd"], indent=2), flush=True)

@@ -47,7 +47,7 @@ def group_secret(seed: str) -> str:
 
 
 def _dark_runs(row: list[bool]):
-    """(start, length) of each run of dark modules in a row; one rect per run keeps the SVG small."""
+    """(start, length) of each run of dark modules in a row."""
     x = 0
     while x < len(row):
         if row[x]:
@@ -57,6 +57,23 @@ def _dark_runs(row: list[bool]):
             yield start, x - start
         else:
             x += 1
+
+
+def _runs_path(matrix: list[list[bool]]) -> str:
+    """The dark runs as one stroked path: a line 1 module wide through the middle of each row
+    ("h" for a run, a relative "m" to the next), each move written absolute or relative, whichever is
+    shorter. About half the bytes of a filled rectangle per run."""
+    parts, at = [], None
+    for y, row in enumerate(matrix):
+        for x, n in _dark_runs(row):
+            absolute = f"M{x} {y}.5"
+            if at is not None:
+                dx, dy = x - at[0], y - at[1]
+                relative = f"m{dx} {dy}"
+                absolute = relative if len(relative) <= len(absolute) else absolute
+            parts.append(f"{absolute}h{n}")
+            at = (x + n, y)
+    return "".join(parts)
 
 
 # Any of the 8 mask patterns makes a valid code that every reader decodes; letting the library
@@ -69,7 +86,9 @@ def qr_svg(data: str, label: str = QR_LABEL) -> str:
 
     The 4-module quiet zone is included and only a viewBox is set, so CSS decides
     the size; black on an explicit white background scans in dark mode too. `label` names it for
-    screen readers (the caller passes it in the page's language).
+    screen readers (the caller passes it in the page's language). The dark modules are one
+    `<path>` stroked 1 module wide with butt ends, row by row (`_runs_path`): with crisp edges each
+    run covers exactly its modules, as a filled rectangle per run did, in half the bytes.
     """
     label = label.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
     code = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=QR_MASK)
@@ -77,15 +96,12 @@ def qr_svg(data: str, label: str = QR_LABEL) -> str:
     code.make(fit=True)
     matrix = code.get_matrix()
     size = len(matrix)
-    path = "".join(
-        f"M{x} {y}h{n}v1h-{n}z" for y, row in enumerate(matrix) for x, n in _dark_runs(row)
-    )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
         f'role="img" aria-label="{label}" shape-rendering="crispEdges">'
         f"<title>{label}</title>"
-        f'<rect width="{size}" height="{size}" fill="#ffffff"/>'
-        f'<path fill="#000000" d="{path}"/>'
+        f'<rect width="{size}" height="{size}" fill="#fff"/>'
+        f'<path fill="none" stroke="#000" d="{_runs_path(matrix)}"/>'
         "</svg>"
     )
 

@@ -6,9 +6,11 @@ hold a secret (a one-time password, an MFA key): so no template may ask for a na
 
 from django.utils.translation import gettext_lazy
 
-# The words the optional JavaScript writes into pages, in the page's language: base.html hands them
-# over as data attributes of a hidden element (id "js-strings"; the CSP allows no inline script),
-# read by static/js/wizard.js's iamText(key).
+# The words the optional JavaScript writes into pages, in the page's language: handed over as data
+# attributes of hidden elements (class "js-strings"; the CSP allows no inline script), read by
+# static/js/wizard.js's iamText(key). base.html hands over those of wizard.js, on every page; a page
+# that loads another script hands over that script's own (SCRIPT_STRINGS, templates/_js_strings.html)
+# beside it, so that no page carries words for scripts it does not load.
 JS_STRINGS = {
     "copy": gettext_lazy("Copy"),
     "copied": gettext_lazy("Copied"),
@@ -19,13 +21,19 @@ JS_STRINGS = {
     "attempt": gettext_lazy(", attempt %(number)s"),
     "under-way": gettext_lazy("Under way: %(calls)s…"),
     "waiting": gettext_lazy("Waiting for AWS…"),
-    "customer-managed": gettext_lazy("%(policy)s (customer managed)"),
-    "matching": gettext_lazy("%(count)s matching “%(query)s”"),
-    "live": gettext_lazy("Updates by itself every few seconds."),
-    "live-stopped": gettext_lazy("Live updates stopped (signed out?): reload the page."),
-    "retrying": gettext_lazy("Could not reach the server; retrying…"),
+}
+SCRIPT_STRINGS = {
+    "policy_search": {  # static/js/policy-search.js, on the permissions step
+        "customer-managed": gettext_lazy("%(policy)s (customer managed)"),
+        "matching": gettext_lazy("%(count)s matching “%(query)s”"),
+    },
+    "dashboard": {  # static/js/dashboard.js, on the trainer's dashboard and the projector view
+        "live": gettext_lazy("Updates by itself every few seconds."),
+        "live-stopped": gettext_lazy("Live updates stopped (signed out?): reload the page."),
+        "retrying": gettext_lazy("Could not reach the server; retrying…"),
+    },
 }
 
 
 def page_defaults(request) -> dict:
-    return {"error_summary": None, "run": None, "js_strings": JS_STRINGS}
+    return {"error_summary": None, "run": None, "js_strings": JS_STRINGS, "script_strings": SCRIPT_STRINGS}

@@ -1,5 +1,8 @@
 // Live policy search: results while typing. Without JavaScript the Search button does the same.
-document.addEventListener("DOMContentLoaded", function () {
+// policy-search-loader.js loads this file once the search is focused or touched, so it may arrive after
+// the page has loaded, and after the first letters were typed: it then searches for them at once.
+(function start() {
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); return; }
   var input = document.getElementById("policy-search");
   var box = document.getElementById("policy-results");
   if (!input || !box || !window.fetch) return;
@@ -54,4 +57,5 @@ document.addEventListener("DOMContentLoaded", function () {
     }, 200);
   });
   input.form.addEventListener("submit", function (e) { e.preventDefault(); input.dispatchEvent(new Event("input")); });
-});
+  if (input.value !== input.defaultValue) input.dispatchEvent(new Event("input"));  // typed before this file arrived
+})();

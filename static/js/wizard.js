@@ -1,10 +1,11 @@
 // Progressive enhancement only: every step works without this file.
 
-// The words scripts write into a page, in the page's language: base.html hands them over as data
-// attributes of a hidden element (id "js-strings", from wizard/context_processors.py), since the CSP
-// allows no inline script. iamText("ms", {ms: 12}) fills %(name)s placeholders.
+// The words scripts write into a page, in the page's language: the page hands them over as data
+// attributes of hidden elements (class "js-strings": base.html's for this file, one beside each other
+// script; wizard/context_processors.py), since the CSP allows no inline script.
+// iamText("ms", {ms: 12}) fills %(name)s placeholders.
 window.iamText = function (key, values) {
-  var box = document.getElementById("js-strings");
+  var box = document.querySelector(".js-strings[data-" + key + "]");
   var text = (box && box.getAttribute("data-" + key)) || key;
   return text.replace(/%\((\w+)\)s/g, function (all, name) { return values && name in values ? values[name] : all; });
 };

@@ -82,13 +82,81 @@ def test_codes_find_consecutive_pairs_earliest_first_and_not_reversed():
 
 # --- QR code ----------------------------------------------------------------------
 
+def _path_segments(d: str):
+    """The straight segments of an SVG path (M/m, L/l, H/h, V/v, Z/z, absolute or relative), as
+    (subpath number, (x1, y1), (x2, y2)): any way of writing the same lines reads the same."""
+    tokens = re.findall(r"[MmLlHhVvZz]|-?(?:\d+\.?\d*|\.\d+)", d)
+    segments, x, y, start, sub, command, i = [], 0.0, 0.0, (0.0, 0.0), 0, None, 0
+    while i < len(tokens):
+        if tokens[i].isalpha():
+            command = tokens[i]
+            i += 1
+            if command in "Zz":
+                if (x, y) != start:
+                    segments.append((sub, (x, y), start))
+                x, y = start
+                continue
+        relative = command.islower()
+        kind = command.upper()
+        if kind in "ML":
+            nx, ny = float(tokens[i]), float(tokens[i + 1])
+            i += 2
+        elif kind == "H":
+            nx, ny = float(tokens[i]), (0.0 if relative else y)
+            i += 1
+        elif kind == "V":
+            nx, ny = (0.0 if relative else x), float(tokens[i])
+            i += 1
+        else:
+            raise AssertionError(f"unexpected path command {command}")
+        if relative:
+            nx, ny = nx + x, ny + y
+        if kind == "M":
+            sub += 1
+            start = (nx, ny)
+            command = "l" if relative else "L"  # further pairs after a move are lines
+        else:
+            segments.append((sub, (x, y), (nx, ny)))
+        x, y = nx, ny
+    return segments
+
+
 def _matrix_from_svg(svg: str) -> list[list[bool]]:
+    """The modules the SVG paints dark, read from its geometry (the test's QR decoder): a stroked
+    path's lines (butt ends) or a filled path's shapes (nonzero rule), sampled at each module's centre.
+    Every edge must fall on the module grid, so no module is half painted."""
     size = int(re.search(r'viewBox="0 0 (\d+) \1"', svg).group(1))
-    matrix = [[False] * size for _ in range(size)]
-    for x, y, n in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\3z", svg):
-        for dx in range(int(n)):
-            matrix[int(y)][int(x) + dx] = True
-    return matrix
+    tag = re.search(r"<path ([^>]*)/?>", svg).group(1)
+    attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', tag))
+    segments = _path_segments(attrs["d"])
+    stroked = attrs.get("stroke", "none") != "none"
+    filled = attrs.get("fill", "black") != "none"
+    assert stroked != filled, "the decoder reads either a stroked or a filled path"
+    if stroked:
+        half = float(attrs.get("stroke-width", "1")) / 2
+        for _, (x1, y1), (x2, y2) in segments:
+            assert x1 == x2 or y1 == y2, "lines along the grid only"
+            for edge in ([y1 - half, y1 + half, min(x1, x2), max(x1, x2)] if y1 == y2 else [x1 - half, x1 + half, min(y1, y2), max(y1, y2)]):
+                assert edge == int(edge), f"a line off the module grid: {(x1, y1, x2, y2)}"
+
+        def dark(cx, cy):
+            return any(
+                (y1 == y2 and abs(cy - y1) < half and min(x1, x2) < cx < max(x1, x2))
+                or (x1 == x2 and abs(cx - x1) < half and min(y1, y2) < cy < max(y1, y2))
+                for _, (x1, y1), (x2, y2) in segments
+            )
+    else:
+        for _, a, b in segments:
+            assert all(v == int(v) for v in (*a, *b)), "corners on the module grid"
+
+        def dark(cx, cy):
+            winding = 0
+            for _, (x1, y1), (x2, y2) in segments:
+                if x1 == x2 and x1 > cx and min(y1, y2) < cy < max(y1, y2):
+                    winding += 1 if y2 > y1 else -1
+            return winding != 0
+
+    return [[dark(x + 0.5, y + 0.5) for x in range(size)] for y in range(size)]
 
 
 def _reference_matrix(data: str) -> list[list[bool]]:

@@ -61,6 +61,8 @@ class Step:
     template = "wizard/steps/generic.html"
     # Optional step-specific part shown inside the generic form, above its button.
     extra_template = None
+    # The step's own stylesheets (static paths), after wizard.css, which holds only what every page uses.
+    stylesheets: tuple = ()
     submit_label = gettext_lazy("Continue")
     # Once done, a step marked irreversible freezes every step before it (the user exists now).
     irreversible = False

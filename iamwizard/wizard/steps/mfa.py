@@ -139,6 +139,7 @@ class Mfa(Step):
     title = gettext_lazy("Assign MFA device")
     nav_title = gettext_lazy("MFA")
     template = "wizard/steps/mfa.html"
+    stylesheets = ("css/mfa.css",)
     irreversible = True
     why = (
         gettext_lazy("A password can leak: phished, reused elsewhere, read over a shoulder. Multi-factor "

@@ -184,6 +184,7 @@ class Permissions(Step):
     nav_title = gettext_lazy("Permissions")
     show_result = False
     template = "wizard/steps/permissions.html"
+    stylesheets = ("css/permissions.css",)
     why = (
         gettext_lazy("A new IAM user can do nothing at all until a policy allows it. Grant the least privilege: only "
                      "what the person's job needs, and add more when a real need shows up."),

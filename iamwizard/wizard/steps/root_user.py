@@ -74,6 +74,7 @@ class RootUser(Step):
     title = gettext_lazy("Secure the root user")
     nav_title = gettext_lazy("Root user")
     template = "wizard/steps/root_user.html"
+    stylesheets = ("css/mfa.css",)  # the MFA step's template, included
     # Not irreversible: that would freeze the user's own steps before it, which a colleague's
     # practice (steps/colleague.py) opens again after Done. Once done, it offers no form instead.
     why = (

@@ -150,6 +150,7 @@ class UserDetails(Step):
     show_result = False
     extra_template = "wizard/steps/_password_rules.html"
     template = "wizard/steps/user_details.html"
+    stylesheets = ("css/user-details.css",)
     nav_title = gettext_lazy("User details")
     why = (
         gettext_lazy("An IAM user is a person (or a program) with its own name and its own credentials inside your "
