@@ -3,8 +3,8 @@
 An undefined variable makes Django log the page's whole context at DEBUG, and a page's context may
 hold a secret (a one-time password, an MFA key): so no template may ask for a name nobody set."""
 
-
-from django.utils.translation import gettext_lazy
+from django.utils.html import format_html_join
+from django.utils.translation import get_language, gettext_lazy
 
 # The words the optional JavaScript writes into pages, in the page's language: handed over as data
 # attributes of hidden elements (class "js-strings"; the CSP allows no inline script), read by
@@ -35,5 +35,18 @@ SCRIPT_STRINGS = {
 }
 
 
+_JS_ATTRIBUTES: dict = {}  # language -> JS_STRINGS as the element's data attributes
+
+
+def js_string_attributes():
+    """JS_STRINGS as data attributes ( data-copy="Copy"...), escaped: the same for every page in a
+    language, so drawn once per language and process, not on every page (14 translations and a loop)."""
+    language = get_language()
+    attributes = _JS_ATTRIBUTES.get(language)
+    if attributes is None:
+        attributes = _JS_ATTRIBUTES[language] = format_html_join("", ' data-{}="{}"', ((key, str(words)) for key, words in JS_STRINGS.items()))
+    return attributes
+
+
 def page_defaults(request) -> dict:
-    return {"error_summary": None, "run": None, "js_strings": JS_STRINGS, "script_strings": SCRIPT_STRINGS}
+    return {"error_summary": None, "run": None, "js_string_attributes": js_string_attributes(), "script_strings": SCRIPT_STRINGS}

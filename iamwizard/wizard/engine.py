@@ -112,7 +112,7 @@ def _reload(ctx: StepContext):
     this step (or an attempt of it that failed half-way) in between. The claim holder works
     from the database's truth, so it sees the device, progress markers or answers the other
     one left."""
-    run, ctx.states = states_with_run(ctx.run.pk)
+    run, ctx.states = states_with_run(ctx.run.pk, with_room=False)  # the room was read with the page
     # The context's run object stays the one the caller holds, with the database's values.
     for name in [f.attname for f in Run._meta.concrete_fields]:
         setattr(ctx.run, name, getattr(run, name))

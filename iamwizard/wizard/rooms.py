@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 PROVIDERS: list = []
+# What a provider reads of a run, as select_related paths from the run (e.g. the workshops app's
+# "participant__workshop"): read along with the run itself when a page loads it
+# (step_context.states_with_run), so that a provider asked about that run reads nothing more.
+RELATED: list = []
 
 
 @dataclass

@@ -3,8 +3,8 @@
 A StepContext holds the run, its step states and a gateway to the run's target (AWS, or the
 sandbox that holds the run's account, chosen here) that writes every AWS call as soon as it
 ends and names the calls under way, so a page shows the step's work as it goes and a crash
-loses none of it. This module also reads a run with its states (one
-query), and answers the questions a page asks before it shows a step: which steps apply, the
+loses none of it. This module also reads a run with its states (two
+queries), and answers the questions a page asks before it shows a step: which steps apply, the
 first open one, whether a step can be visited yet, whether a later irreversible step froze it.
 It imports the steps and the AWS boundary; the flow (engine.py) builds on it and on claims.py.
 """
@@ -19,6 +19,7 @@ from iamwizard.aws.gateway import Gateway, Target
 from iamwizard.core import consistency, sandbox_endpoints
 from iamwizard.core.passwords import PasswordPolicy
 
+from . import rooms
 from .models import AwsCall, Run, StepState
 from .steps import STEPS
 
@@ -183,12 +184,29 @@ def load_states(run: Run) -> dict:
     return states
 
 
-def states_with_run(run_id: str) -> tuple:
-    """(run, states) in one query, every state pointing at the one run object; (None, {}) when
-    the run has no state rows (or does not exist)."""
-    run, states = None, {}
-    for state in StepState.objects.filter(run_id=run_id).select_related("run"):
-        run = run or state.run
+def states_with_run(run_id: str, with_room: bool = True) -> tuple:
+    """(run, states), every state pointing at the one run object; (None, {}) when the run does not
+    exist (or, without the room, has no state rows).
+
+    A page's read (`with_room`): the run with what rooms read of it (rooms.RELATED, e.g. a
+    workshop participant's room), then its states: two plain queries, where reading the room
+    apart was a third. Without the room (a submit reading the run again after its claim, the
+    room in hand): one query, the states joined with their run."""
+    if not with_room:
+        run, states = None, {}
+        for state in StepState.objects.filter(run_id=run_id).select_related("run"):
+            run = run or state.run
+            state.run = run
+            states[state.step] = state
+        return run, states
+    runs = Run.objects.filter(pk=run_id)
+    if rooms.RELATED:  # (select_related() without names would follow every foreign key)
+        runs = runs.select_related(*rooms.RELATED)
+    run = next(iter(runs), None)
+    if run is None:
+        return None, {}
+    states = {}
+    for state in StepState.objects.filter(run_id=run_id):
         state.run = run
         states[state.step] = state
     return run, states
@@ -197,10 +215,9 @@ def states_with_run(run_id: str) -> tuple:
 def load_context(run_id: str, slug: str) -> StepContext | None:
     """The run's context for `slug`, or None when there is no such run."""
     run, states = states_with_run(run_id)
-    if run is None or len(states) < len(STEPS):  # a run from before a step was added
-        run = run or Run.objects.filter(pk=run_id).first()
-        if run is None:
-            return None
+    if run is None:
+        return None
+    if len(states) < len(STEPS):  # a run from before a step was added
         states = load_states(run)
     return StepContext(run, slug, states)
 

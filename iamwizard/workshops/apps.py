@@ -23,6 +23,10 @@ class WorkshopsConfig(AppConfig):
 
         if participant_room not in rooms.PROVIDERS:
             rooms.PROVIDERS.append(participant_room)
+        # What participant_room reads, read along with the run on every page (no query of its own).
+        if "participant__workshop" not in rooms.RELATED:
+            rooms.RELATED.append("participant__workshop")
+
         # The wizard's retention pass (manage.py expire_data) removes closed workshops' data too.
         from iamwizard.wizard import retention
 
