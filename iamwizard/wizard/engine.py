@@ -337,9 +337,10 @@ def _take_ready_account() -> str | None:
     if not settings.IAMWIZARD_SANDBOX_URL:
         return None  # the embedded development sandbox: nothing is assumed ahead (see prepare)
     with _ready_lock:
-        ready = _ready.pop("next", None)
-    if ready is None:
-        return None
+        ready = _ready.get("next")
+        if ready is None:
+            return None  # none, or one still being chosen (taken by the next Start)
+        del _ready["next"]
     account_id, endpoints, made = ready
     if endpoints != sandbox_endpoints_configured() or time.monotonic() - made > READY_ACCOUNT_SECONDS:
         return None
@@ -349,10 +350,21 @@ def _take_ready_account() -> str | None:
 
 
 def _ready_next_account():
-    """Choose the next run's account and assume its role in the background (see _take_ready_account)."""
+    """Choose the next run's account and assume its role in the background (see _take_ready_account).
+    One at a time: when Starts come together, those that find one being made ready do not make
+    another (it would only replace it, an AssumeRole and an empty account for nothing)."""
     if not settings.IAMWIZARD_SANDBOX_URL:
         return
-    account_id = new_sandbox_account_id()
-    Gateway(Target("sandbox", account_id=account_id, endpoint_url=sandbox_endpoint(account_id))).prepare()
+    with _ready_lock:
+        if "next" in _ready:
+            return
+        _ready["next"] = None  # being made ready: taken by nobody meanwhile
+    try:
+        account_id = new_sandbox_account_id()
+        Gateway(Target("sandbox", account_id=account_id, endpoint_url=sandbox_endpoint(account_id))).prepare()
+    except BaseException:
+        with _ready_lock:
+            _ready.pop("next", None)
+        raise
     with _ready_lock:
         _ready["next"] = (account_id, sandbox_endpoints_configured(), time.monotonic())

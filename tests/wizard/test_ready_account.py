@@ -54,3 +54,13 @@ def test_the_connect_step_works_in_a_ready_account(client, account_iam):
     walker.post("connect", {"action": "connect"})
     assert walker.run.steps.get(step="connect").result["account_id"] == walker.run.account_id
     assert account_iam(walker.run.account_id).list_users()["Users"] == []
+
+
+def test_starts_that_come_together_make_one_account_ready_not_one_each(monkeypatch):
+    engine.start_run()
+    ready = engine._ready["next"][0]
+    made = []
+    real = engine.new_sandbox_account_id
+    monkeypatch.setattr(engine, "new_sandbox_account_id", lambda: made.append(1) or real())
+    engine._ready_next_account()  # one is ready already: nothing more is made
+    assert engine._ready["next"][0] == ready and made == []
