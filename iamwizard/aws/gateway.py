@@ -459,7 +459,8 @@ class Gateway:
     def at_once(self, *calls, tolerate=(), settle=False) -> list:
         """Make independent calls at the same time, each (service, operation, params), and return
         their answers in the order given. AWS answers each in tens of milliseconds: four read-backs
-        at once take the time of one.
+        at once take the time of one. A call with a fourth element, another Gateway (a signed-in
+        user's, see user_gateway), is made with that gateway's credentials, beside the others.
 
         Every call finishes before this returns. Their records then reach the recorder in the
         order given, from this thread (a recorder may write with this thread's database
@@ -505,6 +506,14 @@ class Gateway:
                 raise answer
         return answers
 
+    def _make(self, call, last_start) -> tuple:
+        """One attempt of `call`: (service, operation, params), or with a fourth element, the gateway
+        whose credentials make it (a signed-in user's, beside this gateway's own calls); its record
+        still goes to this gateway's recorder."""
+        service, operation, params, *via = call
+        maker = via[0] if via and via[0] is not None else self
+        return maker._attempt(service, operation, params, last_start)
+
     def _round(self, calls, indexes, last_start, attempt, earlier) -> list:
         """Make calls[i] for each i in `indexes` at once; the outcomes of all calls, `earlier`'s for
         the others."""
@@ -512,9 +521,9 @@ class Gateway:
         if self.announcer:
             self.announcer([f"{calls[i][0]}:{calls[i][1]}" for i in indexes])
         if len(indexes) == 1:
-            made = [self._attempt(*calls[indexes[0]], last_start)]
+            made = [self._make(calls[indexes[0]], last_start)]
         else:
-            made = list(_concurrent_calls().map(lambda i: self._attempt(*calls[i], last_start), indexes))
+            made = list(_concurrent_calls().map(lambda i: self._make(calls[i], last_start), indexes))
         if self.announcer:
             self.announcer([])
         for record, _ in made:
@@ -539,7 +548,7 @@ class Gateway:
         """When `outcome` is NoSuchEntity about something the run made moments ago: when that was made."""
         if not (isinstance(outcome, AwsError) and outcome.code == "NoSuchEntity"):
             return None
-        _, operation, params = call
+        operation, params = call[1], call[2]
         needed = consistency.needs(operation, params)
         if not needed:
             return None

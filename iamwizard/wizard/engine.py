@@ -9,6 +9,7 @@ What a step sees of its run (StepContext) and where the run stands live in step_
 their names are re-exported here, so the views and the workshops speak to one module.
 """
 import dataclasses
+import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _, ngettext
 
-from iamwizard.aws.gateway import AwsError, Gateway, seconds_left
+from iamwizard.aws.gateway import AwsError, Gateway, Target, seconds_left
 from iamwizard.core import consistency
 from iamwizard.core.errors import AwsProblem
 
@@ -302,8 +303,61 @@ def touch(run: Run, now=None):
 
 def start_run(target=None, role_arn="") -> Run:
     target = target or settings.IAMWIZARD_TARGET
+    account_id = (_take_ready_account() or new_sandbox_account_id()) if target == "sandbox" else ""
     with transaction.atomic():
-        run = Run.objects.create(target=target, role_arn=role_arn, account_id=new_sandbox_account_id() if target == "sandbox" else "")
+        run = Run.objects.create(target=target, role_arn=role_arn, account_id=account_id)
         StepState.objects.bulk_create([StepState(run=run, step=step.slug) for step in STEPS])
     prepare(run)
+    if target == "sandbox":
+        _ready_next_account()
     return run
+
+
+# Connect, the first click after Start, needs the run's role in its emulated account. Assumed in the
+# background from Start, it has had no time when Connect is pressed at once, and Connect waited one
+# round trip more for it. So each process keeps the next run's emulated account ready: its id
+# chosen and its role assumed ahead (in the background, right after a Start), for the next Start of
+# a sandbox run. Nothing is made in it (the sandbox's AssumeRole only opens the account); one not
+# taken within READY_ACCOUNT_SECONDS is left, and the sandbox's retention drops it like any saved
+# account no run holds.
+READY_ACCOUNT_SECONDS = 10 * 60
+_ready = {}  # "next" -> (account id, the sandbox endpoints it was chosen for, time.monotonic() when made)
+_ready_lock = threading.Lock()
+
+
+def _take_ready_account() -> str | None:
+    """The account made ready for this Start, if there is one, fresh, and still nobody's."""
+    if not settings.IAMWIZARD_SANDBOX_URL:
+        return None  # the embedded development sandbox: nothing is assumed ahead (see prepare)
+    with _ready_lock:
+        ready = _ready.get("next")
+        if ready is None:
+            return None  # none, or one still being chosen (taken by the next Start)
+        del _ready["next"]
+    account_id, endpoints, made = ready
+    if endpoints != sandbox_endpoints_configured() or time.monotonic() - made > READY_ACCOUNT_SECONDS:
+        return None
+    if Run.objects.filter(account_id=account_id).exists():
+        return None
+    return account_id
+
+
+def _ready_next_account():
+    """Choose the next run's account and assume its role in the background (see _take_ready_account).
+    One at a time: when Starts come together, those that find one being made ready do not make
+    another (it would only replace it, an AssumeRole and an empty account for nothing)."""
+    if not settings.IAMWIZARD_SANDBOX_URL:
+        return
+    with _ready_lock:
+        if "next" in _ready:
+            return
+        _ready["next"] = None  # being made ready: taken by nobody meanwhile
+    try:
+        account_id = new_sandbox_account_id()
+        Gateway(Target("sandbox", account_id=account_id, endpoint_url=sandbox_endpoint(account_id))).prepare()
+    except BaseException:
+        with _ready_lock:
+            _ready.pop("next", None)
+        raise
+    with _ready_lock:
+        _ready["next"] = (account_id, sandbox_endpoints_configured(), time.monotonic())

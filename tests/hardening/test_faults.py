@@ -261,3 +261,130 @@ def test_two_faults_in_one_round_made_at_once_keep_the_calls_that_succeeded_and_
     assert made == {op: 1 for op in REVIEW_CALLS}, made
     scenario.finish()
     assert_one_of_everything(iam, scenario.run, sandbox_endpoint, scenario.new_password)
+
+
+# --- the root user step: its device and its access keys' list go at once; the keys are deleted by the ids listed ---
+
+def _root_walker(client, name="rosa"):
+    from tests.wizard.test_root_user import at_root_step
+
+    return at_root_step(client, name)
+
+
+def _root_practice_sign_in(walker):
+    walker.post("root-user", {"action": "practice_password"})
+    page = walker.get("root-user").content.decode()
+    email = html.unescape(re.search(r'id="root-email">([^<]+)<', page).group(1))
+    password = html.unescape(re.search(r'id="root-password" class="secret">([^<]+)<', page).group(1))
+    return email, password
+
+
+def _root_enable(walker):
+    import time
+
+    import pyotp
+
+    page = walker.get("root-user").content.decode()
+    seed = re.search(r'id="secret-key" class="secret">([^<]+)<', page).group(1).replace(" ", "")
+    totp, now = pyotp.TOTP(seed), time.time()
+    walker.post("root-user", {"action": "enable", "code1": totp.at(now - 30), "code2": totp.at(now)})
+
+
+def _root_summary(account_iam, walker):
+    found = account_iam(walker.run.account_id).get_account_summary()["SummaryMap"]
+    return found["AccountMFAEnabled"], found["AccountAccessKeysPresent"]
+
+
+def _root_state(walker):
+    return StepState.objects.get(run_id=walker.run_id, step="root-user")
+
+
+def _root_calls(walker, after=0):
+    return list(AwsCall.objects.filter(run_id=walker.run_id, step="root-user", id__gt=after).order_by("id").values_list("operation", "ok", "error_code"))
+
+
+@pytest.mark.parametrize("fault", ["http500", "access-denied", "lost-response"])
+def test_a_fault_on_the_root_keys_listed_beside_the_device_changes_nothing_they_are_listed_when_needed(client, account_iam, fault):
+    """ListAccessKeys goes at once with the root user's CreateVirtualMFADevice. When it fails, the
+    sign-in and the device stand (nothing depends on the list): enabling MFA lists the keys itself."""
+    walker = _root_walker(client)
+    email, password = _root_practice_sign_in(walker)
+    times = faults.MAX_ATTEMPTS if fault in faults.RETRIED else 1
+    with faults.inject("ListAccessKeys", fault, times=times) as rule:
+        walker.post("root-user", {"action": "root_signin", "email": email, "password": password})
+    assert rule.fired == times
+    assert "key_ids" not in _root_state(walker).result and 'id="secret-key"' in walker.get("root-user").content.decode()
+    _root_enable(walker)
+    assert "It also has 1 access key" in html.unescape(walker.get("root-user").content.decode())
+    walker.post("root-user", {"action": "delete_keys"})
+    assert _root_state(walker).status == StepState.DONE and _root_summary(account_iam, walker) == (1, 0)
+    made = [op for op, ok, _ in _root_calls(walker) if ok]
+    assert made == ["CreateVirtualMFADevice", "ListAccessKeys", "DeleteAccessKey", "GetAccountSummary"]
+
+
+@pytest.mark.parametrize("fault", ["http500", "lost-response", "access-denied"])
+def test_a_fault_on_the_root_device_beside_the_keys_list_is_explained_and_a_new_sign_in_makes_one_device(client, account_iam, fault):
+    walker = _root_walker(client)
+    email, password = _root_practice_sign_in(walker)
+    times = faults.MAX_ATTEMPTS if fault in faults.RETRIED else 1
+    with faults.inject("CreateVirtualMFADevice", fault, times=times):
+        page = walker.post("root-user", {"action": "root_signin", "email": email, "password": password}, expect=200).content.decode()
+    assert f"<code>{CODE_OF[fault]}</code>" in page
+    assert _root_state(walker).status == StepState.FAILED and not _root_state(walker).result.get("session")
+    walker.post("root-user", {"action": "root_signin", "email": email, "password": password})
+    _root_enable(walker)
+    walker.post("root-user", {"action": "delete_keys"})
+    assert _root_state(walker).status == StepState.DONE and _root_summary(account_iam, walker) == (1, 0)
+    iam = account_iam(walker.run.account_id)
+    assert [d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"] if d["SerialNumber"].endswith("/root-mfa")] == [
+        f"arn:aws:iam::{walker.run.account_id}:mfa/root-mfa"]
+
+
+@pytest.mark.parametrize("fault", faults.FAULTS)
+def test_a_fault_on_deleting_the_root_key_is_explained_and_a_retry_never_deletes_twice(client, account_iam, fault):
+    """The delete uses the ids listed at the sign-in, and forgets them first: after a fault, the retry
+    lists afresh, so it deletes what is left and never asks again for a key already deleted."""
+    walker = _root_walker(client)
+    walker.root_sign_in()
+    _root_enable(walker)
+    before = AwsCall.objects.filter(run_id=walker.run_id).latest("id").id
+    times = faults.MAX_ATTEMPTS if fault in faults.RETRIED else 1
+    with faults.inject("DeleteAccessKey", fault, times=times):
+        page = walker.post("root-user", {"action": "delete_keys"}, expect=200).content.decode()
+    assert f"<code>{CODE_OF[fault]}</code>" in page and _root_state(walker).status == StepState.FAILED
+    assert _root_state(walker).result.get("key_ids") is None
+    faulted = AwsCall.objects.filter(run_id=walker.run_id).latest("id").id
+    walker.post("root-user", {"action": "delete_keys"})
+    assert _root_state(walker).status == StepState.DONE and _root_summary(account_iam, walker) == (1, 0)
+    retry = _root_calls(walker, after=faulted)
+    assert ("DeleteAccessKey", False, "NoSuchEntity") not in retry
+    if fault == "lost-response":  # AWS deleted it: the retry's list is empty, nothing to delete
+        assert [op for op, _, _ in retry] == ["ListAccessKeys", "GetAccountSummary"]
+    else:
+        assert retry == [("ListAccessKeys", True, ""), ("DeleteAccessKey", True, ""), ("GetAccountSummary", True, "")]
+    # The faulted click made its one DeleteAccessKey (botocore's attempts are one call): no list before it.
+    assert [op for op, _, _ in _root_calls(walker, after=before)][:2] == ["DeleteAccessKey", "ListAccessKeys"]
+
+
+def test_a_root_key_made_since_the_list_is_found_by_the_proof_and_deleted_in_the_same_click(client, account_iam, sandbox_endpoint):
+    import json
+
+    import boto3
+
+    from iamwizard.wizard import vault
+
+    walker = _root_walker(client)
+    walker.root_sign_in()
+    _root_enable(walker)
+    session = json.loads(vault.unseal(_root_state(walker).result["session"].encode()))
+    as_root = boto3.client("iam", endpoint_url=sandbox_endpoint, region_name="us-east-1", aws_access_key_id=session["AccessKeyId"],
+                           aws_secret_access_key=session["SecretAccessKey"], aws_session_token=session["SessionToken"])
+    listed = _root_state(walker).result["key_ids"]
+    made = as_root.create_access_key()["AccessKey"]["AccessKeyId"]
+    walker.post("root-user", {"action": "delete_keys"})
+    assert _root_state(walker).status == StepState.DONE and _root_summary(account_iam, walker) == (1, 0)
+    assert as_root.list_access_keys()["AccessKeyMetadata"] == []
+    deleted = list(AwsCall.objects.filter(run_id=walker.run_id, operation="DeleteAccessKey").values_list("parameters", flat=True))
+    assert [p["AccessKeyId"] for p in deleted] == listed + [made]
+    ops = [op for op, _, _ in _root_calls(walker)]
+    assert ops[ops.index("DeleteAccessKey"):] == ["DeleteAccessKey", "GetAccountSummary", "ListAccessKeys", "DeleteAccessKey", "GetAccountSummary"]

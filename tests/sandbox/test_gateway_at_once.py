@@ -109,3 +109,22 @@ def test_calls_made_at_once_reach_a_batch_recorder_together_in_the_order_given(s
     gateway.at_once(("iam", "ListUsers", {}), ("iam", "ListGroups", {}), ("iam", "GetUser", {"UserName": "nobody"}), settle=True)
     assert [r.operation for r in singles] == ["GetCallerIdentity"]
     assert [[(r.operation, r.ok) for r in batch] for batch in batches] == [[("ListUsers", True), ("ListGroups", True), ("GetUser", False)]]
+
+
+def test_a_call_made_with_a_signed_in_users_credentials_goes_at_once_beside_the_others(slow_sandbox):
+    """A fourth element names the gateway whose credentials make the call (a user's, signed in): it
+    goes beside the role's calls in the same round, and is recorded by the gateway asked, in order."""
+    from iamwizard.aws.gateway import user_gateway
+
+    gateway, records, _ = _gateway(slow_sandbox)
+    gateway.iam("CreateUser", UserName="uma")
+    key = gateway.iam("CreateAccessKey", UserName="uma")["AccessKey"]
+    as_uma = user_gateway(slow_sandbox, {"AccessKeyId": key["AccessKeyId"], "SecretAccessKey": key["SecretAccessKey"]})
+    records.clear()
+    started = time.monotonic()
+    users, refused = gateway.at_once(("iam", "ListUsers", {}), ("iam", "ListUsers", {"MaxItems": 1}, as_uma), settle=True)
+    elapsed = time.monotonic() - started
+    assert [u["UserName"] for u in users["Users"]] == ["uma"]
+    assert isinstance(refused, AwsError) and refused.code == "AccessDenied"  # uma has no policy: her own credentials made it
+    assert elapsed < 2 * LATENCY_MS / 1000
+    assert [(r.operation, r.ok, r.error_code) for r in records] == [("ListUsers", True, ""), ("ListUsers", False, "AccessDenied")]

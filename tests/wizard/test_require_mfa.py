@@ -47,6 +47,10 @@ def test_before_mfa_refused_after_mfa_allowed_document_read_back(client, account
     assert states["sign-in"].status == "done"
     # ...and, without MFA, an ordinary action was refused, though the group has AdministratorAccess.
     assert calls(walker, "ListUsers")[-1] == ("sign-in", False, "AccessDenied")
+    # The probe went at once with the read-backs, after the change (one round trip, not two).
+    made = list(AwsCall.objects.filter(run_id=walker.run_id, step="sign-in").values_list("operation", flat=True))
+    assert made[-4:] == ["ChangePassword", "GetUser", "GetLoginProfile", "ListUsers"]
+    assert "probe_pending" not in states["sign-in"].result  # the user's session is not kept
     assert dict(states["sign-in"].result["verified"])["Without MFA"] == "iam:ListUsers refused (AccessDenied)"
     page = html.unescape(walker.get("sign-in").content.decode())
     assert "refused: the require-MFA policy denies it" in page  # the calls table: an expected answer, not a failure
@@ -54,6 +58,9 @@ def test_before_mfa_refused_after_mfa_allowed_document_read_back(client, account
     seed = walker.create_device("rae")
     walker.enable_mfa_and_sign_in(seed)
     assert calls(walker, "ListUsers")[-1] == ("mfa-sign-in", True, "")
+    made = list(AwsCall.objects.filter(run_id=walker.run_id, step="mfa-sign-in").values_list("operation", flat=True))
+    assert made[-3:] == ["GetUser", "ListMFADevices", "ListUsers"]
+    assert "probe_pending" not in Run.objects.get(pk=walker.run_id).steps.get(step="mfa-sign-in").result
     facts = dict(Run.objects.get(pk=walker.run_id).steps.get(step="mfa-sign-in").result["verified"])
     assert facts["Before, without MFA"] == "iam:ListUsers refused (AccessDenied)" and facts["Now, with MFA"] == "iam:ListUsers allowed"
 

@@ -17,7 +17,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from iamwizard.aws.gateway import MfaCodeRejected, SignInExpired, SignInRejected, sandbox_console_signin, sandbox_mfa_signin, user_gateway
+from iamwizard.aws.gateway import MfaCodeRejected, SignInExpired, SignInRejected, sandbox_console_signin, sandbox_mfa_signin
 from iamwizard.core.names import same_name
 from iamwizard.core.problems import Problem
 
@@ -27,7 +27,7 @@ from .colleague import for_colleague, user_does_it_here
 from .finish import root_state
 from .forms import ConfirmForm, OneTimeCodeInput, StepForm
 from .mfa import CODE_ATTRS, UNCOUNTED_KINDS, clock, count_failure, end_throttling, locked_message, seconds_locked
-from .sign_in import PROBE, REJECTED, PracticeSignInForm, mfa_probe, probe_fact
+from .sign_in import PROBE, REJECTED, PracticeSignInForm, keep_probe, mfa_probe, probe_calls, probe_fact
 from .sign_in_details import REAL_URL_PATTERN, sign_in_url
 
 # Diagnoses that say nothing about the seed, or that the right code would have been accepted: not counted as guesses.
@@ -129,9 +129,8 @@ class MfaSignIn(Step):
             raise StepInputError.of("mfa_code", problem, more) from None
         end_throttling(run)
         run.save(update_fields=["mfa_failures", "mfa_locked_until", "updated_at"])
-        as_user = user_gateway(ctx.gateway.target.endpoint_url, answer, recorder=ctx.gateway.recorder)
         return {"challenge": "", "mfa_authenticated": bool(answer.get("MFAAuthenticated")), "serial": answer.get("SerialNumber", ""),
-                **mfa_probe(ctx, as_user, "with_mfa")}
+                **mfa_probe(ctx, answer, "with_mfa")}
 
     def verify(self, ctx, result):
         user = ctx.user_name
@@ -139,7 +138,12 @@ class MfaSignIn(Step):
         # user's state) goes at once with the read-backs: if it fails, Done asks again itself.
         done_next = for_colleague(ctx)
         calls = [("iam", "GetUser", {"UserName": user}), ("iam", "ListMFADevices", {"UserName": user})]
-        aws_user, devices, *account = ctx.gateway.at_once(*calls, *([("iam", "GetAccountSummary", {})] if done_next else []), settle=True)
+        # The require-MFA probe, when there is one, with them too: it needs only the user's session.
+        probe, key = probe_calls(ctx, result)
+        answers = ctx.gateway.at_once(*calls, *([("iam", "GetAccountSummary", {})] if done_next else []), *probe, settle=True)
+        if probe:
+            keep_probe(result, key, answers.pop())
+        aws_user, devices, *account = answers
         for answer in (aws_user, devices):
             if isinstance(answer, Exception):
                 raise answer

@@ -14,9 +14,16 @@ it as the console does:
    two consecutive codes diagnosed before the sandbox is asked, the same growing delay. AWS's API
    cannot enable the root user's MFA (EnableMFADevice needs a user name): like the console, the
    wizard uses the practice console's route.
-4. Delete the root access keys (ListAccessKeys and DeleteAccessKey as the root user).
+4. Delete the root access keys (DeleteAccessKey as the root user).
 
 GetAccountSummary then proves it: AccountMFAEnabled 1, AccountAccessKeysPresent 0.
+
+Every click waits for as few AWS round trips as it can: the root user's access keys are listed
+(ListAccessKeys, as root) at the same time as its device is made, right after the sign-in, since
+neither needs the other. Their ids (an access key id is not a secret: the secret access key is)
+are kept for the last stage, which deletes them directly; GetAccountSummary then shows whether any
+key is left (one made since that list), and only then are they listed again. A retry never works
+from that list twice: it is forgotten before the first delete.
 
 Secrets: the practice password and the root console session are sealed in the step's result
 (vault), the device's secret key in the run's MFA box, each only until the next stage needs it
@@ -136,7 +143,7 @@ class RootUser(Step):
             return [PlannedCall("iam", "GetAccountSummary", note=_("AccountMFAEnabled: 1 once the root user has MFA; AccountAccessKeysPresent: 0 when it has no access keys."))]
         return [
             PlannedCall("iam", "CreateVirtualMFADevice", {"VirtualMFADeviceName": ROOT_DEVICE_NAME}, _("Made as the root user, signed in: the device's secret key and QR code.")),
-            PlannedCall("iam", "ListAccessKeys", note=_("As the root user, without a user name: the root user's own access keys.")),
+            PlannedCall("iam", "ListAccessKeys", note=_("As the root user, without a user name: the root user's own access keys (made at the same time as the device).")),
             PlannedCall("iam", "DeleteAccessKey", {"AccessKeyId": "<root-access-key-id>"}, _("As the root user: deletes one of its keys.")),
             PlannedCall("iam", "GetAccountSummary", note=_("AccountMFAEnabled and AccountAccessKeysPresent: the proof. (No API call enables the root user's MFA: only the console does, so the practice console does it here.)")),
         ]
@@ -207,26 +214,48 @@ class RootUser(Step):
         state.save(update_fields=["result"])
 
     def _signed_in(self, ctx, answer):
-        """Signed in as root: MFA next (its device made now), or, with MFA on already, the access keys."""
+        """Signed in as root: MFA next (its device made now), or, with MFA on already, the access keys.
+        Its access keys are listed as well (with the device in one round, see _create_device)."""
         session = {k: answer[k] for k in ("AccessKeyId", "SecretAccessKey", "SessionToken", "AccountId")}
         facts = {"session": _sealed(json.dumps(session)), "mfa_enabled": bool(answer.get("MFAAuthenticated"))}
+        as_root = self._as_root(ctx, session)
         if facts["mfa_enabled"]:
-            return {**facts, "access_keys": self._key_count(ctx, self._as_root(ctx, session))}
-        return {**facts, **self._create_device(ctx, self._as_root(ctx, session))}
+            return {**facts, **self._listed_keys(as_root)}
+        return {**facts, **self._create_device(ctx, as_root)}
 
     def _create_device(self, ctx, as_root):
-        try:
-            device = as_root.iam("CreateVirtualMFADevice", VirtualMFADeviceName=ROOT_DEVICE_NAME)["VirtualMFADevice"]
-        except AwsError as exc:
-            if exc.code != "EntityAlreadyExists":
-                raise
+        """The root user's virtual device, and, at the same time, its access keys (ListAccessKeys
+        does not depend on the device): the last stage then needs no list of its own. A failed
+        list changes nothing: the keys are listed again when they are needed."""
+        device, keys = as_root.at_once(("iam", "CreateVirtualMFADevice", {"VirtualMFADeviceName": ROOT_DEVICE_NAME}),
+                                       ("iam", "ListAccessKeys", {}), settle=True)
+        if isinstance(device, AwsError) and device.code == "EntityAlreadyExists":
             # Left from an earlier try whose session was lost: nobody uses it (the root user has no MFA yet).
             as_root.iam("DeleteVirtualMFADevice", SerialNumber=f"arn:aws:iam::{ctx.run.account_id}:mfa/{ROOT_DEVICE_NAME}")
-            device = as_root.iam("CreateVirtualMFADevice", VirtualMFADeviceName=ROOT_DEVICE_NAME)["VirtualMFADevice"]
+            device = as_root.iam("CreateVirtualMFADevice", VirtualMFADeviceName=ROOT_DEVICE_NAME)
+        if isinstance(device, Exception):
+            raise device
+        device = device["VirtualMFADevice"]
         seed = device["Base32StringSeed"]
         ctx.run.mfa_seed_box = vault.seal(seed.decode() if isinstance(seed, bytes) else seed)
         ctx.run.save(update_fields=["mfa_seed_box", "updated_at"])
-        return {"serial": device["SerialNumber"], "device_name": ROOT_DEVICE_NAME}
+        return {"serial": device["SerialNumber"], "device_name": ROOT_DEVICE_NAME, **self._kept_keys(keys)}
+
+    @staticmethod
+    def _kept_keys(answer) -> dict:
+        """ListAccessKeys' answer as kept for the keys stage: the ids and their number ({} when
+        the list failed or was cut short: the keys are listed again when needed)."""
+        if isinstance(answer, AwsError):
+            return {}
+        if isinstance(answer, Exception):
+            raise answer
+        if answer.get("IsTruncated"):
+            return {}
+        ids = [key["AccessKeyId"] for key in answer.get("AccessKeyMetadata", [])]
+        return {"key_ids": ids, "access_keys": len(ids)}
+
+    def _listed_keys(self, as_root) -> dict:
+        return self._kept_keys(as_root.iam("ListAccessKeys"))
 
     def _enable(self, ctx, code1, code2):
         run = ctx.run
@@ -251,28 +280,50 @@ class RootUser(Step):
         run.mfa_seed_box = b""  # the app has the key now: the wizard must not keep it
         end_throttling(run)
         run.save(update_fields=["mfa_seed_box", "mfa_failures", "mfa_locked_until", "updated_at"])
-        return {"mfa_enabled": True, "access_keys": self._key_count(ctx, self._as_root(ctx, session))}
+        # The keys were listed with the device (_create_device); listed now only if that list failed.
+        keys = {"access_keys": len(result["key_ids"])} if result.get("key_ids") is not None else self._listed_keys(self._as_root(ctx, session))
+        return {"mfa_enabled": True, **keys}
 
     def _root_mfa_on(self, ctx) -> bool:
         return bool(ctx.iam("GetAccountSummary")["SummaryMap"].get("AccountMFAEnabled"))
 
-    def _key_count(self, ctx, as_root) -> int:
-        return len(as_root.iam("ListAccessKeys").get("AccessKeyMetadata", []))
-
     def _delete_keys(self, ctx):
+        """Delete the root user's access keys: those listed at the sign-in, directly (no list of
+        its own), all at once; then GetAccountSummary. When it still shows a key (one made since
+        that list), the keys are listed now and deleted too, and the summary read again. The kept
+        ids are forgotten before the first delete: a retry (after a fault or a crash) lists
+        afresh, so it never deletes a key twice, nor works from an old list."""
         as_root = self._as_root(ctx, self._session(ctx))
-        for key in as_root.iam("ListAccessKeys").get("AccessKeyMetadata", []):
-            try:
-                as_root.iam("DeleteAccessKey", AccessKeyId=key["AccessKeyId"])
-            except AwsError as exc:
-                if exc.code != "NoSuchEntity":  # gone already: what deleting wants
-                    raise
-        return {"access_keys": 0}
+        kept = ctx.result(self.slug).get("key_ids")
+        if kept is not None:
+            self._keep(ctx, key_ids=None)
+        self._delete(as_root, kept if kept is not None else self._key_ids(as_root))
+        summary = self._summary(ctx)
+        if kept is not None and summary["AccountAccessKeysPresent"]:
+            self._delete(as_root, self._key_ids(as_root))
+            summary = self._summary(ctx)
+        # The proof just read, for verify (not kept: it pops it).
+        return {"access_keys": 0, "key_ids": None, "summary_read": summary}
+
+    def _key_ids(self, as_root) -> list:
+        return [key["AccessKeyId"] for key in as_root.iam("ListAccessKeys").get("AccessKeyMetadata", [])]
+
+    @staticmethod
+    def _delete(as_root, ids):
+        """DeleteAccessKey for each id, at once. NoSuchEntity: gone already, which is what deleting wants."""
+        if ids:
+            as_root.at_once(*[("iam", "DeleteAccessKey", {"AccessKeyId": key_id}) for key_id in ids], tolerate={"NoSuchEntity"})
+
+    @staticmethod
+    def _summary(ctx) -> dict:
+        summary = ctx.iam("GetAccountSummary")["SummaryMap"]
+        return {name: int(summary.get(name) or 0) for name in ("AccountMFAEnabled", "AccountAccessKeysPresent")}
 
     # --- the proof ----------------------------------------------------------------
 
     def verify(self, ctx, result):
-        summary = ctx.iam("GetAccountSummary")["SummaryMap"]
+        # Read by the delete itself, after its last DeleteAccessKey (_delete_keys); otherwise read now.
+        summary = result.pop("summary_read", None) or self._summary(ctx)
         mfa_on, keys = bool(summary.get("AccountMFAEnabled")), bool(summary.get("AccountAccessKeysPresent"))
         # Done: nothing of the root user's is kept any more.
         result.update(session="", password="", challenge="", root_mfa=mfa_on, root_access_keys=keys,

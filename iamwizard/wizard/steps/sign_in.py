@@ -71,16 +71,44 @@ PROBE = "ListUsers"
 PROBE_ANSWERS = {("ListUsers", "AccessDenied"): gettext_lazy("refused: the require-MFA policy denies it until the user signs in with MFA")}
 
 
-def mfa_probe(ctx, as_user, key) -> dict:
-    """When the run requires MFA (sandbox): try an ordinary action (iam:ListUsers) with the user's own
-    credentials, and keep AWS's answer under `key`: "allowed" or the error code."""
+# Where a step keeps the probe it is to make (sealed: it holds the user's session) until its read-back.
+PROBE_PENDING = "probe_pending"
+
+
+def mfa_probe(ctx, session, key) -> dict:
+    """When the run requires MFA (sandbox): an ordinary action (iam:ListUsers) to try with the user's
+    own credentials (`session`, the practice console's), AWS's answer to be kept under `key`:
+    "allowed" or the error code. It does not depend on the step's read-backs, nor they on it: the
+    read-back makes it at the same time as its reads (probe_calls, keep_probe). Until then the
+    session stays sealed in the step's result, which the read-back takes it out of."""
     if not ctx.answers("permissions").get("require_mfa"):
         return {}
-    try:
-        as_user.iam(PROBE, MaxItems=1)
-    except AwsError as exc:
-        return {key: exc.code}
-    return {key: "allowed"}
+    pending = {"key": key, "session": {name: session.get(name) for name in SESSION_KEYS}}
+    return {PROBE_PENDING: vault.seal(json.dumps(pending)).decode()}
+
+
+def probe_calls(ctx, result) -> tuple:
+    """([the probe, as a call for Gateway.at_once made with the user's credentials], its key), or
+    ([], None) when there is none to make; taken out of `result` (the session is kept no longer)."""
+    box = result.pop(PROBE_PENDING, None)
+    text = vault.unseal(box.encode()) if box else None
+    if not text:
+        return [], None
+    pending = json.loads(text)
+    as_user = user_gateway(ctx.gateway.target.endpoint_url, pending["session"], recorder=ctx.gateway.recorder)
+    return [("iam", PROBE, {"MaxItems": 1}, as_user)], pending["key"]
+
+
+def keep_probe(result, key, answer):
+    """The probe's answer kept under `key`: "allowed", or AWS's error code."""
+    if key is None:
+        return
+    if isinstance(answer, AwsError):
+        result[key] = answer.code
+    elif isinstance(answer, Exception):
+        raise answer
+    else:
+        result[key] = "allowed"
 
 
 def probe_fact(result, key, label):
@@ -157,8 +185,7 @@ class SignIn(Step):
             # sealed, for the change (one sign-in less to wait for), and erased once it is used.
             kept = vault.seal(json.dumps({key: session.get(key) for key in SESSION_KEYS})).decode()
             return {"reset_required": True, "account": data["account"], "session": kept}
-        as_user = user_gateway(ctx.gateway.target.endpoint_url, session, recorder=ctx.gateway.recorder)
-        return {"reset_required": False, **mfa_probe(ctx, as_user, "without_mfa")}
+        return {"reset_required": False, **mfa_probe(ctx, session, "without_mfa")}
 
     def _kept_session(self, ctx):
         box = ctx.result(self.slug).get("session")
@@ -180,7 +207,7 @@ class SignIn(Step):
         as_user = user_gateway(ctx.gateway.target.endpoint_url, session, recorder=ctx.gateway.recorder)
         try:
             as_user.iam("ChangePassword", OldPassword=data["old_password"], NewPassword=data["new_password"])
-            changed.update(mfa_probe(ctx, as_user, "without_mfa"))
+            changed.update(mfa_probe(ctx, session, "without_mfa"))
         except AwsError as exc:
             if kept and exc.code in SESSION_GONE:
                 return self._change(ctx, data, kept=False)
@@ -208,8 +235,15 @@ class SignIn(Step):
 
     def verify(self, ctx, result):
         user = ctx.user_name
+        # The require-MFA probe, when there is one, goes at once with the reads (one round trip).
+        probe, key = probe_calls(ctx, result)
         try:
-            aws_user, profile = ctx.gateway.at_once(("iam", "GetUser", {"UserName": user}), ("iam", "GetLoginProfile", {"UserName": user}))
+            aws_user, profile, *probed = ctx.gateway.at_once(("iam", "GetUser", {"UserName": user}), ("iam", "GetLoginProfile", {"UserName": user}),
+                                                             *probe, settle=True)
+            keep_probe(result, key, probed[0] if probed else None)
+            for answer in (aws_user, profile):
+                if isinstance(answer, Exception):
+                    raise answer
             aws_user, profile = aws_user["User"], profile["LoginProfile"]
         except AwsError as exc:
             if exc.code == "NoSuchEntity":
