@@ -13,6 +13,7 @@ and, for the wizard's own markup:
     page.definition("Root user MFA")          # the <dd> after <dt>Root user MFA</dt>, as text
     page.error_summary()                      # the error summary: text, links (text, #target), cleared note
     page.title                                # the <title>, as text
+    page.links("mailto:")                     # the hrefs of its links that start so, unescaped
 
 Looking up one id parses only that element (the walkers of the benchmark read a few values from
 pages of 20-40 KB, on the cores that serve them); anything else parses the page once.
@@ -78,6 +79,10 @@ class Element:
     def texts(self, tag=None, **attrs):
         """The text of each element under this one that `find_all` would give."""
         return [element.text for element in self.find_all(tag, **attrs)]
+
+    def links(self, starting=""):
+        """The `href` of every `<a>` under this one whose href starts with `starting`, in page order."""
+        return [a["href"] for a in self.find_all("a", href=True) if a["href"].startswith(starting)]
 
     def field_errors(self, name=None):
         """The messages shown for the form field `name` (one `<p>` each in its

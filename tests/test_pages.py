@@ -21,6 +21,7 @@ PAGE = """<!doctype html><html lang="en"><head><title>Error: Specify user detail
 </form>
 <p id="signin-password" class="secret">a&lt;b
    c</p>
+<p><a href="mailto:?subject=Hi&amp;body=a%20b">Email</a> <a name="x">no href</a> <a href="#main">Top</a></p>
 <dl><dt>Root user MFA</dt><dd>yes</dd><dt>Tags</dt><dd><code>team = data</code>, <code>cost = 42</code></dd><dt>Empty</dt></dl>
 </main></body></html>"""
 
@@ -41,6 +42,12 @@ def test_find_by_tag_and_attributes():
     assert page.find("input", name="must_reset", checked=True) is None
     assert page.find(class_="field-error", id="form-errors") is page.find(id="form-errors")
     assert page.by_id("codes").texts("p")[:1] == ["Both codes are the same."]
+
+
+def test_links_by_how_their_address_starts():
+    page = Page(PAGE)
+    assert page.links("mailto:") == ["mailto:?subject=Hi&body=a%20b"]
+    assert page.links() == ["#id_user_name", "#id_code1", "#id_code1", "mailto:?subject=Hi&body=a%20b", "#main"]
 
 
 def test_field_errors_by_field_name_and_for_the_form():
