@@ -4,7 +4,6 @@ test_real_account). The administrator hands over and stops; Done shows the colle
 and MFA as pending. The colleague then does both at the "console" with their own credentials, under
 the require-MFA policy, and Read AWS again confirms each, whenever it happened."""
 import json
-import re
 import time
 import urllib.parse
 import urllib.request
@@ -16,6 +15,7 @@ import pytest
 
 from iamwizard.wizard.models import AwsCall, StepState
 from tests.wizard.test_real_account import real_account  # noqa: F401 - the fixture
+from tests.pages import Page
 from tests.wizard.walk import Walker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,7 +34,9 @@ def as_user(endpoint, session):
 
 
 def handover(walker):
-    return {key: re.sub(r"\s+", " ", text) for key, text in re.findall(r'<li [^>]*id="handover-([a-z-]+)">(.*?)</li>', walker.get("finish").content.decode(), re.S)}
+    """Done's hand-over list: {key: the text of its line}, the key from the line's id (handover-KEY)."""
+    lines = Page(walker.get("finish")).by_id("handover").find_all("li", id=True)
+    return {line["id"].removeprefix("handover-"): line.text for line in lines if line["id"].startswith("handover-")}
 
 
 def test_done_shows_pending_then_confirms_the_colleagues_sign_in_and_mfa(client, real_account, sandbox_endpoint):  # noqa: F811
