@@ -14,6 +14,7 @@ and, for the wizard's own markup:
     page.error_summary()                      # the error summary: text, links (text, #target), cleared note
     page.title                                # the <title>, as text
     page.links("mailto:")                     # the hrefs of its links that start so, unescaped
+    page.by_id("mfa-codes").contains(code)    # in its text or in any attribute value under it
 
 Looking up one id parses only that element (the walkers of the benchmark read a few values from
 pages of 20-40 KB, on the cores that serve them); anything else parses the page once.
@@ -75,6 +76,11 @@ class Element:
     def find(self, tag=None, **attrs):
         """The first such element, or None."""
         return next((element for element in self.iter() if element.matches(tag, **attrs)), None)
+
+    def contains(self, words):
+        """Whether `words` appear anywhere in this element: in its text, or in an attribute value of it
+        or of any element under it (a secret that must not be on a form, say)."""
+        return words in self.raw_text or any(words in value for element in (self, *self.iter()) for value in element.attrs.values())
 
     def texts(self, tag=None, **attrs):
         """The text of each element under this one that `find_all` would give."""

@@ -50,6 +50,12 @@ def test_links_by_how_their_address_starts():
     assert page.links() == ["#id_user_name", "#id_code1", "#id_code1", "mailto:?subject=Hi&body=a%20b", "#main"]
 
 
+def test_contains_looks_in_text_and_attribute_values():
+    form = Page(PAGE).by_id("codes")
+    assert form.contains("bad name!") and form.contains("Shorter") and form.contains("codes")
+    assert not form.contains("signin-password") and not form.contains("a<b")
+
+
 def test_field_errors_by_field_name_and_for_the_form():
     page = Page(PAGE)
     assert page.field_errors("user_name") == ["Use letters & digits", "Shorter, please"]
