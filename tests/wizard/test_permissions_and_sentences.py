@@ -93,18 +93,17 @@ def test_each_option_reveals_only_its_own_fields_and_the_search_sits_in_the_poli
     reveals = {element["id"]: element["data-reveal"] for element in Page(page).find_all(id=True, data_reveal=True)}
     assert reveals == {"conditional-group": "group", "conditional-tutorial": "tutorial", "conditional-copy": "copy", "policies": "group direct"}
     # Each option's fields sit inside its own revealed block.
-    group_block = page[page.index('id="conditional-group"'):page.index('id="conditional-tutorial"')]
-    assert 'name="group_name"' in group_block and 'name="copy_from"' not in group_block
-    copy_block = page[page.index('id="conditional-copy"'):page.index('id="policies"')]
-    assert 'name="copy_from"' in copy_block
+    blocks = Page(page)
+    group_block = blocks.by_id("conditional-group")
+    assert group_block.find(name="group_name") and not group_block.find(name="copy_from")
+    assert blocks.by_id("conditional-copy").find(name="copy_from")
     # The search is inside the policies list (below the options), in a form of its own.
-    policies = page[page.index('id="policies"'):page.index('id="admin-warning"')]
-    assert 'id="policy-search"' in policies and 'form="policy-search-form"' in policies
+    policies = blocks.by_id("policies")
+    assert policies.find(id="policy-search") and policies.find(form="policy-search-form")
     assert page.index('name="mode"') < page.index('id="policy-search"')
     # Without JavaScript, Search reloads the page with the results in the list.
-    page = client.get(walker.url("permissions"), {"q": "S3ReadOnly"}).content.decode()
-    results = page[page.index('id="policy-results"'):page.index('id="admin-warning"')]
-    assert 'value="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"' in results
+    results = Page(client.get(walker.url("permissions"), {"q": "S3ReadOnly"})).by_id("policy-results")
+    assert results.find(value="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
 
 
 # ---- Part 3: every sentence true after an action ----
@@ -201,7 +200,8 @@ def test_a_real_account_keeps_its_real_sign_in_url(client, real_account):  # noq
     page = walker.get("sign-in-details").content.decode()
     url = "https://123456789012.signin.aws.amazon.com/console"
     assert f'<code id="signin-url">{url}</code>' in page and 'data-copy="signin-url"' in page
-    assert "practice" not in page.lower().split('<section class="credentials"')[1].split("</section>")[0]
+    credentials = Page(page).find("section", class_="credentials")
+    assert "practice" not in credentials.text.lower() and not credentials.contains("practice")
     rows = list(csv.reader(io.StringIO(client.post(f"/run/{walker.run_id}/sign-in-details/csv").content.decode())))
     assert rows == [["User name", "Password", "Console sign-in URL"], [name, "First-Pass-123", url]]
     mailto = unquote(Page(page).links("mailto:")[0])
