@@ -6,6 +6,16 @@
     page.find("input", name="mode", checked=True).attrs["value"]
     page.text()                                # the whole page's words, tags gone, spaces folded
 
+and, for the wizard's own markup:
+
+    page.field_errors("user_name")            # ["..."]: the messages under a field (None: the form's own)
+    page.checked("mode")                      # the value of the checked radio named "mode", or None
+    page.definition("Root user MFA")          # the <dd> after <dt>Root user MFA</dt>, as text
+    page.error_summary()                      # the error summary: text, links (text, #target), cleared note
+    page.title                                # the <title>, as text
+    page.links("mailto:")                     # the hrefs of its links that start so, unescaped
+    page.by_id("mfa-codes").contains(code)    # in its text or in any attribute value under it
+
 Looking up one id parses only that element (the walkers of the benchmark read a few values from
 pages of 20-40 KB, on the cores that serve them); anything else parses the page once.
 """
@@ -66,6 +76,62 @@ class Element:
     def find(self, tag=None, **attrs):
         """The first such element, or None."""
         return next((element for element in self.iter() if element.matches(tag, **attrs)), None)
+
+    def contains(self, words):
+        """Whether `words` appear anywhere in this element: in its text, or in an attribute value of it
+        or of any element under it (a secret that must not be on a form, say)."""
+        return words in self.raw_text or any(words in value for element in (self, *self.iter()) for value in element.attrs.values())
+
+    def texts(self, tag=None, **attrs):
+        """The text of each element under this one that `find_all` would give."""
+        return [element.text for element in self.find_all(tag, **attrs)]
+
+    def links(self, starting=""):
+        """The `href` of every `<a>` under this one whose href starts with `starting`, in page order."""
+        return [a["href"] for a in self.find_all("a", href=True) if a["href"].startswith(starting)]
+
+    def field_errors(self, name=None):
+        """The messages shown for the form field `name` (one `<p>` each in its
+        `<div class="field-error" id="id_NAME_error">`, or `id="NAME_error"` for a group drawn by hand),
+        or for the form itself when `name` is None (`id="form-errors"`); [] when there are none."""
+        ids = ["form-errors"] if name is None else [f"id_{name}_error", f"{name}_error"]
+        block = next((found for found in map(lambda i: self.find(id=i), ids) if found is not None), None)
+        return block.texts("p") if block is not None else []
+
+    def checked(self, name):
+        """The value of the checked radio button (or the one checked box) named `name`; None when
+        none is checked, an AssertionError when several are."""
+        values = [element.get("value") for element in self.find_all("input", name=name, checked=True)]
+        assert len(values) <= 1, f"several inputs named {name!r} are checked: {values}"
+        return values[0] if values else None
+
+    def definition(self, term):
+        """The text of the `<dd>` right after the `<dt>` whose text is `term` (an AssertionError when
+        there is no such term, or no `<dd>` follows it)."""
+        for dt in self.find_all("dt"):
+            if dt.text == term:
+                siblings = dt.parent.elements
+                after = siblings[siblings.index(dt) + 1:]
+                assert after and after[0].tag == "dd", f"no <dd> right after <dt>{term}</dt>"
+                return after[0].text
+        raise AssertionError(f"no <dt>{term}</dt> on this page")
+
+    def error_summary(self):
+        """The error summary (templates/_error_summary.html) as {"text", "links", "cleared"}: its words,
+        its links as (text, target id), and the note on cleared secret fields ("" when none); None when
+        the page has no summary."""
+        block = self.find(id="error-summary")
+        if block is None:
+            return None
+        listed = block.find("ul", class_="error-summary-list")
+        links = [(a.text, a["href"].removeprefix("#")) for a in listed.find_all("a")] if listed else []
+        cleared = block.find("p", class_="error-summary-cleared")
+        return {"text": block.text, "links": links, "cleared": cleared.text if cleared else ""}
+
+    @property
+    def title(self):
+        """The text of the page's `<title>`."""
+        return self.find("title").text
 
     def __getitem__(self, name):
         return self.attrs[name]

@@ -6,9 +6,6 @@ completes it; and AWS, read back with boto3, holds each resource exactly once.
 Faults enter at botocore's before-send (iamwizard.aws.faults), so botocore's standard
 retries are real: retried faults are injected on every attempt botocore makes, so they surface.
 """
-import html
-import re
-
 import pytest
 from django.utils.html import escape
 
@@ -17,6 +14,7 @@ from iamwizard.aws.gateway import sandbox_console_signin
 from iamwizard.core.errors import explain
 from iamwizard.wizard.models import AwsCall, Run, StepState
 
+from tests.pages import Page
 from tests.wizard.walk import Walker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,8 +59,7 @@ class Scenario:
         if self.step == "review":
             return
         w.post("review", {"action": "create"})
-        page = w.get("sign-in-details").content.decode()
-        self.password = html.unescape(re.search(r'id="signin-password" class="secret">([^<]+)<', page).group(1))
+        self.password = Page(w.get("sign-in-details")).text("signin-password")
         w.post("sign-in-details", {"action": "continue"})
         self.new_password = self.password + "-Changed9"
         w.post("sign-in", {"action": "signin", "account": w.run.account_id, "user_name": "alice", "password": self.password})
@@ -81,8 +78,7 @@ class Scenario:
         if self.operation == "CreateVirtualMFADevice":
             response = w.post("mfa", {"action": "create_device", "device_name": "alice"}, expect=expect)
             if expect == 302:
-                page = w.get("mfa").content.decode()
-                self.seed = re.search(r'id="secret-key" class="secret">([^<]+)<', page).group(1).replace(" ", "")
+                self.seed = Page(w.get("mfa")).text("secret-key").replace(" ", "")
             return response
         return w.enable_mfa(self.seed, expect=expect)
 
@@ -91,8 +87,7 @@ class Scenario:
         if self.step in ("review", "sign-in"):
             w = self.walker
             if self.step == "review":
-                page = w.get("sign-in-details").content.decode()
-                self.password = html.unescape(re.search(r'id="signin-password" class="secret">([^<]+)<', page).group(1))
+                self.password = Page(w.get("sign-in-details")).text("signin-password")
                 self.new_password = self.password + "-Changed9"
                 w.post("sign-in-details", {"action": "continue"})
                 w.sign_in_and_change(self.password, self.new_password)

@@ -3,15 +3,14 @@
 "Nothing changed" means: no AWS call that changes anything, and the run's answers, secrets,
 step statuses and results as they were (form validation may *read* AWS, e.g. ListUsers).
 """
-import html
 import json
-import re
 
 import pytest
 from django.test import Client
 
 from iamwizard.wizard.models import AwsCall, Run
 
+from tests.pages import Page
 from tests.wizard.walk import Walker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -159,8 +158,7 @@ def test_mfa_forms(client):
 def test_change_password_form(client):
     w = walker_at(client, "review")
     w.post("review", {"action": "create"})
-    page = w.get("sign-in-details").content.decode()
-    password = html.unescape(re.search(r'id="signin-password" class="secret">([^<]+)<', page).group(1))
+    password = Page(w.get("sign-in-details")).text("signin-password")
     w.post("sign-in-details", {"action": "continue"})
     w.post("sign-in", {"action": "signin", "account": w.run.account_id, "user_name": "alice", "password": password})
     base = {"action": "change", "old_password": password, "new_password": "Zz9!" + "y" * 20, "new_password2": "Zz9!" + "y" * 20}

@@ -25,6 +25,7 @@ from iamwizard.wizard.steps import STEPS
 
 ROOT = Path(__file__).resolve().parents[2]
 from tests.hardening.test_faults import Scenario
+from tests.pages import Page
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,9 +97,9 @@ def test_no_secret_in_database_logs_or_later_pages(client, caplog, logged_sandbo
     # The root user: its practice password, its device's seed and codes (tests/wizard/walk.py reads them off the pages).
     walker = scenario.walker
     walker.post("root-user", {"action": "practice_password"})
-    root_password = html.unescape(re.search(r'id="root-password" class="secret">([^<]+)<', walker.get("root-user").content.decode()).group(1))
+    root_password = Page(walker.get("root-user")).text("root-password")
     walker.post("root-user", {"action": "root_signin", "email": f"root@{walker.run.account_id}.sandbox.example", "password": root_password})
-    root_seed = re.search(r'id="secret-key" class="secret">([^<]+)<', walker.get("root-user").content.decode()).group(1).replace(" ", "")
+    root_seed = Page(walker.get("root-user")).text("secret-key").replace(" ", "")
     root_totp = pyotp.TOTP(root_seed)
     root1, root2 = root_totp.at(now - 30), root_totp.at(now)
     walker.post("root-user", {"action": "enable", "code1": root1, "code2": root2})

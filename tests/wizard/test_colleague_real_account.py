@@ -3,7 +3,6 @@ with AWS_ENDPOINT_URL at the sandbox server process, as an operator would (fixtu
 tests/wizard/conftest.py). The administrator hands over and stops; Done shows the colleague's first sign-in
 and MFA as pending. The colleague then does both at the "console" with their own credentials, under
 the require-MFA policy, and Read AWS again confirms each, whenever it happened."""
-import re
 import time
 import uuid
 
@@ -12,13 +11,16 @@ import pytest
 
 from iamwizard.wizard.models import AwsCall, StepState
 from tests.wizard.real_account import ACCOUNT, as_user, console
+from tests.pages import Page
 from tests.wizard.walk import Walker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def handover(walker):
-    return {key: re.sub(r"\s+", " ", text) for key, text in re.findall(r'<li [^>]*id="handover-([a-z-]+)">(.*?)</li>', walker.get("finish").content.decode(), re.S)}
+    """Done's hand-over list: {key: the text of its line}, the key from the line's id (handover-KEY)."""
+    lines = Page(walker.get("finish")).by_id("handover").find_all("li", id=True)
+    return {line["id"].removeprefix("handover-"): line.text for line in lines if line["id"].startswith("handover-")}
 
 
 def test_done_shows_pending_then_confirms_the_colleagues_sign_in_and_mfa(client, real_account, sandbox_endpoint):

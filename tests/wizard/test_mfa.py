@@ -13,6 +13,7 @@ import pytest
 from iamwizard.core.totp import otpauth_uri, qr_svg
 from iamwizard.wizard.models import AwsCall, Run
 from iamwizard.wizard.steps import mfa as mfa_step
+from tests.pages import Page
 from tests.wizard.walk import Walker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,22 +56,18 @@ def calls(walker, operation=None):
 
 def codes_errors(page: str) -> dict:
     """Errors shown in the codes form: {"code1": [...], "code2": [...], None: [...] (form level)}."""
-    form = re.search(r'<form[^>]*id="mfa-codes".*?</form>', page, re.S).group(0)
-    block = re.search(r'id="form-errors"[^>]*>(.*?)</div>', form, re.S)
-    found = {None: [html.unescape(m) for m in re.findall(r"<p>(.*?)</p>", block.group(1), re.S)] if block else []}
-    for name in ("code1", "code2"):
-        block = re.search(rf'id="id_{name}_error"[^>]*>(.*?)</div>', form, re.S)
-        found[name] = [html.unescape(m) for m in re.findall(r"<p>(.*?)</p>", block.group(1), re.S)] if block else []
-    return found
-
-
-def field_error(page: str, name: str) -> str:
-    block = re.search(rf'id="id_{name}_error"[^>]*>(.*?)</div>', page, re.S)
-    return html.unescape(block.group(1)) if block else ""
+    form = Page(page).by_id("mfa-codes")
+    return {name: form.field_errors(name) for name in (None, "code1", "code2")}
 
 
 def shown_secret(page: str) -> str:
-    return re.search(r'id="secret-key" class="secret">([^<]+)<', page).group(1)
+    return Page(page).text("secret-key")
+
+
+def qr_code(page: str) -> list:
+    """The page's QR code: every element of its <svg>, with its attributes (the path data)."""
+    svg = Page(page).find("svg")
+    return [(element.tag, element.attrs) for element in (svg, *svg.iter())]
 
 
 def post_codes(walker, code1, code2, expect):
@@ -82,7 +79,7 @@ def post_codes(walker, code1, code2, expect):
 
 def test_device_name_defaults_to_the_user_name_with_a_reason(walker):
     page = walker.get("mfa").content.decode()
-    assert re.search(r'<input[^>]*name="device_name"[^>]*value="alice"', page)
+    assert Page(page).find("input", name="device_name")["value"] == "alice"
     assert "so you can tell devices apart later" in page
     assert calls(walker) == []  # nothing made in AWS before the newcomer presses Continue
 
@@ -107,7 +104,7 @@ def test_qr_code_and_secret_key_name_the_device_and_account(client, account_iam)
     assert "issuer=Amazon%20Web%20Services" in uri
     assert qr_svg(uri) in page  # the SVG on the page encodes exactly this URI
     # ...and the tap-to-add link for an app on the same phone is that same URI (an otpauth: link never reaches the server).
-    assert re.findall(r'id="otpauth-link" href="([^"]+)"', page) == [html.escape(uri)]
+    assert [link["href"] for link in Page(page).find_all(id="otpauth-link")] == [uri]
     assert "alice-phone@example-corp" in page
     assert re.fullmatch(r"([A-Z2-7]{4} )*[A-Z2-7]{1,4}", shown_secret(page))
     assert shown_secret(page).replace(" ", "") == seed
@@ -199,7 +196,7 @@ def test_wrong_code_and_leaving_keep_the_same_device_and_qr_code(walker, clock, 
     walker.get("connect")
     page = walker.open_in_fresh_browser().content.decode()
     assert shown_secret(page) == shown_secret(first_page)
-    assert re.search(r"<svg.*?</svg>", page, re.S).group(0) == re.search(r"<svg.*?</svg>", first_page, re.S).group(0)
+    assert qr_code(page) == qr_code(first_page)
 
     # Pressing "create" again with the same name keeps the device too.
     walker.post("mfa", {"action": "create_device", "device_name": "alice"})
@@ -258,7 +255,7 @@ def test_name_of_another_users_assigned_device_is_a_field_error(walker, account_
 
     page = walker.post("mfa", {"action": "create_device", "device_name": "alice"}, expect=400).content.decode()
 
-    message = field_error(page, "device_name")
+    message = " ".join(Page(page).field_errors("device_name"))
     assert "another user (bob)" in message and "Choose another name" in message
     assert calls(walker, "DeleteVirtualMFADevice") == []  # bob's device is untouched
     assert iam.list_mfa_devices(UserName="bob")["MFADevices"][0]["SerialNumber"] == device["SerialNumber"]
@@ -345,11 +342,11 @@ def test_success_is_read_back_seed_erased_and_second_device_suggested(walker, ac
 
 def test_finish_page_explains_root_mfa_and_reports_it(walker):
     walker.enable_mfa_and_sign_in(walker.create_device("alice"))
-    page = html.unescape(walker.client.get(f"/run/{walker.run_id}/finish/").content.decode())
+    page = Page(walker.client.get(f"/run/{walker.run_id}/finish/"))
     summary_calls = AwsCall.objects.filter(run_id=walker.run_id, step="root-user", operation="GetAccountSummary")  # the proof, read for this page too
     assert summary_calls.exists()
     assert not AwsCall.objects.filter(run_id=walker.run_id, step="finish").exists()
     # The root user step gave the sandbox's root user MFA and deleted its key: Done reads it from AWS.
-    assert "The root user has MFA (AWS reports AccountMFAEnabled = 1). Good." in re.sub("<[^>]+>", "", page)
-    assert re.search(r"<dt>Root user MFA</dt><dd>yes</dd>", page) and re.search(r"<dt>Root user access keys</dt><dd>none</dd>", page)
+    assert "The root user has MFA (AWS reports AccountMFAEnabled = 1). Good." in page.text()
+    assert page.definition("Root user MFA") == "yes" and page.definition("Root user access keys") == "none"
     # (Without root MFA, Done gives the console's steps: tests/wizard/test_real_account.py.)

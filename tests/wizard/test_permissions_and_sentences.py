@@ -1,7 +1,6 @@
 """Issue #13, parts 2-4 with the test client: the permissions options, sentences that stay true
 after an action, expected AWS answers shown as answers, and an honest sandbox sign-in."""
 import csv
-import html
 import io
 import re
 import uuid
@@ -11,7 +10,7 @@ import pytest
 
 from iamwizard.aws import faults
 from iamwizard.wizard.models import Run
-from tests.wizard.test_real_account import real_account  # noqa: F401 - fixture
+from tests.pages import Page
 from tests.wizard.walk import Walker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,14 +30,12 @@ def to_permissions(client, name="nina"):
 
 
 def field_errors(response) -> list:
-    text = response.content.decode()
-    # Each message comes after a visually hidden "Error:" (GOV.UK's pattern for screen readers).
-    return [html.unescape(re.sub(r"<[^>]+>", "", e)).strip().removeprefix("Error:").strip()
-            for e in re.findall(r'class="field-error"[^>]*>(.*?)</div>', text, re.S)]
+    """Every field error on the page: the messages of every `class="field-error"` block, in page order."""
+    return [message for block in Page(response).find_all(class_="field-error") for message in block.texts("p")]
 
 
 def checked_mode(page: str) -> str:
-    return re.search(r'<input type="radio" name="mode" value="(\w+)"[^>]*checked', page).group(1)
+    return Page(page).checked("mode")
 
 
 # ---- Part 2: permissions that make sense ----
@@ -92,21 +89,20 @@ def test_follow_the_tutorial_exactly_attaches_administrator_access_to_the_user(c
 def test_each_option_reveals_only_its_own_fields_and_the_search_sits_in_the_policies_list(client):
     walker = to_permissions(client)
     page = walker.get("permissions").content.decode()
-    reveals = dict(re.findall(r'id="([\w-]+)" data-reveal="([\w ]+)"', page))
+    reveals = {element["id"]: element["data-reveal"] for element in Page(page).find_all(id=True, data_reveal=True)}
     assert reveals == {"conditional-group": "group", "conditional-tutorial": "tutorial", "conditional-copy": "copy", "policies": "group direct"}
     # Each option's fields sit inside its own revealed block.
-    group_block = page[page.index('id="conditional-group"'):page.index('id="conditional-tutorial"')]
-    assert 'name="group_name"' in group_block and 'name="copy_from"' not in group_block
-    copy_block = page[page.index('id="conditional-copy"'):page.index('id="policies"')]
-    assert 'name="copy_from"' in copy_block
+    blocks = Page(page)
+    group_block = blocks.by_id("conditional-group")
+    assert group_block.find(name="group_name") and not group_block.find(name="copy_from")
+    assert blocks.by_id("conditional-copy").find(name="copy_from")
     # The search is inside the policies list (below the options), in a form of its own.
-    policies = page[page.index('id="policies"'):page.index('id="admin-warning"')]
-    assert 'id="policy-search"' in policies and 'form="policy-search-form"' in policies
+    policies = blocks.by_id("policies")
+    assert policies.find(id="policy-search") and policies.find(form="policy-search-form")
     assert page.index('name="mode"') < page.index('id="policy-search"')
     # Without JavaScript, Search reloads the page with the results in the list.
-    page = client.get(walker.url("permissions"), {"q": "S3ReadOnly"}).content.decode()
-    results = page[page.index('id="policy-results"'):page.index('id="admin-warning"')]
-    assert 'value="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"' in results
+    results = Page(client.get(walker.url("permissions"), {"q": "S3ReadOnly"})).by_id("policy-results")
+    assert results.find(value="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
 
 
 # ---- Part 3: every sentence true after an action ----
@@ -139,8 +135,10 @@ def test_review_says_what_create_user_made(client):
     after = walker.get("review").content.decode()
     assert "Nothing has changed in AWS yet" not in after
     assert "Create user has made its calls in AWS: the user vera exists now" in after
-    made = re.search(r'<h2 id="made-in-aws-h">Created in AWS</h2>\s*<ul>(.*?)</ul>', after, re.S).group(1)
-    assert re.findall(r"<li>(.*?)</li>", made) == [
+    heading = Page(after).find("h2", id="made-in-aws-h")
+    made = heading.parent.elements[heading.parent.elements.index(heading) + 1]
+    assert heading.text == "Created in AWS" and made.tag == "ul"
+    assert made.texts("li") == [
         "The user vera", "The group Readers", "Its console password, to be changed at first sign-in",
         "ReadOnlyAccess attached to the group Readers", "vera added to the group Readers",
         "IAMUserChangePassword attached to vera",
@@ -160,8 +158,8 @@ def test_done_after_delete_says_the_user_is_gone_and_offers_start_again(client):
     assert "wendy and everything attached to it are gone from AWS" in page
     # Every AWS answer of the deletion is shown as what it is: the user's GetUser NoSuchEntity proves the deletion.
     assert "NoSuchEntity — expected: deleted, as asked" in page and "<strong>NoSuchEntity</strong>" not in page
-    start = re.search(r'<form method="post" action="/"[^>]*>.*?</form>', page, re.S).group(0)
-    assert "Start again</button>" in start and "csrfmiddlewaretoken" in start
+    start = Page(page).find("form", method="post", action="/")
+    assert start.find("button").text == "Start again" and start.find("input", name="csrfmiddlewaretoken")
     response = client.post("/")
     assert response.status_code == 302 and response["Location"].endswith("/connect/")
     assert response["Location"].split("/")[2] != walker.run_id
@@ -183,7 +181,7 @@ def test_sandbox_sign_in_details_point_to_the_practice_sign_in(client):
     assert 'data-copy="signin-url"' not in page
     assert "The practice sign-in" in page and PATTERN in page
     practice = f"http://testserver/run/{walker.run_id}/sign-in/"
-    mailto = unquote(html.unescape(re.search(r'href="(mailto:[^"]+)"', page).group(1)))
+    mailto = unquote(Page(page).links("mailto:")[0])
     assert f"Practice sign-in page: {practice}" in mailto
     assert "https://<account ID or alias>.signin.aws.amazon.com/console" in mailto
     assert not REAL_LOOKING_SIGN_IN.search(mailto) and "First-Pass-123" not in mailto
@@ -201,8 +199,9 @@ def test_a_real_account_keeps_its_real_sign_in_url(client, real_account):  # noq
     page = walker.get("sign-in-details").content.decode()
     url = "https://123456789012.signin.aws.amazon.com/console"
     assert f'<code id="signin-url">{url}</code>' in page and 'data-copy="signin-url"' in page
-    assert "practice" not in page.lower().split('<section class="credentials"')[1].split("</section>")[0]
+    credentials = Page(page).find("section", class_="credentials")
+    assert "practice" not in credentials.text.lower() and not credentials.contains("practice")
     rows = list(csv.reader(io.StringIO(client.post(f"/run/{walker.run_id}/sign-in-details/csv").content.decode())))
     assert rows == [["User name", "Password", "Console sign-in URL"], [name, "First-Pass-123", url]]
-    mailto = unquote(html.unescape(re.search(r'href="(mailto:[^"]+)"', page).group(1)))
+    mailto = unquote(Page(page).links("mailto:")[0])
     assert f"Sign-in URL: {url}" in mailto

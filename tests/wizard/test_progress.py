@@ -1,8 +1,6 @@
 """Progress of a submitted step (the JSON the page polls), and a step whose claim ran out:
 the page says it was interrupted, and a submit takes it over and goes on."""
-import html
 import json
-import re
 import time
 import urllib.parse
 from datetime import timedelta
@@ -13,6 +11,7 @@ from django.utils import timezone
 from iamwizard.wizard import claims, engine
 from iamwizard.wizard.models import AwsCall, StepState
 
+from tests.pages import Page
 from tests.wizard.walk import Walker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,8 +35,9 @@ def progress(walker, **query):
 
 def test_progress_lists_the_calls_since_the_page_was_drawn_by_name_and_outcome_never_their_values(client):
     walker = to_review(client)
-    page = walker.get("review").content.decode()
-    since = html.unescape(re.search(r'id="step-progress" data-url="[^"?]+\?since=([^"]+)"', page).group(1))
+    address = urllib.parse.urlsplit(Page(walker.get("review")).by_id("step-progress")["data-url"])
+    assert address.query.startswith("since=") and "&" not in address.query
+    since = address.query.removeprefix("since=")
     assert progress(walker) == {"status": "pending", "calls": [], "in_flight": []}  # never claimed: nothing to show
     drawn = progress(walker, since=urllib.parse.unquote(since))
     assert drawn == {"status": "pending", "calls": [], "in_flight": []}
@@ -49,7 +49,7 @@ def test_progress_lists_the_calls_since_the_page_was_drawn_by_name_and_outcome_n
     assert [c["call"] for c in after["calls"]][:6] == [
         "iam:CreateUser", "iam:CreateGroup", "iam:CreateLoginProfile", "iam:AttachGroupPolicy", "iam:AddUserToGroup", "iam:AttachUserPolicy"]
     assert all(set(c) == {"call", "ok", "code", "ms", "attempt", "retried"} for c in after["calls"])
-    password = html.unescape(re.search(r'id="signin-password" class="secret">([^<]+)<', walker.get("sign-in-details").content.decode()).group(1))
+    password = Page(walker.get("sign-in-details")).text("signin-password")
     body = walker.client.get(walker.url("review") + "progress").content.decode()
     assert password not in body and "ola" not in body  # names and outcomes only, no parameters
 

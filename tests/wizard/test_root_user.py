@@ -2,13 +2,13 @@
 console does (with the MFA step's diagnoses), the root access key deleted, GetAccountSummary as
 the proof; wrong passwords, codes and bad input refused on their field with nothing changed."""
 import html
-import re
 import time
 
 import pyotp
 import pytest
 
 from iamwizard.wizard.models import AwsCall, Refusal, Run, StepState
+from tests.pages import Page
 from tests.wizard.walk import Walker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,8 +38,8 @@ def summary(account_iam, walker):
 
 def practice_password(walker):
     walker.post("root-user", {"action": "practice_password"})
-    page = page_of(walker)
-    return re.search(r'id="root-email">([^<]+)<', page).group(1), re.search(r'id="root-password" class="secret">([^<]+)<', page).group(1)
+    page = Page(walker.get("root-user"))
+    return page.text("root-email"), page.text("root-password")
 
 
 def test_the_whole_root_practice_ends_with_mfa_on_and_no_keys_as_aws_reports(client, account_iam):
@@ -57,9 +57,10 @@ def test_the_whole_root_practice_ends_with_mfa_on_and_no_keys_as_aws_reports(cli
     assert password not in str(held) and held["password"]  # sealed, never in the open
 
     walker.post("root-user", {"action": "root_signin", "email": email.upper(), "password": password})
-    page = page_of(walker)
+    response = walker.get("root-user")
+    page = html.unescape(response.content.decode())
     assert password not in page  # shown on the sign-in page only
-    seed = re.search(r'id="secret-key" class="secret">([^<]+)<', page).group(1).replace(" ", "")
+    seed = Page(response).text("secret-key").replace(" ", "")
     assert "root-mfa@" in page and "Add MFA" in page
     assert "Use a different device name" not in page
     totp, now = pyotp.TOTP(seed), time.time()
@@ -83,9 +84,9 @@ def test_the_whole_root_practice_ends_with_mfa_on_and_no_keys_as_aws_reports(cli
     # Done reads it from AWS, on arrival and again.
     assert client.get(f"/run/{walker.run_id}/")["Location"].endswith("/finish/")
     walker.post("finish", {"action": "refresh"})
-    finish = html.unescape(walker.get("finish").content.decode())
-    assert "The root user has MFA (AWS reports AccountMFAEnabled = 1). Good." in re.sub("<[^>]+>", "", finish)
-    assert "The root user has no access keys (AWS reports AccountAccessKeysPresent = 0). Good." in re.sub("<[^>]+>", "", finish)
+    finish = Page(walker.get("finish")).text()
+    assert "The root user has MFA (AWS reports AccountMFAEnabled = 1). Good." in finish
+    assert "The root user has no access keys (AWS reports AccountAccessKeysPresent = 0). Good." in finish
     verified = dict(Run.objects.get(pk=walker.run_id).steps.get(step="finish").result["verified"])
     assert verified["Root user MFA"] == "yes" and verified["Root user access keys"] == "none"
 
@@ -147,7 +148,7 @@ def test_wrong_root_codes_get_the_mfa_steps_diagnoses_and_change_nothing(client,
     assert summary(account_iam, walker) == (0, 1)
     assert state(walker).status == StepState.PENDING
     # The page still offers the same device and its codes form; nothing was sent to the sandbox.
-    assert seed == re.search(r'id="secret-key" class="secret">([^<]+)<', page_of(walker)).group(1).replace(" ", "")
+    assert seed == Page(walker.get("root-user")).text("secret-key").replace(" ", "")
     walker.post("root-user", {"action": "enable", "code1": totp.at(now - 30), "code2": totp.at(now)})
     assert summary(account_iam, walker) == (1, 1)
 

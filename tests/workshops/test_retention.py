@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from iamwizard.wizard.models import AwsCall, Refusal, Run, StepState
 from iamwizard.workshops.models import CleanupRecord, Participant, Workshop
+from tests.pages import Page
 from tests.wizard.walk import Walker
 from tests.workshops.helpers import ParticipantWalker, make_workshop
 
@@ -161,9 +162,8 @@ def test_the_ceiling_on_emulated_accounts_refuses_start_and_join_with_a_page(set
     settings.IAMWIZARD_MAX_SANDBOX_ACCOUNTS = Run.objects.filter(target="sandbox").count()
     before = Run.objects.count()
     browser = Client()
-    page = browser.get("/").content.decode()
-    main = page[page.index("<main"):page.index("</main>")]  # the footer's language switch has a button of its own
-    assert "The sandbox is full right now" in main and '<button type="submit"' not in main and "Nothing was started" not in main
+    main = Page(browser.get("/")).find("main")  # the footer's language switch has a button of its own
+    assert "The sandbox is full right now" in main.text and not main.find("button", type="submit") and "Nothing was started" not in main.text
     refused = browser.post("/")
     assert refused.status_code == 503 and "Nothing was started" in refused.content.decode()
     joined = Client().post("/join/", {"code": workshop.join_code_display, "display_name": "Cleo"})

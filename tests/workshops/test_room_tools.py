@@ -2,7 +2,6 @@
 a duplicate row, seeing what a participant sees, and the projector view."""
 import csv
 import datetime
-import re
 import io
 from datetime import timedelta
 
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from iamwizard.wizard.models import AwsCall, Run
 from iamwizard.workshops.models import Participant, Workshop
+from tests.pages import Page
 from tests.wizard.walk import Walker
 from tests.workshops.helpers import ParticipantWalker, join
 
@@ -47,7 +47,8 @@ def test_a_participant_asks_for_help_and_the_trainer_clears_it(trainer_client, w
     assert "Asks for help" in board and "&lt;script&gt;" in board and SCRIPT not in board
     assert "1 asked for help" in board
     # Help first, even before the stuck: Ada's row leads.
-    assert re.search(r'<tr[^>]*id="participant-(\d+)"', board).group(1) == str(ada.participant.pk)
+    row_ids = [row["id"] for row in Page(board).find_all("tr", id=True) if row["id"].startswith("participant-")]
+    assert row_ids[0] == f"participant-{ada.participant.pk}"
 
     rows = list(csv.DictReader(io.StringIO(trainer_client.get(f"/trainer/workshops/{workshop.pk}/export.csv").content.decode())))
     assert rows[0]["help_note"] == f"stuck {SCRIPT}" and rows[0]["asked_for_help_at_utc"]
@@ -177,16 +178,16 @@ def test_removing_a_duplicate_row_cleans_it_up_first(trainer_client, workshop, a
 
 def test_the_trainer_sees_what_they_see_without_secrets(trainer_client, workshop, django_user_model):
     ada = ParticipantWalker(workshop, "Ada").to_created("ws-ada")
-    own = ada.get("sign-in-details").content.decode()
-    password = own.split('id="signin-password" class="secret">')[1].split("<")[0]
+    password = Page(ada.get("sign-in-details")).text("signin-password")
     url = f"/trainer/workshops/{workshop.pk}/participants/{ada.participant.pk}/view/"
-    page = trainer_client.get(url).content.decode()
+    response = trainer_client.get(url)
+    page = response.content.decode()
     assert "What Ada sees now" in page and "Sign-in details" in page
-    assert password not in page and "hidden-from-the-trainer" in page
+    assert not Page(response).contains(password) and "hidden-from-the-trainer" in page
     assert "<fieldset class=\"observed\" disabled>" in page and "Get a resume link" not in page
     assert trainer_client.post(url).status_code == 405
     # The participant's run is untouched, and a participant cannot use the trainer's view.
-    assert password in ada.get("sign-in-details").content.decode()
+    assert Page(ada.get("sign-in-details")).contains(password)
     assert ada.client.get(url)["Location"].startswith("/trainer/login/")
 
 
@@ -198,15 +199,16 @@ def test_the_trainer_sees_the_root_user_step_without_its_secrets(trainer_client,
     ada.enable_mfa(seed)
     ada.sign_in_with_mfa(seed)
     ada.post("root-user", {"action": "practice_password"})
-    own = ada.get("root-user").content.decode()
-    root_password = own.split('id="root-password" class="secret">')[1].split("<")[0]
+    root_password = Page(ada.get("root-user")).text("root-password")
     url = f"/trainer/workshops/{workshop.pk}/participants/{ada.participant.pk}/view/"
-    page = trainer_client.get(url).content.decode()
-    assert "Secure the root user" in page and root_password not in page and "hidden-from-the-trainer" in page
+    response = trainer_client.get(url)
+    page = response.content.decode()
+    assert "Secure the root user" in page and not Page(response).contains(root_password) and "hidden-from-the-trainer" in page
     ada.post("root-user", {"action": "root_signin", "email": f"root@{ada.run.account_id}.sandbox.example", "password": root_password})
-    root_seed = ada.get("root-user").content.decode().split('id="secret-key" class="secret">')[1].split("<")[0]
-    page = trainer_client.get(url).content.decode()
-    assert 'id="secret-key"' in page and root_seed not in page and root_password not in page
+    root_seed = Page(ada.get("root-user")).text("secret-key")
+    response = trainer_client.get(url)
+    page = response.content.decode()
+    assert 'id="secret-key"' in page and root_seed not in page and not Page(response).contains(root_password)
     assert root_seed in ada.get("root-user").content.decode()  # the participant's own page is untouched
 
 
@@ -214,7 +216,7 @@ def test_projector_shows_the_code_and_a_qr_code_with_the_code_only(trainer_clien
     from iamwizard.core.totp import qr_svg
 
     page = trainer_client.get(f"/trainer/workshops/{workshop.pk}/projector/").content.decode()
-    text = re.sub(r"<[^>]+>", "", page)
+    text = Page(page).text()
     assert workshop.join_code_display in text and "0 joined" in text
     # The QR code holds the join page's address with the code, and nothing else.
     assert qr_svg(f"http://testserver/join/?code={workshop.join_code_display}") in page
@@ -222,7 +224,7 @@ def test_projector_shows_the_code_and_a_qr_code_with_the_code_only(trainer_clien
     assert f'value="{workshop.join_code_display}"' in join_page
     assert Client().get(f"/trainer/workshops/{workshop.pk}/projector/")["Location"].startswith("/trainer/login/")
     join(Client(), workshop, "Ada")
-    assert "1 joined" in re.sub(r"<[^>]+>", "", trainer_client.get(f"/trainer/workshops/{workshop.pk}/projector/live/").content.decode())
+    assert "1 joined" in Page(trainer_client.get(f"/trainer/workshops/{workshop.pk}/projector/live/")).text()
 
 
 def test_a_run_outside_workshops_has_no_room_bar(client):

@@ -11,6 +11,7 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from iamwizard.workshops.models import Participant, Workshop
+from tests.pages import Page
 from tests.workshops.helpers import PASSWORD, join, make_trainer, verify_session
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +106,7 @@ def test_first_login_enrols_an_authenticator_with_a_qr_code(client, django_user_
     device = TOTPDevice.objects.get(user__username="newbie")
     assert not device.confirmed
     seed = b32encode(device.bin_key).decode()
-    shown = re.search(r'id="secret-key">([^<]+)<', html).group(1).replace(" ", "")
+    shown = Page(html).text("secret-key").replace(" ", "")
     assert shown == seed.rstrip("=")
     # A reload shows the same device, so the scanned entry stays valid.
     client.get("/trainer/otp/")
