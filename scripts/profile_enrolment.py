@@ -89,7 +89,7 @@ def run(args, sandbox_pid):
     from django.db import connection
 
     from iamwizard.wizard.warmup import warm_up
-    from tests.deploy.httpwalk import Participant
+    from tests.wizard.walk import Participant
 
     warm_up()
     app = WSGIHandler()
