@@ -14,8 +14,9 @@ over two transports:
 - `browser=False` (Walker's default): only the requests the walk needs, a submit followed only where
   its page is read (what the tests have always made).
 
-Nothing here imports Django: the HTTP walker runs in the benchmark's load generator, on the cores
-that serve it, and stays cheap (pages are read by id with tests/pages.py, which parses one element).
+Nothing here imports Django at import time: the HTTP walker runs in the benchmark's load generator,
+on the cores that serve it, and stays cheap: pages are read by id (`text_of`: tests/pages.py, with a
+shortcut for an element holding text only), the two things without an id with a regular expression.
 """
 import html
 import http.client
@@ -359,7 +360,8 @@ class Walk:
 
 
 class Walker(Walk):
-    """The walk with Django's test client (in-process): only the requests the walk needs."""
+    """The walk with Django's test client (in-process): only the requests the walk needs, or with
+    browser=True every page a browser opens (as Participant walks). Reads the run from the database."""
 
     def __init__(self, client, browser=False):
         super().__init__()
