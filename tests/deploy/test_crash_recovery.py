@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.httpwalk import Participant
+from tests.wizard.walk import Participant
 from tests.deploy.test_several_workers import PG, _admin_iam, _free_port
 from tests.sandbox.sandbox_support import start_sandbox, stop_sandbox
 

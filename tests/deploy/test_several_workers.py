@@ -23,7 +23,7 @@ import boto3
 import pytest
 
 from iamwizard.core import sandbox_endpoints
-from tests.deploy.httpwalk import Participant
+from tests.wizard.walk import Participant
 from tests.redis_support import redis_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
