@@ -268,10 +268,8 @@ def _root_walker(client, name="rosa"):
 
 def _root_practice_sign_in(walker):
     walker.post("root-user", {"action": "practice_password"})
-    page = walker.get("root-user").content.decode()
-    email = html.unescape(re.search(r'id="root-email">([^<]+)<', page).group(1))
-    password = html.unescape(re.search(r'id="root-password" class="secret">([^<]+)<', page).group(1))
-    return email, password
+    page = Page(walker.get("root-user"))
+    return page.text("root-email"), page.text("root-password")
 
 
 def _root_enable(walker):
@@ -279,8 +277,7 @@ def _root_enable(walker):
 
     import pyotp
 
-    page = walker.get("root-user").content.decode()
-    seed = re.search(r'id="secret-key" class="secret">([^<]+)<', page).group(1).replace(" ", "")
+    seed = Page(walker.get("root-user")).text("secret-key").replace(" ", "")
     totp, now = pyotp.TOTP(seed), time.time()
     walker.post("root-user", {"action": "enable", "code1": totp.at(now - 30), "code2": totp.at(now)})
 
@@ -308,9 +305,9 @@ def test_a_fault_on_the_root_keys_listed_beside_the_device_changes_nothing_they_
     with faults.inject("ListAccessKeys", fault, times=times) as rule:
         walker.post("root-user", {"action": "root_signin", "email": email, "password": password})
     assert rule.fired == times
-    assert "key_ids" not in _root_state(walker).result and 'id="secret-key"' in walker.get("root-user").content.decode()
+    assert "key_ids" not in _root_state(walker).result and Page(walker.get("root-user")).has_id("secret-key")
     _root_enable(walker)
-    assert "It also has 1 access key" in html.unescape(walker.get("root-user").content.decode())
+    assert "It also has 1 access key" in Page(walker.get("root-user")).text()
     walker.post("root-user", {"action": "delete_keys"})
     assert _root_state(walker).status == StepState.DONE and _root_summary(account_iam, walker) == (1, 0)
     made = [op for op, ok, _ in _root_calls(walker) if ok]
