@@ -21,7 +21,6 @@ shortcut for an element holding text only), the two things without an id with a 
 import html
 import http.client
 import http.cookies
-import re
 import time
 import urllib.parse
 
@@ -32,8 +31,6 @@ from tests.pages import Page, fold
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 # What pages say (no id to read them by; tests/pages.py parses the whole page for anything but an id,
 # too costly for the benchmark's walkers): the connect step's account, the welcome page's run link.
-ACCOUNT_RE = re.compile(r"<dt>Account</dt><dd>(\d{12})</dd>")
-RUN_LINK_RE = re.compile(r'href="/run/([^/"]+)/"')
 
 
 class WalkError(AssertionError):
@@ -181,7 +178,7 @@ class Walk:
         self._visit("connect")
 
     def _welcomed_run(self):
-        return RUN_LINK_RE.search(self._read("/join/welcome/").html).group(1)
+        return self._read("/join/welcome/").by_id("run-link")["href"].split("/")[2]  # /run/<id>/
 
     def _started(self):
         pass
@@ -190,7 +187,7 @@ class Walk:
         self._submit("connect", {"action": "connect"})
         self._expect("Confirmed by AWS", "connect")
         if self.page is not None:
-            self.account_id = ACCOUNT_RE.search(self.page.html).group(1)
+            self.account_id = self.page.by_id("verified").definition("Account")
         self._reached("connect: confirmed", "connect")
 
     @staticmethod

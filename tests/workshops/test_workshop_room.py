@@ -21,9 +21,7 @@ flags, that the dashboard, its live part and the CSV take as many queries for 20
 20, and that no user, group or MFA device is left in any participant's emulated account.
 """
 import csv
-import html
 import io
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -35,6 +33,7 @@ from django.test.utils import CaptureQueriesContext
 
 from iamwizard.workshops import codes
 from iamwizard.workshops.models import Participant
+from tests.pages import Page
 from tests.wizard.walk import Walker
 from tests.workshops.helpers import make_trainer, make_workshop, verify_session
 
@@ -195,11 +194,13 @@ def queries(client, url):
 def dashboard_table(html_text):
     """{name: (tries refused, last problem, asks for help)} as the live dashboard shows it."""
     table = {}
-    for row in re.findall(r'<tr class="[^"]*" id="participant-\d+">(.*?)</tr>', html_text, re.S):
-        name, badges = re.search(r'<th scope="row">(Person \d{3})(.*?)</th>', row, re.S).groups()
-        attempts = re.search(r'<td class="attempts">([^<]*)</td>', row).group(1)
-        last = re.search(r'<span class="last-problem">([^<]*)</span>', row)
-        table[name] = (attempts, html.unescape(last.group(1)) if last else "", "Asks for help" in badges)
+    for row in Page(html_text).find_all("tr", id=True):
+        if not row["id"].startswith("participant-"):
+            continue
+        header = row.find("th", scope="row")
+        name = " ".join(header.text.split()[:2])  # "Person 007", then its badges
+        last = row.find("span", class_="last-problem")
+        table[name] = (row.find("td", class_="attempts").text, last.text if last else "", "Asks for help" in header.text)
     return table
 
 
