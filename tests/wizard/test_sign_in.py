@@ -2,6 +2,7 @@
 import pytest
 
 from iamwizard.wizard.models import AwsCall, Run, StepState
+from tests.pages import Page
 from tests.wizard.walk import Walker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -83,3 +84,12 @@ def test_a_kept_session_that_no_longer_opens_falls_back_to_signing_in_again(clie
     walker.post("sign-in", {"action": "change", "old_password": "First-Pass-123", "new_password": "Good-Pass-456", "new_password2": "Good-Pass-456"})
     assert state(walker).status == StepState.DONE
     assert account_iam(walker.run.account_id).get_login_profile(UserName="judy")["LoginProfile"]["PasswordResetRequired"] is False
+
+
+def test_sign_in_details_revisited_after_the_sign_in_no_longer_call_it_the_next_step(client):
+    walker = to_sign_in(client, must_reset=False)
+    assert "the next step" in Page(walker.get("sign-in-details")).text("signin-practice")
+    walker.post("sign-in", {"action": "signin", "account": walker.run.account_id, "user_name": "judy", "password": "First-Pass-123"})
+    assert state(walker).status == StepState.DONE
+    where = Page(walker.get("sign-in-details")).text("signin-practice")
+    assert "done" in where and "the next step" not in where

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import vault
+from ..models import StepState
 from .base import Step
 from .colleague import for_colleague
 from .forms import ConfirmForm
@@ -103,6 +104,6 @@ class SignInDetails(Step):
 
     def context(self, ctx):
         return {"sign_in_url": sign_in_url(ctx), "practice_sign_in_url": practice_sign_in_url(ctx), "real_url_pattern": REAL_URL_PATTERN,
-                "for_colleague": for_colleague(ctx),
+                "for_colleague": for_colleague(ctx), "signed_in": ctx.status("sign-in") == StepState.DONE,
                 "user_name": ctx.user_name, "password": vault.unseal(ctx.run.password_box),
                 "email_subject": _("Your AWS sign-in details"), "email_body": email_body(ctx)}
