@@ -3,7 +3,7 @@
 Before executing, a request must *claim* the step's state row with one conditional UPDATE
 (double click, refresh after POST, two tabs, two workers); whoever loses waits for the winner
 (`wait_for_other`) and then shows its outcome. A claim is a short lease that the working request
-keeps renewing from a thread of its own (`Heartbeat`): when the process dies mid-step, its claim
+keeps renewing (`Heartbeat`, from the process's one renewer thread): when the process dies mid-step, its claim
 runs out by itself within LEASE, and the next submit takes the step over, continuing from the
 progress markers the dead one left. A request writes its outcome only while the claim is still
 its own (`own_claim`, `release`, `fail`).
@@ -56,32 +56,67 @@ def wait_for_other(state: StepState):
 
 
 class Heartbeat:
-    """Renews a claim's lease every RENEW_SECONDS while the step works, from a thread of its own
-    (a single AWS call may take longer than the lease). Renewal only extends this very claim."""
+    """Renews a claim's lease every RENEW_SECONDS while the step works (a single AWS call may take
+    longer than the lease). Renewal only extends this very claim. One renewer thread per process
+    renews every claim held there (`_Renewer`): a step no longer starts, and waits for, a thread of
+    its own; most steps end long before their first renewal is due."""
 
     def __init__(self, state: StepState):
         self.pk, self.claimed_at = state.pk, state.started_at
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._beat, name=f"lease-{state.pk}", daemon=True)
 
     def __enter__(self):
-        self.thread.start()
+        _renewer.hold(self)
         return self
 
     def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
+        _renewer.drop(self)
 
-    def _beat(self):
-        try:
-            while not self.stop.wait(RENEW_SECONDS):
+    def renew(self):
+        StepState.objects.filter(pk=self.pk, status=StepState.RUNNING, started_at=self.claimed_at).update(
+            lease_until=timezone.now() + LEASE)
+
+
+class _Renewer:
+    """The process's one thread that renews the claims held in it, each RENEW_SECONDS after it was
+    taken or last renewed. Started on first use (so in each worker after the fork). A renewal that
+    meets a claim already released or taken over changes nothing (Heartbeat.renew's conditions)."""
+
+    def __init__(self):
+        self.due = {}  # Heartbeat -> time.monotonic() when its next renewal is due
+        self.changed = threading.Condition()
+        self.thread = None
+
+    def hold(self, beat):
+        with self.changed:
+            self.due[beat] = time.monotonic() + RENEW_SECONDS
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name="lease-renewer", daemon=True)
+                self.thread.start()
+            self.changed.notify()
+
+    def drop(self, beat):
+        with self.changed:
+            self.due.pop(beat, None)
+
+    def _run(self):
+        while True:
+            with self.changed:
+                now = time.monotonic()
+                beats = [beat for beat, at in self.due.items() if at <= now]
+                for beat in beats:
+                    self.due[beat] = now + RENEW_SECONDS
+                if not beats:
+                    self.changed.wait(min(self.due.values()) - now if self.due else None)
+                    continue
+            for beat in beats:
                 try:
-                    StepState.objects.filter(pk=self.pk, status=StepState.RUNNING, started_at=self.claimed_at).update(
-                        lease_until=timezone.now() + LEASE)
+                    beat.renew()
                 except Exception:  # noqa: BLE001 - a missed beat is retried; the lease has room for two
-                    log.warning("could not renew the claim on step state %s", self.pk, exc_info=True)
-        finally:
-            connections.close_all()  # this thread's own database connection
+                    log.warning("could not renew the claim on step state %s", beat.pk, exc_info=True)
+            connections.close_all()  # this thread's own database connection: renewals are rare
+
+
+_renewer = _Renewer()
 
 
 def own_claim(state):
