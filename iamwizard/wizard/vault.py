@@ -4,6 +4,7 @@ The key is derived from SECRET_KEY, so a database dump alone reveals nothing.
 """
 import base64
 import functools
+import json
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -29,3 +30,14 @@ def unseal(box) -> str | None:
         return _fernet(settings.SECRET_KEY).decrypt(bytes(box)).decode()
     except InvalidToken:
         return None
+
+
+def seal_json(value) -> str:
+    """`value` (JSON-able, e.g. a console session's credentials) sealed, as text a step's JSON result holds."""
+    return seal(json.dumps(value)).decode()
+
+
+def unseal_json(box: str | None):
+    """What seal_json sealed, or None when the box is empty or cannot be opened."""
+    text = unseal(box.encode()) if box else None
+    return json.loads(text) if text else None

@@ -32,7 +32,6 @@ no more. None is logged, put in a URL or shown on a later page.
 On a real account: the console's steps, then GetAccountSummary confirms; a participant without the
 root user's password may leave it for later, and Done shows it as not done yet.
 """
-import json
 import time
 
 from django import forms
@@ -53,6 +52,7 @@ from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
 from .forms import ConfirmForm, StepForm
 from .mfa import CodesForm, check_code_pair, clock, count_failure, end_throttling, locked_message, seconds_locked
 from .mfa_sign_in import SIGN_IN_UNCOUNTED, MfaCodeForm
+from .sign_in import session_of
 
 # The root user's virtual device: short, so that the page and its QR code stay small; the app shows root-mfa@<account>.
 ROOT_DEVICE_NAME = "root-mfa"
@@ -101,8 +101,7 @@ class RootUser(Step):
     # --- where the page is --------------------------------------------------------
 
     def _session(self, ctx) -> dict | None:
-        box = _unsealed(ctx.result(self.slug).get("session"))
-        return json.loads(box) if box else None
+        return vault.unseal_json(ctx.result(self.slug).get("session"))
 
     def stage(self, ctx) -> str:
         """check (a real account), password, signin, code, enable or keys (the sandbox's practice)."""
@@ -216,8 +215,8 @@ class RootUser(Step):
     def _signed_in(self, ctx, answer):
         """Signed in as root: MFA next (its device made now), or, with MFA on already, the access keys.
         Its access keys are listed as well (with the device in one round, see _create_device)."""
-        session = {k: answer[k] for k in ("AccessKeyId", "SecretAccessKey", "SessionToken", "AccountId")}
-        facts = {"session": _sealed(json.dumps(session)), "mfa_enabled": bool(answer.get("MFAAuthenticated"))}
+        session = session_of(answer)
+        facts = {"session": vault.seal_json(session), "mfa_enabled": bool(answer.get("MFAAuthenticated"))}
         as_root = self._as_root(ctx, session)
         if facts["mfa_enabled"]:
             return {**facts, **self._listed_keys(as_root)}

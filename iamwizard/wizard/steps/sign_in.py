@@ -5,7 +5,6 @@ sandbox itself checks the password and, through the real `ChangePassword` call m
 the user's own credentials, enforces the account's password policy. On a real account the
 person signs in at the real console, and the wizard reads AWS to confirm it happened.
 """
-import json
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -27,6 +26,11 @@ from .sign_in_details import REAL_URL_PATTERN, sign_in_url
 REJECTED = gettext_lazy("Your authentication information is incorrect. Check the account, the user name and the password.")
 # The practice console's session credentials kept (sealed) from the sign-in for the password change.
 SESSION_KEYS = ("AccessKeyId", "SecretAccessKey", "SessionToken", "AccountId")
+
+
+def session_of(answer) -> dict:
+    """A console sign-in's answer, reduced to the credentials a later call is made with (kept sealed)."""
+    return {name: answer.get(name) for name in SESSION_KEYS}
 # The kept session no longer works (it expired, or the sandbox was reset): sign in again instead.
 SESSION_GONE = {"ExpiredToken", "InvalidClientTokenId", "UnrecognizedClientException"}
 
@@ -83,19 +87,17 @@ def mfa_probe(ctx, session, key) -> dict:
     session stays sealed in the step's result, which the read-back takes it out of."""
     if not ctx.answers("permissions").get("require_mfa"):
         return {}
-    pending = {"key": key, "session": {name: session.get(name) for name in SESSION_KEYS}}
-    return {PROBE_PENDING: vault.seal(json.dumps(pending)).decode()}
+    return {PROBE_PENDING: {"key": key, "session": vault.seal_json(session_of(session))}}
 
 
 def probe_calls(ctx, result) -> tuple:
     """([the probe, as a call for Gateway.at_once made with the user's credentials], its key), or
     ([], None) when there is none to make; taken out of `result` (the session is kept no longer)."""
-    box = result.pop(PROBE_PENDING, None)
-    text = vault.unseal(box.encode()) if box else None
-    if not text:
+    pending = result.pop(PROBE_PENDING, None)
+    session = vault.unseal_json(pending["session"]) if pending else None
+    if not session:
         return [], None
-    pending = json.loads(text)
-    as_user = user_gateway(ctx.gateway.target.endpoint_url, pending["session"], recorder=ctx.gateway.recorder)
+    as_user = user_gateway(ctx.gateway.target.endpoint_url, session, recorder=ctx.gateway.recorder)
     return [("iam", PROBE, {"MaxItems": 1}, as_user)], pending["key"]
 
 
@@ -183,14 +185,11 @@ class SignIn(Step):
         if session.get("PasswordResetRequired"):
             # The console goes straight on to the change-password page with this session: kept,
             # sealed, for the change (one sign-in less to wait for), and erased once it is used.
-            kept = vault.seal(json.dumps({key: session.get(key) for key in SESSION_KEYS})).decode()
-            return {"reset_required": True, "account": data["account"], "session": kept}
+            return {"reset_required": True, "account": data["account"], "session": vault.seal_json(session_of(session))}
         return {"reset_required": False, **mfa_probe(ctx, session, "without_mfa")}
 
     def _kept_session(self, ctx):
-        box = ctx.result(self.slug).get("session")
-        text = vault.unseal(box.encode()) if box else None
-        return json.loads(text) if text else None
+        return vault.unseal_json(ctx.result(self.slug).get("session"))
 
     def _change(self, ctx, data, kept=True):
         account = ctx.result(self.slug).get("account") or ctx.run.account_id
