@@ -227,7 +227,7 @@ KIND_LABELS = {
     "mfa.sign_in_invalid": gettext_lazy("MFA code at sign-in from another app entry, or mistyped"),
     "mfa.sign_in_restart": gettext_lazy("MFA sign-in timed out: password again"),
     "mfa.not_asked": gettext_lazy("Sign-in did not ask for MFA"),
-    "mfa.locked": gettext_lazy("Too many wrong MFA codes: made to wait"),
+    "mfa.locked": gettext_lazy("MFA code sent too soon after a wrong one: made to wait"),
     "mfa.refused_by_aws": gettext_lazy("AWS refused the MFA codes"),
     "mfa.device_name_taken": gettext_lazy("MFA device name taken"),
     "mfa.device_gone": gettext_lazy("MFA device to be created again"),

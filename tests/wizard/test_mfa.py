@@ -270,6 +270,9 @@ def test_lock_grows_like_django_otp_and_is_capped():
     assert mfa_step.lock_seconds(40) == mfa_step.THROTTLE_CAP_SECONDS == 300
     assert mfa_step.duration_words(1) == "1 second"
     assert mfa_step.duration_words(128) == "2 minutes 8 seconds"
+    assert [mfa_step.wait_words(n) for n in (0, 1, 2, 59, 128)] == [
+        "Wait a second before you try again.", "Wait a second before you try again.", "Try again in 2 seconds.", "Try again in 59 seconds.",
+        "Try again in 2 minutes 8 seconds."]
 
 
 def test_wrong_codes_lock_for_longer_each_time_without_calling_aws(walker, clock):
@@ -283,15 +286,25 @@ def test_wrong_codes_lock_for_longer_each_time_without_calling_aws(walker, clock
     def right(expect):
         return post_codes(walker, totp.at(clock.now - 30), totp.at(clock.now), expect=expect)
 
-    wrong()
+    page = wrong()
     assert run_of(walker).mfa_failures == 1
-    locked = codes_errors(right(400).content.decode())[None]
-    assert locked and "try again in 1 second" in locked[0]
+    # Even the first, one-second wait is said, with the diagnosis.
+    assert codes_errors(page)[None][0].endswith("two codes in a row: after typing the first, wait for the next one and type it at once. "
+                                                "Wait a second before you try again.")
+    page = right(400).content.decode()
+    errors = codes_errors(page)
+    # Refused for the wait, on the first code field and in the summary linking to it; nothing says the codes are wrong.
+    assert errors[None] == [] and errors["code2"] == []
+    assert errors["code1"] == ["These codes were not checked. After a wrong code, the wizard waits a little before it checks new codes "
+                               "(longer after each wrong try), to keep guessers out. Wait a second before you try again."]
+    assert (errors["code1"][0], "id_code1") in Page(page).error_summary()["links"]
+    assert "wrong codes in a row" not in page and "Too many" not in page
     clock.advance(1)
     page = wrong()
-    assert "You can try again in 2 seconds." in codes_errors(page)[None][0]
+    assert codes_errors(page)[None][0].endswith(" Try again in 2 seconds.")
     clock.advance(1)
-    assert "try again in 1 second," in codes_errors(right(400).content.decode())[None][0]
+    assert codes_errors(right(400).content.decode())["code1"][0].endswith("not checked. After a wrong code, the wizard waits a little before it "
+                                                                         "checks new codes (longer after each wrong try), to keep guessers out. Wait a second before you try again.")
     clock.advance(1)
     wrong()
     run = run_of(walker)
@@ -303,7 +316,10 @@ def test_wrong_codes_lock_for_longer_each_time_without_calling_aws(walker, clock
     assert run_of(walker).mfa_failures == 3
     clock.advance(-4)
     # The page itself says when to try again, and no code reached AWS meanwhile.
-    assert "try again in 4 seconds" in html.unescape(walker.get("mfa").content.decode())
+    assert "Try again in 4 seconds." in html.unescape(walker.get("mfa").content.decode())
+    clock.advance(3)
+    assert codes_errors(right(400).content.decode())["code1"][0].endswith(" Wait a second before you try again.")
+    clock.advance(-3)
     assert calls(walker, "EnableMFADevice") == []
 
     clock.advance(4)

@@ -7,6 +7,7 @@ import pytest
 
 from iamwizard.wizard.models import AwsCall, Run, StepState
 from iamwizard.wizard.models import Refusal
+from tests.pages import Page
 from tests.wizard.walk import Walker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -80,11 +81,20 @@ def test_a_phone_clock_that_is_off_and_a_wrong_code_get_the_enrolment_diagnoses(
     password_page(walker)
     page = code(walker, pyotp.TOTP(seed).at(time.time() + 4 * 60), expect=400)
     assert "your phone's clock is about 4 minutes ahead" in page
+    # A counted wrong code: the one-second wait that follows is said on the code field too.
+    assert Page(page).field_errors("mfa_code")[0].endswith(" Wait a second before you try again.")
     totp = pyotp.TOTP(seed)
     near = {totp.at(time.time() + 30 * k) for k in range(-2880, 2881)}
     wrong = next(c for c in (f"{n:06d}" for n in range(1000000)) if c not in near)
     page = code(walker, wrong, expect=400)
-    assert "Too many wrong codes in a row" in page  # one wrong code: a second's wait
+    # One wrong code: a second's wait. The refusal says so on the code field (and in the summary,
+    # linking to it), and does not call the code wrong: it was not checked.
+    assert Page(page).field_errors("mfa_code") == [
+        "This code was not checked. After a wrong code, the wizard waits a little before it checks new codes "
+        "(longer after each wrong try), to keep guessers out. Wait a second before you try again."]
+    assert Page(page).field_errors(None) == []
+    assert Page(page).error_summary()["links"][0] == (Page(page).field_errors("mfa_code")[0], "id_mfa_code")
+    assert "Too many" not in page and "doesn't match" not in page
     Run.objects.filter(pk=walker.run_id).update(mfa_locked_until=None)
     page = code(walker, wrong, expect=400)
     assert "That code doesn't match the user's MFA device" in page and 'the entry named "mona"' in page

@@ -131,10 +131,15 @@ def test_wrong_root_codes_get_the_mfa_steps_diagnoses_and_change_nothing(client,
     page = codes(totp.at(now), totp.at(now))
     assert "You typed the same code twice" in page
     page = html.unescape(walker.post("root-user", {"action": "enable", "code1": totp.at(now), "code2": totp.at(now - 30)}, expect=400).content.decode())
-    assert "The codes are in the wrong order" in page
+    assert "The codes are in the wrong order" in page and "Wait a second before you try again." in page
     # A wrong guess counts as on the MFA step: the next try waits.
     page = html.unescape(walker.post("root-user", {"action": "enable", "code1": totp.at(now - 30), "code2": totp.at(now)}, expect=400).content.decode())
-    assert "Too many wrong codes in a row" in page
+    # ...on the first code field, saying that the codes were not checked, and for how long.
+    assert Page(page).field_errors("code1") == [
+        "These codes were not checked. After a wrong code, the wizard waits a little before it checks new codes "
+        "(longer after each wrong try), to keep guessers out. Wait a second before you try again."]
+    assert Page(page).error_summary()["links"][0][1] == "id_code1"
+    assert "Too many" not in page
     assert summary(account_iam, walker) == (0, 1)
     unlock()
     # Code 2 exactly 14 steps (7 minutes) behind the step the server is in: timed from the clock now,
@@ -171,6 +176,17 @@ def test_a_code_the_enrolment_used_is_refused_at_the_root_sign_in(client, accoun
     assert 'name="mfa_code"' in page and "root-mfa@" in page
     page = html.unescape(walker.post("root-user", {"action": "root_code", "mfa_code": totp.at(now)}, expect=400).content.decode())
     assert "That code was already used" in page
+    # A wrong code counts: the code sent at once after it is refused unchecked, on the code field.
+    near = {totp.at(now + 30 * k) for k in range(-2880, 2881)}
+    wrong = next(c for c in (f"{n:06d}" for n in range(1000000)) if c not in near)
+    page = html.unescape(walker.post("root-user", {"action": "root_code", "mfa_code": wrong}, expect=400).content.decode())
+    assert Page(page).field_errors("mfa_code")[0].endswith(" Wait a second before you try again.")
+    page = html.unescape(walker.post("root-user", {"action": "root_code", "mfa_code": totp.at(now + 30)}, expect=400).content.decode())
+    assert Page(page).field_errors("mfa_code") == [
+        "This code was not checked. After a wrong code, the wizard waits a little before it checks new codes "
+        "(longer after each wrong try), to keep guessers out. Wait a second before you try again."]
+    assert Page(page).error_summary()["links"][0][1] == "id_mfa_code"
+    Run.objects.filter(pk=walker.run_id).update(mfa_locked_until=None)
     walker.post("root-user", {"action": "root_code", "mfa_code": totp.at(now + 30)})
     page = page_of(walker)
     assert "It also has 1 access key" in page

@@ -96,9 +96,31 @@ def duration_words(seconds: int) -> str:
     return _("%(minutes)s %(seconds)s") % {"minutes": text, "seconds": ngettext("%(count)s second", "%(count)s seconds", rest) % {"count": rest}}
 
 
-def locked_message(seconds: int) -> str:
-    return _("Too many wrong codes in a row. To keep guessers out, the wizard waits a little longer after each "
-             "wrong try: try again in %(duration)s, with two new codes from the app.") % {"duration": duration_words(seconds)}
+def wait_words(seconds: int) -> str:
+    """When codes may be tried again, as a sentence: "Wait a second..." for the shortest wait, else "Try again in N seconds."."""
+    seconds = max(1, int(seconds))
+    if seconds < 2:
+        return _("Wait a second before you try again.")
+    if seconds < 60:
+        return ngettext("Try again in %(count)s second.", "Try again in %(count)s seconds.", seconds) % {"count": seconds}
+    return _("Try again in %(duration)s.") % {"duration": duration_words(seconds)}
+
+
+def locked_notice(seconds: int) -> str:
+    """Why code entry waits, and for how long: shown by the codes form while it is locked."""
+    return _("After a wrong code, the wizard waits a little before it checks new codes (longer after each wrong try), "
+             "to keep guessers out.") + " " + wait_words(seconds)
+
+
+def locked_message(seconds: int, codes: int = 2) -> str:
+    """The refusal of codes sent while code entry is locked: they were not checked at all."""
+    not_checked = _("These codes were not checked.") if codes > 1 else _("This code was not checked.")
+    return not_checked + " " + locked_notice(seconds)
+
+
+def locked_error(seconds: int, field: str, codes: int = 2) -> StepInputError:
+    """The refusal, on the code field it concerns (`code1` when enrolling, `mfa_code` at a sign-in)."""
+    return StepInputError(field, locked_message(seconds, codes), "mfa.locked", {"seconds": seconds})
 
 
 def _moment(now: float) -> datetime:
@@ -106,12 +128,13 @@ def _moment(now: float) -> datetime:
 
 
 def count_failure(run, now) -> str:
-    """Record one more wrong code (pair) and lock code entry for a while; returns a sentence saying how long."""
+    """Record one more wrong code (pair) and lock code entry for a while; returns a sentence saying how long
+    (even the first, one-second wait: a try sent at once is refused, and the page must have said so)."""
     run.mfa_failures += 1
     wait = lock_seconds(run.mfa_failures)
     run.mfa_locked_until = _moment(now) + timedelta(seconds=wait)
     run.save(update_fields=["mfa_failures", "mfa_locked_until", "updated_at"])
-    return " " + _("You can try again in %(duration)s.") % {"duration": duration_words(wait)} if wait >= 2 else ""
+    return " " + wait_words(wait)
 
 
 def check_code_pair(run, seed, code1, code2, now, device_name=None):
@@ -233,9 +256,8 @@ class Mfa(Step):
         run = ctx.run
         run.refresh_from_db(fields=["mfa_seed_box", "mfa_failures", "mfa_locked_until"])
         now = clock()
-        wait = seconds_locked(run, now)
-        if wait:
-            raise StepInputError(None, locked_message(wait), "mfa.locked", {"seconds": wait})
+        if wait := seconds_locked(run, now):
+            raise locked_error(wait, "code1")
         result = ctx.result(self.slug)
         serial = result["serial"]
         seed = vault.unseal(run.mfa_seed_box)
@@ -277,6 +299,6 @@ class Mfa(Step):
         return {
             "device_ready": True, "otpauth_uri": uri, "qr_svg": qr_svg(uri, _("QR code for your authenticator app")), "secret_groups": group_secret(seed),
             "device_name": result["device_name"], "account_label": ctx.account_label,
-            "locked_message": locked_message(wait) if (wait := seconds_locked(ctx.run, clock())) else "",
+            "locked_message": locked_notice(wait) if (wait := seconds_locked(ctx.run, clock())) else "",
             "max_devices": MAX_DEVICES_PER_USER,
         }

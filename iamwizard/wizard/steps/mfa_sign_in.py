@@ -26,7 +26,7 @@ from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
 from .colleague import for_colleague, user_does_it_here
 from .finish import root_state
 from .forms import ConfirmForm, OneTimeCodeInput, StepForm
-from .mfa import CODE_ATTRS, UNCOUNTED_KINDS, clock, count_failure, end_throttling, locked_message, seconds_locked
+from .mfa import CODE_ATTRS, UNCOUNTED_KINDS, clock, count_failure, end_throttling, locked_error, locked_notice, seconds_locked
 from .sign_in import PROBE, REJECTED, PracticeSignInForm, keep_probe, mfa_probe, probe_calls, probe_fact
 from .sign_in_details import REAL_URL_PATTERN, sign_in_url
 
@@ -112,9 +112,8 @@ class MfaSignIn(Step):
         run = ctx.run
         run.refresh_from_db(fields=["mfa_failures", "mfa_locked_until"])
         now = clock()
-        wait = seconds_locked(run, now)
-        if wait:
-            raise StepInputError(None, locked_message(wait), "mfa.locked", {"seconds": wait})
+        if wait := seconds_locked(run, now):
+            raise locked_error(wait, "mfa_code", codes=1)
         challenge = self._challenge(ctx)
         if not challenge:
             raise StepInputError.of(None, Problem("mfa.sign_in_restart"))
@@ -171,4 +170,4 @@ class MfaSignIn(Step):
         wait = seconds_locked(ctx.run, clock())
         return {"sign_in_url": sign_in_url(ctx), "real_url_pattern": REAL_URL_PATTERN, "account_label": ctx.account_label,
                 "user_name": ctx.user_name, "device_name": ctx.result("mfa").get("device_name", ""),
-                "locked_message": locked_message(wait) if wait else ""}
+                "locked_message": locked_notice(wait) if wait else ""}

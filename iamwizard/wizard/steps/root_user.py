@@ -50,7 +50,7 @@ from ..models import StepState
 from .colleague import for_colleague
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
 from .forms import ConfirmForm, StepForm
-from .mfa import CodesForm, check_code_pair, clock, count_failure, end_throttling, locked_message, seconds_locked
+from .mfa import CodesForm, check_code_pair, clock, count_failure, end_throttling, locked_error, locked_notice, seconds_locked
 from .mfa_sign_in import SIGN_IN_UNCOUNTED, MfaCodeForm
 from .sign_in import session_of
 
@@ -192,7 +192,7 @@ class RootUser(Step):
         run.refresh_from_db(fields=["mfa_failures", "mfa_locked_until"])
         now = clock()
         if wait := seconds_locked(run, now):
-            raise StepInputError(None, locked_message(wait), "mfa.locked", {"seconds": wait})
+            raise locked_error(wait, "mfa_code", codes=1)
         challenge = _unsealed(ctx.result(self.slug).get("challenge"))
         try:
             answer = sandbox_mfa_signin(self._endpoint(ctx), challenge or "", code)
@@ -261,7 +261,7 @@ class RootUser(Step):
         run.refresh_from_db(fields=["mfa_seed_box", "mfa_failures", "mfa_locked_until"])
         now = clock()
         if wait := seconds_locked(run, now):
-            raise StepInputError(None, locked_message(wait), "mfa.locked", {"seconds": wait})
+            raise locked_error(wait, "code1")
         result, session = ctx.result(self.slug), self._session(ctx)
         seed = vault.unseal(run.mfa_seed_box)
         if not seed:
@@ -344,7 +344,7 @@ class RootUser(Step):
         if stage == "signin":
             context["root_password"] = OBSERVED_PASSWORD if getattr(ctx.run, "observed", False) else _unsealed(result.get("password"))
         if stage in ("code", "enable") and (wait := seconds_locked(ctx.run, clock())):
-            context["locked_message"] = locked_message(wait)
+            context["locked_message"] = locked_notice(wait)
         seed = vault.unseal(ctx.run.mfa_seed_box) if stage == "enable" else None
         if seed:
             uri = otpauth_uri(seed, ROOT_DEVICE_NAME, ctx.account_label)
