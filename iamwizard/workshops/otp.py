@@ -1,4 +1,5 @@
 """Trainer sign-in: password, then a TOTP code (django-otp), enrolled with a QR code at first login."""
+import math
 from base64 import b32encode
 from functools import wraps
 from urllib.parse import urlencode
@@ -6,12 +7,14 @@ from urllib.parse import urlencode
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from django.utils.translation import gettext as _
 
 from iamwizard.core.totp import group_secret, qr_svg
+from iamwizard.wizard.steps.mfa import wait_words
 
 
 def safe_next(request, default=None) -> str:
@@ -55,16 +58,31 @@ def enrolment_context(device) -> dict:
     return {"qr": qr_svg(device.config_url, _("QR code for your authenticator app")), "secret_key": group_secret(b32encode(device.bin_key).decode())}
 
 
+def _seconds_until(moment) -> int:
+    """Whole seconds (rounded up, at least 1) from now until `moment`."""
+    return max(1, math.ceil((moment - timezone.now()).total_seconds()))
+
+
+def _wait(device) -> str:
+    """" Try again in N seconds." when django-otp's throttling now makes the trainer wait, else ""."""
+    allowed, info = device.verify_is_allowed()
+    until = None if allowed else (info or {}).get("locked_until")
+    return " " + wait_words(_seconds_until(until)) if until else ""
+
+
 def check_token(device, token: str) -> str:
-    """"" when the code is right (the device is then confirmed), else what to tell the trainer."""
+    """"" when the code is right (the device is then confirmed), else what to tell the trainer.
+
+    django-otp throttles a device after a wrong code (1, 2, 4... seconds): a code sent meanwhile is
+    not checked at all, and the words say so, and how long to wait, rather than calling it wrong."""
     allowed, info = device.verify_is_allowed()
     if not allowed:
         until = (info or {}).get("locked_until")
-        if until:
-            return _("Too many wrong codes. Try again after %(time)s UTC.") % {"time": f"{until:%H:%M:%S}"}
-        return _("Too many wrong codes. Wait a little and try again.")
+        wait = wait_words(_seconds_until(until)) if until else _("Wait a little before you try again.")
+        return _("That code was not checked: after a wrong code, the sign-in waits a little before it checks the next one "
+                 "(longer after each wrong try), to keep guessers out.") + " " + wait
     if not device.verify_token(token):
-        return _("That code is not right. Type the 6-digit code your authenticator app shows now.")
+        return _("That code is not right. Type the 6-digit code your authenticator app shows now.") + _wait(device)
     if not device.confirmed:
         device.confirmed = True
         device.save(update_fields=["confirmed"])

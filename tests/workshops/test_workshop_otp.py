@@ -113,10 +113,16 @@ def test_first_login_enrols_an_authenticator_with_a_qr_code(client, django_user_
     assert TOTPDevice.objects.filter(user__username="newbie").count() == 1
 
     wrong = client.post("/trainer/otp/", {"token": "000000" if pyotp.TOTP(seed).now() != "000000" else "111111"})
-    assert wrong.status_code == 400 and "not right" in wrong.content.decode()
+    # Wrong, and django-otp now waits a second before it checks another code: both said, on the field.
+    assert wrong.status_code == 400 and Page(wrong.content.decode()).field_errors("token") == [
+        "That code is not right. Type the 6-digit code your authenticator app shows now. Wait a second before you try again."]
     assert client.get("/trainer/").status_code == 302
     throttled = client.post("/trainer/otp/", {"token": pyotp.TOTP(seed).now()})
-    assert throttled.status_code == 400 and "Too many wrong codes" in throttled.content.decode()  # django-otp backs off
+    # The right code, sent during that second: not checked, and the words say so rather than "wrong".
+    assert throttled.status_code == 400 and Page(throttled.content.decode()).field_errors("token") == [
+        "That code was not checked: after a wrong code, the sign-in waits a little before it checks the next one "
+        "(longer after each wrong try), to keep guessers out. Wait a second before you try again."]
+    assert "not right" not in throttled.content.decode() and "Too many" not in throttled.content.decode()
     time.sleep(2.1)
 
     done = client.post("/trainer/otp/", {"token": pyotp.TOTP(seed).now(), "next": "/trainer/workshops/new/"})
@@ -135,6 +141,24 @@ def test_later_login_asks_for_the_code_without_showing_the_secret(client, traine
     response = client.post("/trainer/otp/", {"token": code, "next": "https://evil.example/"})
     assert response.status_code == 302 and response["Location"] == "/trainer/"  # no open redirect
     assert client.get("/trainer/").status_code == 200
+
+
+def test_a_longer_wait_says_how_many_seconds_and_the_summary_links_to_the_code(client, trainer):
+    """After several wrong codes django-otp waits 2^(n-1) seconds: the page says how long, on the code field."""
+    from django.utils import timezone
+    user, device = trainer
+    client.post("/trainer/login/", {"username": user.username, "password": PASSWORD})
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=4, throttling_failure_timestamp=timezone.now())
+    code = pyotp.TOTP(b32encode(device.bin_key).decode()).at(time.time())
+    page = Page(client.post("/trainer/otp/", {"token": code}).content.decode())
+    [error] = page.field_errors("token")
+    assert re.search(r"not checked: .* Try again in [78] seconds\.$", error), error
+    assert page.error_summary()["links"] == [(error, "id_token")]
+    # A wrong code now (the wait over) says it is wrong, and the longer wait that follows (16 s).
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=timezone.now() - timezone.timedelta(seconds=60))
+    wrong = "000000" if code != "000000" else "111111"
+    [error] = Page(client.post("/trainer/otp/", {"token": wrong}).content.decode()).field_errors("token")
+    assert re.search(r"^That code is not right\. .* Try again in 1[56] seconds\.$", error), error
 
 
 def _sign_in(client, password, username="trina"):
