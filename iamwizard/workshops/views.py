@@ -155,6 +155,7 @@ def _dashboard_page(request, workshop, broadcast_form=None, status=200):
     context = {
         **_dashboard_context(request, workshop), "lockouts": lockouts.current(workshop),
         "broadcast_form": broadcast_form or BroadcastForm(), "error_summary": summarise(broadcast_form),
+        "join_address": request.build_absolute_uri(reverse("workshops:join")),
     }
     return render(request, "workshops/dashboard.html", context, status=status)
 

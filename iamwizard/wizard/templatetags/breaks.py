@@ -1,0 +1,46 @@
+"""`soft_breaks`: where a long unbroken value (an ARN, a URL, an API name) may wrap on a narrow screen.
+
+`{{ value|soft_breaks }}` (after `{% load breaks %}`) escapes the value first, then adds <wbr> (a line
+break opportunity, invisible otherwise and not copied) after a run of ':' or '/', and before an
+inner capital of a CamelCase word:
+
+    arn:aws:iam::123456789012:mfa/erin  ->  arn:<wbr>aws:<wbr>iam::<wbr>123456789012:<wbr>mfa/<wbr>erin
+    ListAttachedUserPolicies            ->  List<wbr>Attached<wbr>User<wbr>Policies
+
+so that "ListAttachedUserPolicies" wraps as "ListAttached / UserPolicies", never "ListAttachedUserPol / icies".
+Only in long runs (LONG characters or more without a space or hyphen, where a browser may break
+already): a short word never needs it, and stays as it is. Not between digits (a time, 01:39; a date, 02/12/2026), nor at the very end. What it returns is
+safe because only <wbr> is added to escaped text, and only to its words: never inside a character
+reference (&amp;) nor, for a value already marked safe, inside a tag.
+"""
+import re
+
+from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+WBR = "<wbr>"
+_SEPARATORS = re.compile(r"[:/]+")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+LONG = 16
+_LONG_RUN = re.compile(r"[^\s\-]{%d,}" % LONG)
+_MARKUP = re.compile(r"(<[^>]*>|&#?\w+;)")  # tags and character references: left as they are
+
+
+def _after_separators(match) -> str:
+    text, start, end = match.string, match.start(), match.end()
+    before, after = text[start - 1:start], text[end:end + 1]
+    if not after or (before.isdigit() and after.isdigit()):
+        return match.group()
+    return match.group() + WBR
+
+
+@register.filter
+def soft_breaks(value) -> str:
+    """The value, escaped (unless already safe), with <wbr> where it may wrap (see the module's doc)."""
+    parts = _MARKUP.split(str(conditional_escape(value)))
+    for i in range(0, len(parts), 2):  # the words between the markup
+        parts[i] = _LONG_RUN.sub(lambda run: _SEPARATORS.sub(_after_separators, _CAMEL.sub(WBR, run.group())), parts[i])
+    return mark_safe("".join(parts))
