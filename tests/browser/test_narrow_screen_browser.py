@@ -1,0 +1,186 @@
+"""Long values and crowded bars on a 390 px phone (and 1280 px), in English, Spanish and Japanese.
+
+Nothing makes the page scroll sideways (document.documentElement.scrollWidth <= clientWidth); a long
+value (an ARN, the join address) wraps only where it may (after : / - or a space: the soft_breaks
+filter's <wbr>), never mid-word; the trainer's participant table scrolls on its own, in a focusable
+region; each filter control stays beside its label; the step bar keeps its ten steps on one row; and an
+MFA code refused during the wait after a wrong one says so on the code field. Set
+IAMWIZARD_SCREENSHOTS=<folder> to keep a screenshot of every page checked.
+"""
+import os
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from iamwizard.wizard.models import Run
+from tests.wizard.walk import Walker
+from tests.workshops.helpers import join, make_trainer, make_workshop, verify_session
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+LANGUAGES = ("en", "es", "ja")
+PHONE, DESKTOP = (390, 844), (1280, 800)
+
+OVERFLOW = """() => ({scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth,
+  wide: [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5
+    && !e.closest(".table-scroll")).slice(0, 5).map(e => e.tagName.toLowerCase() + "." + e.className)})"""
+
+# An element's text, and where each line it is drawn on starts (its characters grouped by the top of their box).
+LINES = """(element) => {
+  let text = "", top = null;
+  const starts = [];
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let i = 0; i < node.length; i++, text += node.data[i - 1]) {
+      const range = document.createRange();
+      range.setStart(node, i); range.setEnd(node, i + 1);
+      const box = range.getBoundingClientRect();
+      if (!box.width || !box.height) continue;
+      if (top === null || box.top > top + box.height / 2) { starts.push(text.length); top = box.top; }
+    }
+  }
+  return {text, starts};
+}"""
+
+
+def no_page_overflow(page, label):
+    layout = page.evaluate(OVERFLOW)
+    assert layout["scrollWidth"] <= layout["clientWidth"], (label, layout)
+    assert not layout["wide"], (label, layout)
+
+
+def may_break(before: str, after: str) -> bool:
+    """Whether a line may end between these two characters: after : / - or at a space (soft_breaks'
+    <wbr> and the browser's own), where CamelCase starts a word (a <wbr> too), or in Japanese text."""
+    return (before in ":/- " or after == " " or (before.islower() and after.isupper())
+            or not (before.isascii() and after.isascii()))
+
+
+def wraps_only_where_it_may(locator, label):
+    """Every line break in these elements falls where the text allows one, never mid-word."""
+    for index in range(locator.count()):
+        drawn = locator.nth(index).evaluate(LINES)
+        text = drawn["text"]
+        for start in drawn["starts"][1:]:
+            assert may_break(text[start - 1], text[start]), (label, text[:start] + " | " + text[start:])
+
+
+def screenshot(page, name):
+    folder = os.environ.get("IAMWIZARD_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=f"{folder}/narrow-{name}.png", full_page=True)
+
+
+def open_page(browser, url, size, language, cookies=()):
+    phone = size == PHONE
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, is_mobile=phone, has_touch=phone)
+    context.add_cookies([*cookies, {"name": "django_language", "value": language, "url": url}])
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(url)
+    return context, page
+
+
+@pytest.fixture
+def dashboard(live_server, django_user_model):
+    """A workshop dashboard with a long participant list, and the cookies of its verified trainer."""
+    user, device = make_trainer(django_user_model)
+    workshop = make_workshop(user, title="Friday IAM")
+    for number in range(25):
+        join(Client(), workshop, name=f"Participant-with-a-long-name-{number:02d}")
+    trainer = verify_session(Client(), user, device)
+    cookie = {"name": "sessionid", "value": trainer.cookies["sessionid"].value, "url": live_server.url}
+    return f"{live_server.url}/trainer/workshops/{workshop.pk}/", [cookie]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_dashboard_with_a_long_participant_list_fits_a_phone(browser, dashboard, language):
+    url, cookies = dashboard
+    for size in (PHONE, DESKTOP):
+        context, page = open_page(browser, url, size, language, cookies)
+        try:
+            label = f"dashboard {language} {size[0]}"
+            expect(page.locator("table.dashboard tbody tr")).to_have_count(25)
+            screenshot(page, label.replace(" ", "-"))
+            no_page_overflow(page, label)
+            # The join address wraps at its slashes and colons, not inside "join".
+            wraps_only_where_it_may(page.locator("#join-code + code"), label)
+            # Only the table scrolls, in a region a keyboard can reach and a screen reader names.
+            region = page.locator(".table-scroll")
+            assert region.get_attribute("tabindex") == "0" and region.get_attribute("role") == "region" and region.get_attribute("aria-label")
+            assert region.evaluate("e => getComputedStyle(e).overflowX") == "auto", label
+            if size == PHONE and language != "ja":  # the Japanese headings are short enough for the table to fit
+                assert region.evaluate("e => e.scrollWidth > e.clientWidth"), label
+            # Each filter control beside its label: the checkbox on the line of its label's first words, the select beside "Sort".
+            for control, text in (("#stuck-only", "label[for=stuck-only]"), ("#sort", "label[for=sort]")):
+                box, words = page.locator(control).bounding_box(), page.locator(text).evaluate("e => e.getClientRects()[0].toJSON()")
+                assert box["y"] < words["bottom"] and words["top"] < box["y"] + box["height"], (label, control, box, words)
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def walked(live_server, browser):
+    """A run with MFA on (a long device name: a long ARN in "Confirmed by AWS"), and the browser's cookies for it."""
+    walker = Walker(Client())
+    walker.to_mfa(user_name="erin-with-a-rather-long-user-name")
+    walker.enable_mfa(walker.create_device("erin-with-a-rather-long-user-name-AuthenticatorPhone"))
+    context = browser.new_context()
+    context.new_page().goto(live_server.url + walker.resume_link.removeprefix("http://testserver"))
+    cookies = context.cookies()
+    context.close()
+    return walker, cookies
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_confirmed_by_aws_and_the_step_bar_fit_a_phone(browser, live_server, walked, language):
+    walker, cookies = walked
+    for slug in ("sign-in", "review", "mfa"):
+        for size in (PHONE, DESKTOP):
+            context, page = open_page(browser, live_server.url + walker.url(slug), size, language, cookies)
+            try:
+                label = f"{slug} {language} {size[0]}"
+                expect(page.locator("#verified dd").first).to_be_visible()
+                screenshot(page, label.replace(" ", "-"))
+                no_page_overflow(page, label)
+                if size == PHONE:
+                    # The ten steps on one row: no step (the 10th, on First sign-in) alone on a line of its own.
+                    rows = page.locator(".stepper li").evaluate_all("items => items.map(li => li.getBoundingClientRect().toJSON())")
+                    first = rows[0]
+                    assert len(rows) == 10 and all(first["top"] < row["top"] + row["height"] / 2 < first["bottom"] for row in rows), (label, rows)
+                wraps_only_where_it_may(page.locator("#verified dd"), label)
+            finally:
+                context.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_codes_sent_during_the_wait_are_refused_on_the_code_field(browser, live_server, language):
+    walker = Walker(Client())
+    walker.to_mfa(user_name="ivy")
+    walker.create_device("ivy")
+    context = browser.new_context(viewport={"width": PHONE[0], "height": PHONE[1]}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        page.goto(live_server.url + walker.resume_link.removeprefix("http://testserver"))
+        # Three wrong pairs before: code entry waits 30 more seconds.
+        Run.objects.filter(pk=walker.run_id).update(mfa_failures=3, mfa_locked_until=timezone.now() + timezone.timedelta(seconds=30))
+        page.locator("#id_code1").fill("123456")
+        page.locator("#id_code2").fill("234567")
+        page.locator("#mfa-codes button[type=submit]").click()
+        error = page.locator("#id_code1_error")
+        expect(error).to_be_visible()
+        words = {"en": "Try again in", "es": "Vuelva a intentarlo dentro de", "ja": "秒後にもう一度お試しください"}[language]
+        assert words in error.inner_text(), error.inner_text()
+        # The summary links to that field; nothing is said at form level.
+        expect(page.locator("#error-summary a[href='#id_code1']", has_text=words)).to_be_visible()
+        assert page.locator("#mfa-codes #form-errors").count() == 0
+        screenshot(page, f"mfa-wait-{language}")
+        no_page_overflow(page, f"mfa wait {language}")
+    finally:
+        context.close()
