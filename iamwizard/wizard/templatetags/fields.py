@@ -24,6 +24,9 @@ INPUT_TEMPLATES = frozenset(f"django/forms/widgets/{name}.html" for name in (
 OPTION_TEMPLATES = frozenset(("django/forms/widgets/radio_option.html", "django/forms/widgets/checkbox_option.html",
                               "django/forms/widgets/input_option.html"))
 _TEXTAREA = "django/forms/widgets/textarea.html"
+# Django's label_tag adds no suffix after these; translated by Django's own catalogue (a name, not
+# a literal: this project's catalogues do not carry Django's message).
+LABEL_PUNCTUATION = ":?.!"
 
 
 def _attrs(attrs) -> str:
@@ -80,7 +83,7 @@ def field_label(field):
         return field.label_tag()
     contents = field.label
     suffix = field.field.label_suffix if field.field.label_suffix is not None else form.label_suffix
-    if suffix and contents and contents[-1] not in gettext(":?.!"):
+    if suffix and contents and contents[-1] not in gettext(LABEL_PUNCTUATION):
         contents = format_html("{}{}", contents, suffix)
     widget = field.field.widget
     id_ = widget.attrs.get("id") or field.auto_id
