@@ -210,6 +210,10 @@ def _page_context(ctx, step, bound, problem):
         reachable = reachable and status in (StepState.DONE, StepState.SKIPPED)
     return {
         "run": ctx.run,
+        # The run's address, reversed once: the page's links to its steps (the stepper, Next), its
+        # progress and its resume form add the rest as the URLconf does ("<slug>/", "resume-link/"),
+        # rather than a {% url %} each.
+        "run_path": reverse("wizard:resume", args=[ctx.run.id]),
         "step": step.shown(ctx),
         "state": state,
         "nav": nav,

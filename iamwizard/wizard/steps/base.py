@@ -58,6 +58,9 @@ class Step:
     nav_title = ""
     # Teaching text: a few short paragraphs, in plain words, that say why.
     why: tuple = ()
+    # True on the copy shown() makes when words_now replaced the title and teaching text: words
+    # about this run, which the page must not keep ({% once ... unless step.words_changed %}).
+    words_changed = False
     template = "wizard/steps/generic.html"
     # Optional step-specific part shown inside the generic form, above its button.
     extra_template = None
@@ -116,6 +119,7 @@ class Step:
             return self
         now = copy.copy(self)
         now.__dict__.update(words)
+        now.words_changed = True
         return now
 
     def expected_answer(self, ctx, operation, code) -> str:
