@@ -197,7 +197,7 @@ class Mfa(Step):
         seed = device["Base32StringSeed"]
         seed = seed.decode() if isinstance(seed, bytes) else seed
         ctx.run.mfa_seed_box = vault.seal(seed)
-        ctx.run.save(update_fields=["mfa_seed_box", "updated_at"])
+        ctx.save_run("mfa_seed_box")
         if previous and previous != device["SerialNumber"]:
             self._forget_device(ctx, previous)
         return {"serial": device["SerialNumber"], "device_name": name}
@@ -252,7 +252,7 @@ class Mfa(Step):
         # The app has the key now; the wizard must not keep it. Success also ends any throttling.
         run.mfa_seed_box = b""
         end_throttling(run)
-        run.save(update_fields=["mfa_seed_box", "mfa_failures", "mfa_locked_until", "updated_at"])
+        ctx.save_run("mfa_seed_box", "mfa_failures", "mfa_locked_until")
         return {}
 
     def _enabled(self, ctx, serial) -> bool:
