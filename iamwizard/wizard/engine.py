@@ -106,7 +106,11 @@ def _submit(run: Run, slug: str, post, ctx: StepContext | None = None) -> Outcom
         if is_frozen(ctx, slug):  # a later irreversible step finished while this request was on its way
             claims.release(state, previous_status)
             return Outcome(redirect=True)  # the page then says the step is done and frozen
-    return _execute_claimed(step, ctx, state, action, form, data, previous_status)
+    ctx.run_read_at_claim = True
+    try:
+        return _execute_claimed(step, ctx, state, action, form, data, previous_status)
+    finally:
+        ctx.run_read_at_claim = False
 
 
 def _reload(ctx: StepContext):

@@ -96,6 +96,9 @@ class StepContext:
         self.query = {}  # the page's GET parameters (e.g. a policy search), when rendering
         self.base_url = ""  # the request's scheme://host, for addresses that leave the page (CSV, e-mail)
         self._held = None  # the run's fields written later (save_run), while the engine holds them
+        # True while the engine executes the step it has just claimed: the run was read (or found
+        # unchanged) at the claim, so a step need not read its counters again (see refresh_run).
+        self.run_read_at_claim = False
 
     @property
     def gateway(self) -> Gateway:
@@ -143,6 +146,13 @@ class StepContext:
     def _announce(self, calls: list):
         """The calls starting now (names only), for the progress poll of a page that waits."""
         announce_calls(self.run.pk, calls)
+
+    def refresh_run(self, *fields):
+        """The run's `fields` as the database holds them now, unless the run was read at this
+        step's claim a moment ago (run_read_at_claim): e.g. a wrong-code counter before a code is
+        checked."""
+        if not self.run_read_at_claim:
+            self.run.refresh_from_db(fields=list(fields))
 
     def save_answers(self, answers: dict):
         """Store this step's (non-secret) answers on the run."""

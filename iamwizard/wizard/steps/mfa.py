@@ -231,7 +231,7 @@ class Mfa(Step):
 
     def _enable(self, ctx, code1, code2):
         run = ctx.run
-        run.refresh_from_db(fields=["mfa_seed_box", "mfa_failures", "mfa_locked_until"])
+        ctx.refresh_run("mfa_seed_box", "mfa_failures", "mfa_locked_until")
         now = clock()
         wait = seconds_locked(run, now)
         if wait:
