@@ -14,10 +14,10 @@ import time
 from datetime import timedelta
 
 from django.db import connections
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.utils import timezone
 
-from .models import StepState
+from .models import Run, StepState
 
 # A claim lasts LEASE unless renewed; the working request renews it every RENEW_SECONDS.
 LEASE = timedelta(seconds=15)
@@ -27,17 +27,38 @@ WAIT_FOR_OTHER_SECONDS = 20
 log = logging.getLogger(__name__)
 
 
-def claim(state: StepState, allow_done: bool) -> bool:
+# What `claim` answers when it claimed the step (both are true; not claimed is False).
+UNCHANGED = "unchanged"  # the step's state and its run were still as this request had read them
+CHANGED = "changed"  # something changed since (or the request's read is not known): read again
+
+
+def claim(state: StepState, allow_done: bool):
     """Claim the step for this request: pending, failed, or running under a lease that ran out
-    (its process died). The claim's started_at tells this claim from any later one."""
+    (its process died). The claim's started_at tells this claim from any later one.
+
+    First optimistically, in one conditional UPDATE that also matches what this request read:
+    the state's status and started_at (any other claim of the step changes started_at) and its
+    run's updated_at (every write to the run changes it, and a step that ends writes the run).
+    When it matches, nothing the request read has changed and it need not read it again
+    (UNCHANGED). Otherwise the plain claim (CHANGED: the claim holder reads the run again)."""
     now = timezone.now()
     claimable = Q(status__in=[StepState.PENDING, StepState.FAILED]) | Q(status=StepState.RUNNING, lease_until__lt=now)
     if allow_done:
         claimable |= Q(status=StepState.DONE)
-    if StepState.objects.filter(pk=state.pk).filter(claimable).update(status=StepState.RUNNING, lease_until=now + LEASE, started_at=now) != 1:
-        return False
-    state.status, state.lease_until, state.started_at = StepState.RUNNING, now + LEASE, now
-    return True
+    rows = StepState.objects.filter(pk=state.pk).filter(claimable)
+    claimed = dict(status=StepState.RUNNING, lease_until=now + LEASE, started_at=now)
+    run = StepState.run.field.get_cached_value(state, None)
+    answer = False
+    if run is not None and run.updated_at is not None:
+        as_read = rows.filter(Exists(Run.objects.filter(pk=state.run_id, updated_at=run.updated_at)), status=state.status)
+        as_read = as_read.filter(started_at=state.started_at) if state.started_at else as_read.filter(started_at__isnull=True)
+        if as_read.update(**claimed) == 1:
+            answer = UNCHANGED
+    if not answer and rows.update(**claimed) == 1:
+        answer = CHANGED
+    if answer:
+        state.status, state.lease_until, state.started_at = StepState.RUNNING, now + LEASE, now
+    return answer
 
 
 def is_interrupted(state: StepState, now=None) -> bool:

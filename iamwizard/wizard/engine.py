@@ -92,18 +92,25 @@ def _submit(run: Run, slug: str, post, ctx: StepContext | None = None) -> Outcom
     data = form.cleaned_data if form is not None else {}
     state = ctx.states[slug]
     previous_status = state.status
-    if not claims.claim(state, allow_done=not step.irreversible):
+    claimed = claims.claim(state, allow_done=not step.irreversible)
+    if not claimed:
         claims.wait_for_other(state)  # another request works on it: its outcome, or its claim ran out
         if not (is_interrupted(state) and claims.claim(state, allow_done=False)):
             _reload(ctx)
             return Outcome(redirect=True)
         previous_status = StepState.PENDING  # taken over from a process that stopped mid-step
-    _reload(ctx)
-    state = ctx.states[slug]
-    if is_frozen(ctx, slug):  # a later irreversible step finished while this request was on its way
-        claims.release(state, previous_status)
-        return Outcome(redirect=True)  # the page then says the step is done and frozen
-    return _execute_claimed(step, ctx, state, action, form, data, previous_status)
+        claimed = claims.CHANGED
+    if claimed != claims.UNCHANGED:  # what this request read may be stale: read it again
+        _reload(ctx)
+        state = ctx.states[slug]
+        if is_frozen(ctx, slug):  # a later irreversible step finished while this request was on its way
+            claims.release(state, previous_status)
+            return Outcome(redirect=True)  # the page then says the step is done and frozen
+    ctx.run_read_at_claim = True
+    try:
+        return _execute_claimed(step, ctx, state, action, form, data, previous_status)
+    finally:
+        ctx.run_read_at_claim = False
 
 
 def _reload(ctx: StepContext):
@@ -112,7 +119,8 @@ def _reload(ctx: StepContext):
     After a claim, what this request read before may be stale: another request may have run
     this step (or an attempt of it that failed half-way) in between. The claim holder works
     from the database's truth, so it sees the device, progress markers or answers the other
-    one left."""
+    one left. Not needed when the claim found the step's state and the run as this request read
+    them (claims.UNCHANGED): nothing it works from changed since."""
     run, ctx.states = states_with_run(ctx.run.pk, with_room=False)  # the room was read with the page
     # The context's run object stays the one the caller holds, with the database's values.
     for name in [f.attname for f in Run._meta.concrete_fields]:
@@ -122,6 +130,11 @@ def _reload(ctx: StepContext):
 
 
 def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> Outcome:
+    """Execute the claimed step and record its outcome. The run's fields the step saves are
+    written together in one UPDATE (StepContext.save_run), before the step's outcome (a step
+    that shows done has its answers and secrets written), and before any AWS call of the step;
+    when the step is done, the run's move to its next step (current_step) goes with them."""
+    ctx.hold_writes()
     try:
         with claims.Heartbeat(state):
             result = step.execute(ctx, action, data) or {}
@@ -129,11 +142,13 @@ def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> O
             if step.completes(action, merged):
                 merged["verified"] = verify_settled(step, ctx, merged)
     except StepInputError as exc:
+        ctx.write_held()
         claims.release(state, previous_status)
         if form is not None:
             form.add_error(exc.field, exc.error)
         return Outcome(form=form, action=action)
     except AwsError as exc:
+        ctx.write_held()
         problem = exc.problem
         if exc.unsettled:  # the words say why, and what to do
             problem = dataclasses.replace(problem, worded=unsettled_words(exc), retryable=False, not_visible_yet=True)
@@ -142,25 +157,38 @@ def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> O
             form.add_error(None, problem.message)
         return Outcome(form=form, action=action, problem=problem)
     except StepNotConfirmed as exc:
+        ctx.write_held()
         claims.fail(state, "NotConfirmed", str(exc))
         if form is not None:
             form.add_error(None, exc.error)
         return Outcome(form=form, action=action)
     except BaseException:
-        claims.release(state, previous_status)
+        try:
+            ctx.write_held()
+        finally:
+            claims.release(state, previous_status)
         raise
     done = step.completes(action, merged)
     outcome = {"status": StepState.DONE if done else StepState.PENDING, "result": merged, "error_code": "", "error_message": "", "lease_until": None}
     if done:
         outcome["finished_at"] = timezone.now()
+    for name, value in outcome.items():  # (what the next step is may depend on it)
+        setattr(state, name, value)
+    if done:
+        moved_to = ctx.run.current_step = _next_open_step(ctx).slug
+        ctx.write_held("current_step")
+    else:
+        ctx.write_held()
     if not claims.own_claim(state).update(**outcome):
         # This request stalled past its lease and another one took the step over: its outcome stands.
         _reload(ctx)
+        if done and ctx.run.current_step == moved_to != first_open_step(ctx).slug:
+            # The run was moved on ahead of this outcome: back to where it stands.
+            ctx.run.current_step = first_open_step(ctx).slug
+            ctx.run.save(update_fields=["current_step", "updated_at"])
         return Outcome(redirect=True)
-    for name, value in outcome.items():
-        setattr(state, name, value)
     if done:
-        _advance(ctx)
+        _advance(ctx, moved_to=moved_to)
     return Outcome(redirect=True)
 
 
@@ -202,8 +230,18 @@ def unsettled_words(exc: AwsError) -> str:
     ))
 
 
-def _advance(ctx: StepContext):
-    """Point the run at its next open step, skip what does not apply, and run automatic steps."""
+def _next_open_step(ctx: StepContext):
+    """The step _advance will point the run at: the first applicable step not done (one skipped
+    before opens again there), as first_open_step finds it after _advance."""
+    for step in applicable_steps(ctx):
+        if ctx.status(step.slug) != StepState.DONE:
+            return step
+    return STEPS[-1]
+
+
+def _advance(ctx: StepContext, moved_to=None):
+    """Point the run at its next open step, skip what does not apply, and run automatic steps.
+    `moved_to`: the step the run was pointed at already (with the step's outcome)."""
     for step in STEPS:
         state = ctx.states[step.slug]
         applies = step.applies(ctx)
@@ -214,8 +252,9 @@ def _advance(ctx: StepContext):
             state.status = StepState.PENDING
             state.save(update_fields=["status"])
     nxt = first_open_step(ctx)
-    ctx.run.current_step = nxt.slug
-    ctx.run.save(update_fields=["current_step", "updated_at"])
+    if nxt.slug != moved_to:
+        ctx.run.current_step = nxt.slug
+        ctx.run.save(update_fields=["current_step", "updated_at"])
     if nxt.auto_execute and ctx.status(nxt.slug) == StepState.PENDING:
         state = ctx.states[nxt.slug]
         if claims.claim(state, allow_done=False):

@@ -95,9 +95,18 @@ class StepContext:
         self._gateway = None
         self.query = {}  # the page's GET parameters (e.g. a policy search), when rendering
         self.base_url = ""  # the request's scheme://host, for addresses that leave the page (CSV, e-mail)
+        self._held = None  # the run's fields written later (save_run), while the engine holds them
+        # True while the engine executes the step it has just claimed: the run was read (or found
+        # unchanged) at the claim, so a step need not read its counters again (see refresh_run).
+        self.run_read_at_claim = False
 
     @property
     def gateway(self) -> Gateway:
+        if self._held:
+            # An AWS call may make something that the held fields speak of: write them first (and
+            # go on holding later ones), so that a crash during the call loses none of them.
+            self.run.save(update_fields=[*sorted(self._held), "updated_at"])
+            self._held = set()
         if self._gateway is None:
             self._gateway = Gateway(target_for(self.run), recorder=self._record, announcer=self._announce,
                                     batch_recorder=self._record_many, history=self._made_lately)
@@ -138,10 +147,42 @@ class StepContext:
         """The calls starting now (names only), for the progress poll of a page that waits."""
         announce_calls(self.run.pk, calls)
 
+    def refresh_run(self, *fields):
+        """The run's `fields` as the database holds them now, unless the run was read at this
+        step's claim a moment ago (run_read_at_claim): e.g. a wrong-code counter before a code is
+        checked."""
+        if not self.run_read_at_claim:
+            self.run.refresh_from_db(fields=list(fields))
+
     def save_answers(self, answers: dict):
         """Store this step's (non-secret) answers on the run."""
         self.run.answers = {**self.run.answers, self.slug: answers}
-        self.run.save(update_fields=["answers", "updated_at"])
+        self.save_run("answers")
+
+    def save_run(self, *fields):
+        """Write these fields of the run (already set on ctx.run). While the engine executes a step
+        (`hold_writes`), they are written together with the step's outcome, in the one UPDATE of
+        the run that also moves it on (current_step), or before the step's next AWS call,
+        whichever comes first; otherwise at once."""
+        if self._held is None:
+            self.run.save(update_fields=[*fields, "updated_at"])
+        else:
+            self._held.update(fields)
+
+    def hold_writes(self, fields=()):
+        """From now on save_run's fields wait for `write_held` (starting with `fields`)."""
+        self._held = set(self._held or ()) | set(fields)
+
+    def take_held(self) -> set:
+        """The fields held so far, no longer held here (and no longer holding): the caller writes them."""
+        held, self._held = self._held or set(), None
+        return held
+
+    def write_held(self, *more):
+        """Write the held fields (and `more`) in one UPDATE of the run; stop holding."""
+        fields = self.take_held() | set(more)
+        if fields:
+            self.run.save(update_fields=[*sorted(fields), "updated_at"])
 
     def answers(self, slug) -> dict:
         return dict(self.run.answers.get(slug, {}))

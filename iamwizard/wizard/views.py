@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from iamwizard.aws.gateway import AwsError
+from iamwizard.core.cli import cli_command
 
 from . import engine, links, operator_policy, policy_catalog, ratelimit, refusals, retention, rooms, vault
 from .error_summary import summarise
@@ -256,15 +257,21 @@ def observer_page(request, run, heading):
 
 
 def _calls_made(ctx, step, state) -> list:
-    """The step's recorded AWS calls since its last reset (a trainer's reset starts a fresh table);
-    an error the step expects (an answer, not a failure) says what it means."""
+    """The step's recorded AWS calls since its last reset (a trainer's reset starts a fresh table),
+    each with its AWS CLI command; an error the step expects (an answer, not a failure) says what
+    it means."""
     calls = AwsCall.objects.filter(run=ctx.run, step=step.slug)
     if state.reset_at:
         calls = calls.filter(at__gte=state.reset_at)
-    calls = list(calls.order_by("at", "id")[:40])
+    calls = list(calls.order_by("at", "id").values(*SHOWN_CALL_FIELDS)[:40])
     for call in calls:
-        call.expected = "" if call.ok else step.expected_answer(ctx, call.operation, call.error_code)
+        call["cli"] = cli_command(call["service"], call["operation"], call["parameters"])
+        call["expected"] = "" if call["ok"] else step.expected_answer(ctx, call["operation"], call["error_code"])
     return calls
+
+
+# The columns the calls table shows (templates/wizard/step.html): read as plain values, not models.
+SHOWN_CALL_FIELDS = ("service", "operation", "parameters", "ok", "retried", "error_code", "attempt", "milliseconds", "request_id")
 
 
 @require_http_methods(["GET"])
@@ -303,9 +310,10 @@ def progress_json(request, status, calls, limit=200, in_flight=()):
     """A progress poll's answer: the status, each ended call's name and outcome (never its
     parameters), and the names of the calls under way."""
     request.no_store = True
+    rows = calls.order_by("at", "id").values_list("service", "operation", "ok", "error_code", "milliseconds", "attempt", "retried")[:limit]
     return JsonResponse({"status": status, "in_flight": list(in_flight), "calls": [
-        {"call": f"{c.service}:{c.operation}", "ok": c.ok, "code": c.error_code, "ms": c.milliseconds, "attempt": c.attempt, "retried": c.retried}
-        for c in calls.order_by("at", "id")[:limit]]})
+        {"call": f"{service}:{operation}", "ok": ok, "code": code, "ms": ms, "attempt": attempt, "retried": retried}
+        for service, operation, ok, code, ms, attempt, retried in rows]})
 
 
 @require_http_methods(["GET"])

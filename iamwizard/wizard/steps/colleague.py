@@ -46,7 +46,7 @@ def start_practice(ctx):
             state.status = StepState.PENDING
             state.save(update_fields=["status"])
     ctx.run.current_step = PRACTICE_STEPS[0]
-    ctx.run.save(update_fields=["current_step", "updated_at"])
+    ctx.save_run("current_step")
 
 
 def handover(ctx, summary) -> dict | None:

@@ -51,7 +51,7 @@ class Connect(Step):
         account_id = identity["Account"]
         if ctx.run.account_id != account_id:
             ctx.run.account_id = account_id
-            ctx.run.save(update_fields=["account_id", "updated_at"])
+            ctx.save_run("account_id")
         return {
             "account_id": account_id,
             "arn": identity["Arn"],

@@ -220,7 +220,7 @@ class Mfa(Step):
         seed = device["Base32StringSeed"]
         seed = seed.decode() if isinstance(seed, bytes) else seed
         ctx.run.mfa_seed_box = vault.seal(seed)
-        ctx.run.save(update_fields=["mfa_seed_box", "updated_at"])
+        ctx.save_run("mfa_seed_box")
         if previous and previous != device["SerialNumber"]:
             self._forget_device(ctx, previous)
         return {"serial": device["SerialNumber"], "device_name": name}
@@ -254,7 +254,7 @@ class Mfa(Step):
 
     def _enable(self, ctx, code1, code2):
         run = ctx.run
-        run.refresh_from_db(fields=["mfa_seed_box", "mfa_failures", "mfa_locked_until"])
+        ctx.refresh_run("mfa_seed_box", "mfa_failures", "mfa_locked_until")
         now = clock()
         if wait := seconds_locked(run, now):
             raise locked_error(wait, "code1")
@@ -274,7 +274,7 @@ class Mfa(Step):
         # The app has the key now; the wizard must not keep it. Success also ends any throttling.
         run.mfa_seed_box = b""
         end_throttling(run)
-        run.save(update_fields=["mfa_seed_box", "mfa_failures", "mfa_locked_until", "updated_at"])
+        ctx.save_run("mfa_seed_box", "mfa_failures", "mfa_locked_until")
         return {}
 
     def _enabled(self, ctx, serial) -> bool:

@@ -110,7 +110,7 @@ class MfaSignIn(Step):
 
     def _code(self, ctx, code):
         run = ctx.run
-        run.refresh_from_db(fields=["mfa_failures", "mfa_locked_until"])
+        ctx.refresh_run("mfa_failures", "mfa_locked_until")
         now = clock()
         if wait := seconds_locked(run, now):
             raise locked_error(wait, "mfa_code", codes=1)

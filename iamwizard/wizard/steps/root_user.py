@@ -189,7 +189,7 @@ class RootUser(Step):
 
     def _code(self, ctx, code):
         run = ctx.run
-        run.refresh_from_db(fields=["mfa_failures", "mfa_locked_until"])
+        ctx.refresh_run("mfa_failures", "mfa_locked_until")
         now = clock()
         if wait := seconds_locked(run, now):
             raise locked_error(wait, "mfa_code", codes=1)
@@ -258,7 +258,7 @@ class RootUser(Step):
 
     def _enable(self, ctx, code1, code2):
         run = ctx.run
-        run.refresh_from_db(fields=["mfa_seed_box", "mfa_failures", "mfa_locked_until"])
+        ctx.refresh_run("mfa_seed_box", "mfa_failures", "mfa_locked_until")
         now = clock()
         if wait := seconds_locked(run, now):
             raise locked_error(wait, "code1")

@@ -93,7 +93,7 @@ class SignInDetails(Step):
 
     def execute(self, ctx, action, data):
         ctx.run.password_box = b""
-        ctx.run.save(update_fields=["password_box", "updated_at"])
+        ctx.save_run("password_box")
         if ctx.is_sandbox():
             return {"sign_in_url": practice_sign_in_url(ctx), "practice": True}
         return {"sign_in_url": sign_in_url(ctx)}

@@ -188,7 +188,7 @@ class UserDetails(Step):
             run.password_box = vault.seal(password)
         else:
             run.password_box = b""
-        run.save(update_fields=["password_box", "updated_at"])
+        ctx.save_run("password_box")
         return {}
 
     def verify(self, ctx, result):
