@@ -175,16 +175,19 @@ def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> O
     for name, value in outcome.items():  # (what the next step is may depend on it)
         setattr(state, name, value)
     if done:
-        moved_to = ctx.run.current_step = _next_open_step(ctx).slug
+        was_at, moved_to = ctx.run.current_step, _next_open_step(ctx).slug
+        ctx.run.current_step = moved_to
         ctx.write_held("current_step")
     else:
         ctx.write_held()
     if not claims.own_claim(state).update(**outcome):
         # This request stalled past its lease and another one took the step over: its outcome stands.
         _reload(ctx)
-        if done and ctx.run.current_step == moved_to != first_open_step(ctx).slug:
-            # The run was moved on ahead of this outcome: back to where it stands.
-            ctx.run.current_step = first_open_step(ctx).slug
+        for name in outcome:  # (a caller holding this state object sees the database's too)
+            setattr(state, name, getattr(ctx.states[step.slug], name))
+        if done and was_at != moved_to == ctx.run.current_step:
+            # The run was moved on with this outcome, which does not stand: back to where it was.
+            ctx.run.current_step = was_at
             ctx.run.save(update_fields=["current_step", "updated_at"])
         return Outcome(redirect=True)
     if done:
