@@ -5,6 +5,7 @@ import time
 import pyotp
 import pytest
 
+from iamwizard.wizard.facts import in_words
 from iamwizard.wizard.models import AwsCall, Run, StepState
 from iamwizard.wizard.models import Refusal
 from tests.pages import Page
@@ -49,7 +50,7 @@ def test_enabling_mfa_leads_to_the_mfa_sign_in_which_asks_for_a_code_after_the_p
 
     done = state(walker)
     assert done.status == StepState.DONE and done.result["challenge"] == "" and done.result["mfa_authenticated"] is True
-    labels = dict(done.result["verified"])
+    labels = dict(in_words(done.result["verified"]))
     assert labels["Signed in with"] == "the password and an MFA code"
     # The read-back: PasswordLastUsed after the device's EnableDate (the root user's state is the
     # next step's business: it reads it after its own work, for Done too).

@@ -13,6 +13,7 @@ import pytest
 from iamwizard.aws.gateway import forget_clients, sandbox_root_mfa, sandbox_root_signin, sandbox_root_user
 from iamwizard.sandbox.iam_handlers import ROOT_ACCESS_KEY
 from iamwizard.wizard import operator_policy
+from iamwizard.wizard.facts import in_words
 from iamwizard.wizard.models import AwsCall, StepState
 from tests.wizard.real_account import change_password_at_console, sign_in_with_mfa_at_console
 from tests.pages import Page
@@ -53,7 +54,7 @@ def test_real_account_run_ends_with_a_signed_in_user_and_mfa(client, real_accoun
     time.sleep(1.1)  # AWS gives the dates in whole seconds: a sign-in after the device was added
     sign_in_with_mfa_at_console(sandbox_endpoint, name, "Changed-Pass-5353", seed)  # asks for the code after the password
     walker.post("mfa-sign-in", {"action": "check"})
-    facts = dict(walker.run.steps.get(step="mfa-sign-in").result["verified"])
+    facts = dict(in_words(walker.run.steps.get(step="mfa-sign-in").result["verified"]))
     assert set(facts) == {"Last sign-in", "MFA device added"}
 
     # The root user: AWS has no API for its MFA, so the console's steps, then GetAccountSummary.
@@ -74,7 +75,7 @@ def test_real_account_run_ends_with_a_signed_in_user_and_mfa(client, real_accoun
     sandbox_root_mfa(endpoint, root["AccessKeyId"], device["SerialNumber"], totp.at(now - 30), totp.at(now))
     try:
         walker.post("root-user", {"action": "check"})
-        assert dict(walker.run.steps.get(step="root-user").result["verified"]) == {
+        assert dict(in_words(walker.run.steps.get(step="root-user").result["verified"])) == {
             "Root user MFA": "on (AccountMFAEnabled = 1)", "Root user access keys": "none (AccountAccessKeysPresent = 0)"}
         assert walker.run.steps.get(step="finish").status == StepState.DONE
         assert Page(walker.get("finish")).definition("Root user MFA") == "yes"
@@ -126,7 +127,7 @@ def test_real_account_root_check_can_be_left_for_later_and_done_says_what_is_mis
     walker.post("root-user", {"action": "later"})
     state = walker.run.steps.get(step="root-user")
     assert state.status == StepState.DONE and state.result["later"] is True
-    assert dict(state.result["verified"]) == {"Root user MFA": "not yet (AccountMFAEnabled = 0)", "Root user access keys": "none (AccountAccessKeysPresent = 0)"}
+    assert dict(in_words(state.result["verified"])) == {"Root user MFA": "not yet (AccountMFAEnabled = 0)", "Root user access keys": "none (AccountAccessKeysPresent = 0)"}
     assert "Left for later." in walker.get("root-user").content.decode()
     finish = html.unescape(walker.get("finish").content.decode())
     assert "The root user has no MFA." in finish and "Assign MFA device" in finish

@@ -7,6 +7,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from iamwizard.core import mfa_policy
+from iamwizard.wizard.facts import in_words
 from iamwizard.wizard.models import AwsCall, Run
 from tests.pages import Page
 from tests.wizard.walk import Walker
@@ -52,7 +53,7 @@ def test_before_mfa_refused_after_mfa_allowed_document_read_back(client, account
     made = list(AwsCall.objects.filter(run_id=walker.run_id, step="sign-in").values_list("operation", flat=True))
     assert made[-4:] == ["ChangePassword", "GetUser", "GetLoginProfile", "ListUsers"]
     assert "probe_pending" not in states["sign-in"].result  # the user's session is not kept
-    assert dict(states["sign-in"].result["verified"])["Without MFA"] == "iam:ListUsers refused (AccessDenied)"
+    assert dict(in_words(states["sign-in"].result["verified"]))["Without MFA"] == "iam:ListUsers refused (AccessDenied)"
     page = html.unescape(walker.get("sign-in").content.decode())
     assert "refused: the require-MFA policy denies it" in page  # the calls table: an expected answer, not a failure
 
@@ -62,7 +63,7 @@ def test_before_mfa_refused_after_mfa_allowed_document_read_back(client, account
     made = list(AwsCall.objects.filter(run_id=walker.run_id, step="mfa-sign-in").values_list("operation", flat=True))
     assert made[-3:] == ["GetUser", "ListMFADevices", "ListUsers"]
     assert "probe_pending" not in Run.objects.get(pk=walker.run_id).steps.get(step="mfa-sign-in").result
-    facts = dict(Run.objects.get(pk=walker.run_id).steps.get(step="mfa-sign-in").result["verified"])
+    facts = dict(in_words(Run.objects.get(pk=walker.run_id).steps.get(step="mfa-sign-in").result["verified"]))
     assert facts["Before, without MFA"] == "iam:ListUsers refused (AccessDenied)" and facts["Now, with MFA"] == "iam:ListUsers allowed"
 
 

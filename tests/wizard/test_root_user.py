@@ -7,6 +7,7 @@ import time
 import pyotp
 import pytest
 
+from iamwizard.wizard.facts import in_words
 from iamwizard.wizard.models import AwsCall, Refusal, Run, StepState
 from tests.pages import Page
 from tests.wizard.walk import Walker
@@ -75,7 +76,7 @@ def test_the_whole_root_practice_ends_with_mfa_on_and_no_keys_as_aws_reports(cli
     done = state(walker)
     assert done.status == StepState.DONE
     assert done.result["session"] == "" and done.result["password"] == "" and done.result["root_mfa"] is True
-    assert dict(done.result["verified"]) == {"Root user MFA": "on (AccountMFAEnabled = 1)", "Root user access keys": "none (AccountAccessKeysPresent = 0)"}
+    assert dict(in_words(done.result["verified"])) == {"Root user MFA": "on (AccountMFAEnabled = 1)", "Root user access keys": "none (AccountAccessKeysPresent = 0)"}
     operations = list(AwsCall.objects.filter(run_id=walker.run_id, step="root-user").values_list("operation", flat=True))
     # The keys are listed once, beside the device (one round), and deleted by the ids that list gave.
     assert operations == ["CreateVirtualMFADevice", "ListAccessKeys", "DeleteAccessKey", "GetAccountSummary"]
@@ -87,7 +88,7 @@ def test_the_whole_root_practice_ends_with_mfa_on_and_no_keys_as_aws_reports(cli
     finish = Page(walker.get("finish")).text()
     assert "The root user has MFA (AWS reports AccountMFAEnabled = 1). Good." in finish
     assert "The root user has no access keys (AWS reports AccountAccessKeysPresent = 0). Good." in finish
-    verified = dict(Run.objects.get(pk=walker.run_id).steps.get(step="finish").result["verified"])
+    verified = dict(in_words(Run.objects.get(pk=walker.run_id).steps.get(step="finish").result["verified"]))
     assert verified["Root user MFA"] == "yes" and verified["Root user access keys"] == "none"
 
 

@@ -1,11 +1,13 @@
 """Step 0, connect: find out which AWS account we act in and what its rules are."""
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.core.passwords import PasswordPolicy
 
 from .. import operator_policy
+from ..facts import as_is, said
 from ..models import StepState
 from .base import NO_SUCH_ENTITY, PlannedCall, Step
 from .forms import ConfirmForm
@@ -67,9 +69,10 @@ class Connect(Step):
 
     def verify(self, ctx, result):
         policy = PasswordPolicy.from_dict(result["password_policy"])
+        alias = gettext_noop("Account alias")
         return [
-            (_("Account"), result["account_id"]),
-            (_("Calling identity"), result["arn"]),
-            (_("Account alias"), result["alias"] or _("none (the sign-in URL uses the account number)")),
-            (_("Password policy"), _("No password policy set: AWS's default applies") if policy.is_aws_default else _("set by the account")),
+            as_is(gettext_noop("Account"), result["account_id"]),
+            as_is(gettext_noop("Calling identity"), result["arn"]),
+            as_is(alias, result["alias"]) if result["alias"] else said(alias, gettext_noop("none (the sign-in URL uses the account number)")),
+            said(gettext_noop("Password policy"), gettext_noop("No password policy set: AWS's default applies") if policy.is_aws_default else gettext_noop("set by the account")),
         ]

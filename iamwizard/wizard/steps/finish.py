@@ -5,10 +5,12 @@ from dataclasses import asdict
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from iamwizard.aws.gateway import AwsError
 
 from ..cleanup import cleanup_run
+from ..facts import as_is, said
 from . import colleague
 from .base import NO_SUCH_ENTITY, PlannedCall, Step, StepInputError
 from .forms import ConfirmForm, StepForm
@@ -165,16 +167,20 @@ class Finish(Step):
                 ctx.iam("GetUser", UserName=ctx.user_name)
             except AwsError as exc:
                 if exc.code == "NoSuchEntity":
-                    return [(_("User"), _("%(user)s no longer exists in AWS") % {"user": ctx.user_name})]
+                    return [said(gettext_noop("User"), gettext_noop("%(user)s no longer exists in AWS"), user=ctx.user_name)]
                 raise
             raise StepInputError(None, _("AWS still shows %(user)s. Try deleting again in a few seconds.") % {"user": ctx.user_name}, "step.not_confirmed")
         s = result["summary"]
+
+        def names(label, values):  # the names, or the word "none"
+            return as_is(label, ", ".join(values)) if values else said(label, gettext_noop("none"))
+
         return [
-            (_("User"), s["user_arn"]),
-            (_("Console access"), _("yes") if s["console_access"] else _("no")),
-            (_("Groups"), ", ".join(s["groups"]) or _("none")),
-            (_("Policies attached directly"), ", ".join(s["policies"]) or _("none")),
-            (_("MFA devices"), ", ".join(s["mfa_devices"]) or _("none")),
-            (_("Root user MFA"), _("yes") if s.get("root_mfa") else _("no")),
-            (_("Root user access keys"), _("present: delete them") if s.get("root_access_keys") else _("none")),
+            as_is(gettext_noop("User"), s["user_arn"]),
+            said(gettext_noop("Console access"), gettext_noop("yes") if s["console_access"] else gettext_noop("no")),
+            names(gettext_noop("Groups"), s["groups"]),
+            names(gettext_noop("Policies attached directly"), s["policies"]),
+            names(gettext_noop("MFA devices"), s["mfa_devices"]),
+            said(gettext_noop("Root user MFA"), gettext_noop("yes") if s.get("root_mfa") else gettext_noop("no")),
+            said(gettext_noop("Root user access keys"), gettext_noop("present: delete them") if s.get("root_access_keys") else gettext_noop("none")),
         ]

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_noop
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.aws.paging import paginate
@@ -30,6 +31,7 @@ from iamwizard.core.problems import Problem
 from iamwizard.core.totp import clean_code, diagnose_codes, group_secret, otpauth_uri, qr_svg
 
 from .. import vault
+from ..facts import as_is, said
 from ..refusals import field_error
 from .base import NotYetVisible, PlannedCall, Step, StepInputError
 from .colleague import user_does_it_here
@@ -287,8 +289,8 @@ class Mfa(Step):
         if mine is None:
             raise NotYetVisible(_("AWS does not list the device for this user yet."))
         result["read_back"] = {"mfa_devices": [d["SerialNumber"] for d in devices]}
-        return [(_("MFA device"), mine["SerialNumber"]), (_("Enabled"), f"{mine['EnableDate']:%Y-%m-%d %H:%M} UTC"),
-                (_("Devices for this user"), _("%(count)s of at most %(max)s") % {"count": len(devices), "max": MAX_DEVICES_PER_USER})]
+        return [as_is(gettext_noop("MFA device"), mine["SerialNumber"]), as_is(gettext_noop("Enabled"), f"{mine['EnableDate']:%Y-%m-%d %H:%M} UTC"),
+                said(gettext_noop("Devices for this user"), gettext_noop("%(count)s of at most %(max)s"), count=len(devices), max=MAX_DEVICES_PER_USER)]
 
     def context(self, ctx):
         result = ctx.result(self.slug)

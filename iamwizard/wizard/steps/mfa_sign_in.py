@@ -16,12 +16,14 @@ import time
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from iamwizard.aws.gateway import MfaCodeRejected, SignInExpired, SignInRejected, sandbox_console_signin, sandbox_mfa_signin
 from iamwizard.core.names import same_name
 from iamwizard.core.problems import Problem
 
 from .. import vault
+from ..facts import as_is, said
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
 from .colleague import for_colleague, user_does_it_here
 from .finish import root_state
@@ -158,12 +160,13 @@ class MfaSignIn(Step):
         after = bool(last_used) and last_used.replace(microsecond=0) > enabled
         if not (result.get("mfa_authenticated") if ctx.is_sandbox() else after):
             raise StepNotConfirmed(_("AWS shows no sign-in by %(user)s since the MFA device was added. Sign in at %(url)s with the password and a code, then check again.") % {"user": user, "url": sign_in_url(ctx)})
-        facts = [(_("Last sign-in"), f"{last_used:%Y-%m-%d %H:%M:%S} UTC"), (_("MFA device added"), f"{enabled:%Y-%m-%d %H:%M:%S} UTC")]
+        facts = [as_is(gettext_noop("Last sign-in"), f"{last_used:%Y-%m-%d %H:%M:%S} UTC"), as_is(gettext_noop("MFA device added"), f"{enabled:%Y-%m-%d %H:%M:%S} UTC")]
         if result.get("mfa_authenticated"):
-            facts.insert(0, (_("Signed in with"), _("the password and an MFA code")))
+            facts.insert(0, said(gettext_noop("Signed in with"), gettext_noop("the password and an MFA code")))
         before, after = ctx.result("sign-in").get("without_mfa"), result.get("with_mfa")
         if before or after:
-            facts += [f for f in (probe_fact(ctx.result("sign-in"), "without_mfa", _("Before, without MFA")), probe_fact(result, "with_mfa", _("Now, with MFA"))) if f]
+            facts += [f for f in (probe_fact(ctx.result("sign-in"), "without_mfa", gettext_noop("Before, without MFA")),
+                                  probe_fact(result, "with_mfa", gettext_noop("Now, with MFA"))) if f]
         return facts
 
     def context(self, ctx):

@@ -2,6 +2,7 @@
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.aws.paging import paginate
@@ -10,6 +11,7 @@ from iamwizard.core.names import iam_name_check, same_name_ignoring_case
 from iamwizard.core.problems import Problem
 
 from .. import policy_catalog
+from ..facts import as_is, said
 from ..refusals import field_error
 from .base import PlannedCall, Step
 from .colleague import for_colleague
@@ -231,16 +233,17 @@ class Permissions(Step):
         a = ctx.answers(self.slug)
         facts = []
         if a.get("option") == "tutorial":
-            facts.append((_("Option"), _("Follow the tutorial exactly: AdministratorAccess attached directly to the user")))
+            facts.append(said(gettext_noop("Option"), gettext_noop("Follow the tutorial exactly: AdministratorAccess attached directly to the user")))
         if a["mode"] == "group":
-            facts.append((_("Group"), (_("%(group)s (existing)") if a["group_exists"] else _("%(group)s (new)")) % {"group": a["group_name"]}))
+            facts.append(said(gettext_noop("Group"), gettext_noop("%(group)s (existing)") if a["group_exists"] else gettext_noop("%(group)s (new)"), group=a["group_name"]))
         if a["mode"] == "copy":
-            facts.append((_("Copy from"), a["copy_from"]))
-        facts += [(_("Policy"), policy_name(arn)) for arn in a["policies"]]
+            facts.append(as_is(gettext_noop("Copy from"), a["copy_from"]))
+        facts += [as_is(gettext_noop("Policy"), policy_name(arn)) for arn in a["policies"]]
         if a.get("require_mfa"):
-            facts.append((_("Require MFA"), _("%(policy)s, a customer managed policy the wizard creates for the group") % {"policy": mfa_policy.policy_name(a["group_name"])}))
+            facts.append(said(gettext_noop("Require MFA"), gettext_noop("%(policy)s, a customer managed policy the wizard creates for the group"),
+                              policy=mfa_policy.policy_name(a["group_name"])))
         if a["boundary"]:
-            facts.append((_("Permissions boundary"), policy_name(a["boundary"])))
+            facts.append(as_is(gettext_noop("Permissions boundary"), policy_name(a["boundary"])))
         return facts
 
     def context(self, ctx):

@@ -5,12 +5,14 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.core import mfa_policy
 from iamwizard.core.names import tag_breaks
 
 from .. import vault
+from ..facts import as_is, said
 from ..models import StepState
 from .base import NotYetVisible, PlannedCall, Step, StepInputError
 from .forms import StepForm
@@ -292,33 +294,33 @@ class Review(Step):
         try:
             answers = dict(zip(wanted_reads, ctx.gateway.at_once(*[("iam", op, {"UserName": user}) for op in wanted_reads])))
             aws_user = answers["GetUser"]["User"]
-            facts = [(_("User"), aws_user["Arn"])]
+            facts = [as_is(gettext_noop("User"), aws_user["Arn"])]
             tags = [f"{t['Key']} = {t['Value']}" for t in aws_user.get("Tags", []) if t["Key"] != RUN_TAG]
             if tags:
-                facts.append((_("Tags"), ", ".join(tags)))
+                facts.append(as_is(gettext_noop("Tags"), ", ".join(tags)))
             if boundary:
                 if (aws_user.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn") != boundary:
                     raise NotYetVisible(gettext("AWS does not show the permissions boundary %(policy)s on %(user)s yet.") % {
                         "policy": policy_name(boundary), "user": user})
-                facts.append((_("Permissions boundary"), policy_name(boundary)))
+                facts.append(as_is(gettext_noop("Permissions boundary"), policy_name(boundary)))
             if "GetLoginProfile" in answers:
                 profile = answers["GetLoginProfile"]["LoginProfile"]
                 created = f"{profile['CreateDate']:%Y-%m-%d %H:%M}"
-                facts.append((_("Console password"), (_("set — must be changed at first sign-in (created %(when)s UTC)") if details.get("must_reset")
-                                                      else _("set (created %(when)s UTC)")) % {"when": created}))
+                facts.append(said(gettext_noop("Console password"), gettext_noop("set — must be changed at first sign-in (created %(when)s UTC)") if details.get("must_reset")
+                                  else gettext_noop("set (created %(when)s UTC)"), when=created))
             groups = []  # a brand-new user is in no group the wizard did not add it to
             if wanted_groups:
                 groups = [g["GroupName"] for g in answers["ListGroupsForUser"]["Groups"]]
                 missing_groups = set(wanted_groups) - set(groups)
                 if missing_groups:
                     raise NotYetVisible(gettext("AWS does not list %(user)s in %(groups)s yet.") % {"user": user, "groups": ", ".join(sorted(missing_groups))})
-                facts.append((_("Groups"), ", ".join(groups)))
+                facts.append(as_is(gettext_noop("Groups"), ", ".join(groups)))
             attached = [p["PolicyArn"] for p in answers["ListAttachedUserPolicies"]["AttachedPolicies"]]
             missing = set(wanted_policies) - set(attached)
             if missing:
                 raise NotYetVisible(gettext("AWS does not show %(policies)s attached yet.") % {"policies": ", ".join(sorted(map(policy_name, missing)))})
             if attached:
-                facts.append((_("Policies attached to the user"), ", ".join(policy_name(a) for a in attached)))
+                facts.append(as_is(gettext_noop("Policies attached to the user"), ", ".join(policy_name(a) for a in attached)))
         except AwsError as exc:
             if exc.code == "NoSuchEntity":
                 raise NotYetVisible(gettext("AWS does not show the user %(user)s (or its password) yet: %(aws_message)s") % {
@@ -328,7 +330,8 @@ class Review(Step):
         if arn:
             if not mfa_policy.same_document(self._policy_document(ctx, arn), mfa_policy.document()):
                 raise NotYetVisible(gettext("AWS does not hold the require-MFA document in %(policy)s yet.") % {"policy": policy_name(arn)})
-            facts.append((_("Require MFA"), _("%(policy)s: AWS holds the document shown, attached to %(group)s") % {"policy": policy_name(arn), "group": ctx.answers("permissions")["group_name"]}))
+            facts.append(said(gettext_noop("Require MFA"), gettext_noop("%(policy)s: AWS holds the document shown, attached to %(group)s"),
+                              policy=policy_name(arn), group=ctx.answers("permissions")["group_name"]))
         # What AWS just showed, kept for the summary at the end (so it need not ask again).
         result["read_back"] = {"user_arn": aws_user["Arn"], "console_access": bool(details.get("console_access")),
                                "groups": groups, "policies": [policy_name(a) for a in attached]}

@@ -37,6 +37,7 @@ import time
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from iamwizard.aws.gateway import (
     AwsError, MfaCodeRejected, RootMfaRefused, SignInExpired, SignInRejected, sandbox_mfa_signin, sandbox_root_mfa,
@@ -46,6 +47,7 @@ from iamwizard.core.problems import Problem
 from iamwizard.core.totp import clean_code, group_secret, otpauth_uri, qr_svg
 
 from .. import vault
+from ..facts import said
 from ..models import StepState
 from .colleague import for_colleague
 from .base import PlannedCall, Step, StepInputError, StepNotConfirmed
@@ -333,8 +335,9 @@ class RootUser(Step):
             if keys:
                 raise StepNotConfirmed(_("AWS reports AccountAccessKeysPresent = 1: the root user still has access keys. Delete them (steps above), then check again."))
         return [
-            (_("Root user MFA"), _("on (AccountMFAEnabled = 1)") if mfa_on else _("not yet (AccountMFAEnabled = 0)")),
-            (_("Root user access keys"), _("present (AccountAccessKeysPresent = 1): delete them") if keys else _("none (AccountAccessKeysPresent = 0)")),
+            said(gettext_noop("Root user MFA"), gettext_noop("on (AccountMFAEnabled = 1)") if mfa_on else gettext_noop("not yet (AccountMFAEnabled = 0)")),
+            said(gettext_noop("Root user access keys"),
+                 gettext_noop("present (AccountAccessKeysPresent = 1): delete them") if keys else gettext_noop("none (AccountAccessKeysPresent = 0)")),
         ]
 
     def context(self, ctx):

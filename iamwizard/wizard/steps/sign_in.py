@@ -9,6 +9,7 @@ person signs in at the real console, and the wizard reads AWS to confirm it happ
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from iamwizard.aws.gateway import AwsError, SignInRejected, sandbox_console_signin, user_gateway
 from iamwizard.core.digits import has_foreign_digits
@@ -17,6 +18,7 @@ from iamwizard.core.names import same_name
 from iamwizard.core.problems import Problem
 
 from .. import vault
+from ..facts import as_is, said
 from ..refusals import field_error
 from .base import NotYetVisible, PlannedCall, Step, StepInputError, StepNotConfirmed
 from .colleague import user_does_it_here
@@ -114,12 +116,13 @@ def keep_probe(result, key, answer):
 
 
 def probe_fact(result, key, label):
-    """The (label, words) fact for a probe's answer, or None."""
+    """The fact (see ..facts) for a probe's answer, or None. label: a message id."""
     answer = result.get(key)
     if not answer:
         return None
-    words = _("%(action)s allowed") if answer == "allowed" else _("%(action)s refused (%(code)s)")
-    return (label, words % {"action": f"iam:{PROBE}", "code": answer})
+    if answer == "allowed":
+        return said(label, gettext_noop("%(action)s allowed"), action=f"iam:{PROBE}")
+    return said(label, gettext_noop("%(action)s refused (%(code)s)"), action=f"iam:{PROBE}", code=answer)
 
 
 class SignIn(Step):
@@ -255,8 +258,9 @@ class SignIn(Step):
             # Right after the change, AWS may still show the flag as it was (eventual consistency):
             # read again for a while (engine.verify_settled) before saying so.
             raise NotYetVisible(_("%(user)s signed in but AWS does not show a new password chosen yet.") % {"user": user})
-        facts = [(_("Last sign-in"), f"{last_used:%Y-%m-%d %H:%M} UTC"), (_("Password"), _("changed by the user; no reset pending"))]
-        probe = probe_fact(result, "without_mfa", _("Without MFA"))
+        facts = [as_is(gettext_noop("Last sign-in"), f"{last_used:%Y-%m-%d %H:%M} UTC"),
+                 said(gettext_noop("Password"), gettext_noop("changed by the user; no reset pending"))]
+        probe = probe_fact(result, "without_mfa", gettext_noop("Without MFA"))
         return facts + [probe] if probe else facts
 
     def context(self, ctx):

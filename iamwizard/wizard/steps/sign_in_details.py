@@ -8,8 +8,10 @@ import io
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from .. import vault
+from ..facts import as_is, said
 from ..models import StepState
 from .base import Step
 from .colleague import for_colleague
@@ -99,8 +101,8 @@ class SignInDetails(Step):
         return {"sign_in_url": sign_in_url(ctx)}
 
     def verify(self, ctx, result):
-        label = _("Practice sign-in page") if result.get("practice") else _("Console sign-in URL")
-        return [(label, result["sign_in_url"]), (_("Password"), _("handed over and erased from the wizard"))]
+        label = gettext_noop("Practice sign-in page") if result.get("practice") else gettext_noop("Console sign-in URL")
+        return [as_is(label, result["sign_in_url"]), said(gettext_noop("Password"), gettext_noop("handed over and erased from the wizard"))]
 
     def context(self, ctx):
         return {"sign_in_url": sign_in_url(ctx), "practice_sign_in_url": practice_sign_in_url(ctx), "real_url_pattern": REAL_URL_PATTERN,

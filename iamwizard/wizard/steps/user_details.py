@@ -3,6 +3,7 @@ from django import forms
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from iamwizard.aws.gateway import AwsError
 from iamwizard.aws.paging import paginate
@@ -11,6 +12,7 @@ from iamwizard.core.passwords import SYMBOLS, generate_password, password_breaks
 from iamwizard.core.problems import Problem
 
 from .. import vault
+from ..facts import as_is, said
 from ..refusals import field_error
 from .base import PlannedCall, Step
 from .colleague import FOR_SELF, FOR_SOMEONE_ELSE
@@ -193,7 +195,8 @@ class UserDetails(Step):
 
     def verify(self, ctx, result):
         answers = ctx.answers(self.slug)
-        facts = [(_("User name"), answers["user_name"]), (_("Console access"), _("yes") if answers["console_access"] else _("no"))]
+        facts = [as_is(gettext_noop("User name"), answers["user_name"]),
+                 said(gettext_noop("Console access"), gettext_noop("yes") if answers["console_access"] else gettext_noop("no"))]
         if answers["console_access"] and answers.get("for_whom") == FOR_SOMEONE_ELSE:
-            facts.append((_("For"), _("someone else: you hand over the sign-in details; the first sign-in and MFA are theirs")))
+            facts.append(said(gettext_noop("For"), gettext_noop("someone else: you hand over the sign-in details; the first sign-in and MFA are theirs")))
         return facts
