@@ -150,8 +150,11 @@ def release(state, status):
     state.status = status
 
 
-def fail(state, code, message):
-    outcome = {"status": StepState.FAILED, "error_code": code, "error_message": message, "lease_until": None, "finished_at": timezone.now()}
+def fail(state, code, message, words=None):
+    """`message`: the words now (a row from before error_words, or a failure with no kind, shows them);
+    `words`: the failure as a kind plus parameters, worded again in each reader's language."""
+    outcome = {"status": StepState.FAILED, "error_code": code, "error_message": message, "error_words": words or {},
+               "lease_until": None, "finished_at": timezone.now()}
     own_claim(state).update(**outcome)
     for name, value in outcome.items():
         setattr(state, name, value)

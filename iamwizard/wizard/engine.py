@@ -17,13 +17,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _, ngettext
 
 from iamwizard.aws.gateway import AwsError, Gateway, Target, seconds_left
 from iamwizard.core import consistency
 from iamwizard.core.errors import AwsProblem
 
-from . import claims, refusals, vault
+from . import claims, refusals, vault, words
 from .claims import is_interrupted
 from .models import Run, StepState
 from .step_context import (
@@ -152,13 +151,13 @@ def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> O
         problem = exc.problem
         if exc.unsettled:  # the words say why, and what to do
             problem = dataclasses.replace(problem, worded=unsettled_words(exc), retryable=False, not_visible_yet=True)
-        claims.fail(state, problem.code, problem.message)
+        claims.fail(state, problem.code, problem.message, failure_words(exc, problem))
         if form is not None:
             form.add_error(None, problem.message)
         return Outcome(form=form, action=action, problem=problem)
     except StepNotConfirmed as exc:
         ctx.write_held()
-        claims.fail(state, "NotConfirmed", str(exc))
+        claims.fail(state, "NotConfirmed", str(exc), exc.words)
         if form is not None:
             form.add_error(None, exc.error)
         return Outcome(form=form, action=action)
@@ -169,7 +168,7 @@ def _execute_claimed(step, ctx, state, action, form, data, previous_status) -> O
             claims.release(state, previous_status)
         raise
     done = step.completes(action, merged)
-    outcome = {"status": StepState.DONE if done else StepState.PENDING, "result": merged, "error_code": "", "error_message": "", "lease_until": None}
+    outcome = {"status": StepState.DONE if done else StepState.PENDING, "result": merged, "error_code": "", "error_message": "", "error_words": {}, "lease_until": None}
     if done:
         outcome["finished_at"] = timezone.now()
     for name, value in outcome.items():  # (what the next step is may depend on it)
@@ -223,14 +222,16 @@ def unsettled_words(exc: AwsError) -> str:
     if not exc.unsettled:
         return ""
     attempts, seconds = exc.unsettled
-    asked = ngettext("The wizard asked %(count)d time over %(seconds)s seconds.",
-                     "The wizard asked %(count)d times over %(seconds)s seconds.", attempts) % {"count": attempts, "seconds": seconds}
-    return " ".join((
-        _("AWS does not show yet what the wizard made a moment ago (%(operation)s answered %(code)s).") % {"operation": exc.operation, "code": exc.code},
-        _("IAM is eventually consistent: a change can take a few seconds to reach every part of AWS."),
-        asked,
-        _("Nothing was lost and nothing will be made twice: submit again in a few seconds."),
-    ))
+    return words.unsettled(exc.operation, exc.code, attempts, seconds)
+
+
+def failure_words(exc: AwsError, problem: AwsProblem) -> dict:
+    """The AWS failure to store as a kind plus parameters (StepState.error_words), worded again
+    by words.failure_message in each reader's language."""
+    if exc.unsettled:
+        attempts, seconds = exc.unsettled
+        return {"kind": "aws.unsettled", "params": {"operation": exc.operation, "code": exc.code, "attempts": attempts, "seconds": seconds}}
+    return {"kind": "aws", "params": {"code": problem.code, "kind": problem.kind, "params": problem.params}}
 
 
 def _next_open_step(ctx: StepContext):
@@ -266,8 +267,9 @@ def _advance(ctx: StepContext, moved_to=None):
 
 def reconcile(ctx: StepContext) -> str | None:
     """Check a resumed run against what AWS really holds. The first done step whose resource
-    vanished, and every step after it, become not done again, with a note saying why.
-    Returns that note, or None when everything is still there (or AWS can't be asked now)."""
+    vanished, and every step after it, become not done again, with a note saying why (stored as
+    a kind plus parameters, worded in each reader's language).
+    Returns that note in words, or None when everything is still there (or AWS can't be asked now)."""
     if ctx.result("finish").get("deleted"):
         return None  # the user deleted it on purpose
     steps = [s for s in STEPS if ctx.status(s.slug) == StepState.DONE]
@@ -278,11 +280,12 @@ def reconcile(ctx: StepContext) -> str | None:
             return None  # AWS unreachable: keep what we know rather than guess
         if note:
             _reopen_from(ctx, step, note)
-            return note
+            return words.failure_message(note)
     return None
 
 
-def _reopen_from(ctx: StepContext, step, note: str):
+def _reopen_from(ctx: StepContext, step, note: dict):
+    """`note`: what vanished, as the step's vanished() says it ({"kind": "vanished", "params": {...}})."""
     reopen = False
     for s in STEPS:
         reopen = reopen or s.slug == step.slug
@@ -291,12 +294,17 @@ def _reopen_from(ctx: StepContext, step, note: str):
         state = ctx.states[s.slug]
         state.status = StepState.FAILED if s.slug == step.slug else StepState.PENDING
         state.result, state.lease_until = {}, None
-        state.error_code, state.error_message = ("Vanished", note) if s.slug == step.slug else ("", "")
+        if s.slug == step.slug:
+            state.error_code, state.error_message, state.error_words = "Vanished", words.failure_message(note), note
+        else:
+            state.error_code, state.error_message, state.error_words = "", "", {}
         state.save()
     if ctx.answers("user-details").get("console_access") and not vault.unseal(ctx.run.password_box):
         # The one-time password was erased after use: choose a new one before creating again.
         details = ctx.states["user-details"]
-        details.status, details.error_code, details.error_message = StepState.FAILED, "Vanished", note + " " + _("Choose the password again first.")
+        again = {**note, "params": {**note.get("params", {}), "choose_password": True}}
+        details.status, details.error_code = StepState.FAILED, "Vanished"
+        details.error_message, details.error_words = words.failure_message(again), again
         details.save()
     ctx.run.mfa_seed_box = b""
     ctx.run.current_step = first_open_step(ctx).slug
@@ -319,7 +327,7 @@ def reset_from(ctx: StepContext, slug: str, at=None):
     )
     with transaction.atomic():
         StepState.objects.filter(run=run, step__in=later).update(
-            status=StepState.PENDING, result={}, error_code="", error_message="", lease_until=None,
+            status=StepState.PENDING, result={}, error_code="", error_message="", error_words={}, lease_until=None,
             started_at=None, finished_at=None, reset_at=now,
         )
         if reopen_details:

@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from .models import StepState
+from .words import failure_text
 
 # Where a form-level error links when the form has no visible field: its block in _form.html.
 FORM_ERRORS_ANCHOR = "form-errors"
@@ -73,11 +74,13 @@ def summarise(form=None, messages=(), problem=None, state=None) -> ErrorSummary:
         for bound_field in fields:
             summary.items += [(message, field_anchor(bound_field)) for message in bound_field.errors]
         summary.cleared = [(f.label, field_anchor(f)) for f in fields if is_secret(f) and f.data]
-    if not summary and state is not None and state.error_message:
+    if not summary and state is not None and (state.error_message or state.error_words):
+        # Worded now, in the reader's language (a row from before error_words shows its stored words).
+        message = failure_text(state.error_words, state.error_message)
         if state.error_code == "Vanished":
-            summary.aws = _aws("vanished", state.error_message)
+            summary.aws = _aws("vanished", message)
         elif state.status == StepState.FAILED:
-            summary.aws = _aws("failed", state.error_message, state.error_code)
+            summary.aws = _aws("failed", message, state.error_code)
     return summary
 
 

@@ -67,7 +67,10 @@ class StepState(models.Model):
     # Non-secret facts the step learned or made (ARNs, names, progress markers).
     result = models.JSONField(default=dict, blank=True)
     error_code = models.CharField(max_length=100, blank=True)
-    error_message = models.TextField(blank=True)
+    error_message = models.TextField(blank=True)  # the words, in the language of the request that failed
+    # What the failure was, to be worded in the reader's language ({"kind": ..., "params": {...}},
+    # wizard/words.failure_message); {} on rows from before it, which show error_message.
+    error_words = models.JSONField(default=dict, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -375,3 +375,66 @@ def aws_message(problem) -> str:
         return template(problem.params)
     text = str(template)
     return text % problem.params if "%(" in text else text
+
+
+# --- a step's failure, stored as a kind plus parameters (StepState.error_words) --------------------
+
+# StepNotConfirmed's kinds: AWS's read-back did not show what the step should have made.
+NOT_CONFIRMED = {
+    "root_user.no_mfa": gettext_lazy("AWS reports AccountMFAEnabled = 0: the root user has no MFA yet. Follow the steps above, then check again."),
+    "root_user.access_keys": gettext_lazy("AWS reports AccountAccessKeysPresent = 1: the root user still has access keys. Delete them (steps above), then check again."),
+    "mfa_sign_in.no_device": gettext_lazy("AWS shows no MFA device for %(user)s: go back to the MFA step."),
+    "mfa_sign_in.no_sign_in": gettext_lazy("AWS shows no sign-in by %(user)s since the MFA device was added. Sign in at %(url)s with the password and a code, then check again."),
+    "sign_in.no_password": gettext_lazy("AWS has no console password for %(user)s any more."),
+    "sign_in.no_sign_in": gettext_lazy("AWS shows no sign-in by %(user)s yet. Sign in at %(url)s, then check again."),
+}
+
+
+def not_confirmed(kind: str, params: dict) -> str:
+    text = str(NOT_CONFIRMED[kind])
+    return text % params if "%(" in text else text
+
+
+def unsettled(operation: str, code: str, attempts: int, seconds) -> str:
+    """A NoSuchEntity that stayed the answer about something the run had just made: what happened and what to do."""
+    asked = ngettext("The wizard asked %(count)d time over %(seconds)s seconds.",
+                     "The wizard asked %(count)d times over %(seconds)s seconds.", attempts) % {"count": attempts, "seconds": seconds}
+    return " ".join((
+        _("AWS does not show yet what the wizard made a moment ago (%(operation)s answered %(code)s).") % {"operation": operation, "code": code},
+        _("IAM is eventually consistent: a change can take a few seconds to reach every part of AWS."),
+        asked,
+        _("Nothing was lost and nothing will be made twice: submit again in a few seconds."),
+    ))
+
+
+def vanished(params: dict) -> str:
+    """What the run had made is gone from AWS (engine._reopen_from)."""
+    text = _("The user %(user)s no longer exists in AWS (was the account or the sandbox reset?). Create it again from here.") % {"user": params["user"]}
+    if params.get("choose_password"):
+        text += " " + _("Choose the password again first.")
+    return text
+
+
+def failure_message(stored: dict) -> str:
+    """A step's stored failure (StepState.error_words) in the active language; "" when there is
+    none or its kind is unknown (the caller then shows the words stored with it, error_message)."""
+    kind, params = (stored or {}).get("kind"), (stored or {}).get("params") or {}
+    try:
+        if kind == "aws":
+            from iamwizard.core.errors import AwsProblem
+
+            return aws_message(AwsProblem(params["code"], params["kind"], params.get("params") or {}, "", False))
+        if kind == "aws.unsettled":
+            return unsettled(params["operation"], params["code"], params["attempts"], params["seconds"])
+        if kind == "not_confirmed":
+            return not_confirmed(params["kind"], params.get("params") or {})
+        if kind == "vanished":
+            return vanished(params)
+    except (KeyError, TypeError, ValueError):
+        pass  # a row written by another version: its stored words stand
+    return ""
+
+
+def failure_text(stored: dict, fallback: str) -> str:
+    """What a reader sees of a step's failure: its kind worded now, else the words stored with it."""
+    return failure_message(stored) or fallback

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from iamwizard.core.problems import kind_label, label
 from iamwizard.wizard.models import AwsCall, StepState
 from iamwizard.wizard.models import Refusal
+from iamwizard.wizard.words import failure_text
 from iamwizard.wizard.steps import BY_SLUG, STEPS
 
 from .models import Participant
@@ -49,7 +50,7 @@ def learner_failures():
 # What a row reads, as plain tuples (no model object each, no subquery per participant): every
 # open dashboard reads them every few seconds. Never a step's result (read-backs and calls), nor a
 # run's answers and sealed secrets.
-State = namedtuple("State", ["run_id", "step", "status", "finished_at", "reset_at", "error_code", "error_message"])
+State = namedtuple("State", ["run_id", "step", "status", "finished_at", "reset_at", "error_code", "error_message", "error_words"])
 Try = namedtuple("Try", ["run_id", "at", "kind", "params", "field"])  # a refused try
 Failure = namedtuple("Failure", ["run_id", "step", "operation", "error_code", "at"])  # a failed AWS call
 
@@ -74,7 +75,7 @@ def participants_with_states(workshop) -> list:
 # What the dashboard reads of each participant, summed up by the database: one tuple each.
 Standing = namedtuple("Standing", [
     "pk", "display_name", "joined_at", "restarted_at", "help_requested_at", "help_note", "run_id",  # the participant
-    "current_step", "status", "error_code", "error_message",  # their run's current step and its state
+    "current_step", "status", "error_code", "error_message", "error_words",  # their run's current step and its state
     "done", "skipped", "last_done", "last_reset",  # steps done and skipped; when the last was done, the last trainer's reset
     "mfa_skipped",  # 1 when MFA is not the participant's own step: the user was made for someone else
 ])
@@ -88,7 +89,7 @@ def standings(workshop) -> list:
         Participant.objects.filter(workshop=workshop)
         .annotate(current=FilteredRelation(steps, condition=Q(run__steps__step=F("run__current_step"))))
         .values_list("pk", "display_name", "joined_at", "restarted_at", "help_requested_at", "help_note", "run_id",
-                     "run__current_step", "current__status", "current__error_code", "current__error_message")
+                     "run__current_step", "current__status", "current__error_code", "current__error_message", "current__error_words")
         .annotate(done=Count(steps, filter=done),
                   skipped=Count(steps, filter=Q(run__steps__status=StepState.SKIPPED, run__steps__step__in=list(BY_SLUG))),
                   last_done=Max("run__steps__finished_at", filter=done), last_reset=Max("run__steps__reset_at"),
@@ -176,7 +177,8 @@ def row_for(person: Standing, tries: list, failures: list, now, workshop) -> Row
     )
     failed = failures[-1] if failures else None
     if status == StepState.FAILED:
-        row.error_code, row.error_message = person.error_code, person.error_message
+        # Worded here, in the trainer's language (a row from before error_words shows its stored words).
+        row.error_code, row.error_message = person.error_code, failure_text(person.error_words, person.error_message)
     elif failed and failed.step == slug and failed.at >= entered_at:
         row.error_code, row.error_message = failed.error_code, _("%(operation)s failed") % {"operation": failed.operation}
     tries = [t for t in tries if t.at >= started]

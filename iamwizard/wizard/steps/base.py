@@ -15,6 +15,7 @@ from iamwizard.core.cli import cli_command
 from iamwizard.core.problems import Problem
 
 from ..refusals import field_error
+from ..words import not_confirmed
 
 NO_SUCH_ENTITY = "NoSuchEntity"
 
@@ -102,9 +103,11 @@ class Step:
         """Read AWS back; return (label, value) facts that prove the step. Raise StepNotConfirmed if AWS disagrees."""
         return []
 
-    def vanished(self, ctx) -> str | None:
+    def vanished(self, ctx) -> dict | None:
         """For a done step: if what it made is gone from AWS (a reset sandbox, someone deleted it),
-        say so in plain words; None while it is still there. Called when a run resumes."""
+        say so as a stored failure ({"kind": "vanished", "params": {...}}, worded by
+        words.failure_message in the reader's language); None while it is still there. Called
+        when a run resumes."""
         return None
 
     def words_now(self, ctx) -> dict:
@@ -132,7 +135,24 @@ class Step:
 
 
 class StepNotConfirmed(Exception):
-    """AWS did not show what the step should have made (yet): the step is not done."""
+    """AWS did not show what the step should have made (yet): the step is not done.
+
+    `StepNotConfirmed.of(kind, **params)` carries a kind of words.NOT_CONFIRMED, so the failure
+    is stored as a kind plus parameters and worded again in each reader's language; one raised
+    with words alone stores those words."""
+
+    kind, params = "", {}
+
+    @classmethod
+    def of(cls, kind: str, **params):
+        exc = cls(not_confirmed(kind, params))
+        exc.kind, exc.params = kind, params
+        return exc
+
+    @property
+    def words(self) -> dict:
+        """What to store (StepState.error_words): {} when it was raised with words alone."""
+        return {"kind": "not_confirmed", "params": {"kind": self.kind, "params": self.params}} if self.kind else {}
 
     @property
     def error(self):

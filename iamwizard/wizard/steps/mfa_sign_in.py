@@ -152,14 +152,14 @@ class MfaSignIn(Step):
             result["root_state"] = {**root_state(account[0]), "read_at": time.time()}
         last_used, devices = aws_user["User"].get("PasswordLastUsed"), devices.get("MFADevices", [])
         if not devices:
-            raise StepNotConfirmed(_("AWS shows no MFA device for %(user)s: go back to the MFA step.") % {"user": user})
+            raise StepNotConfirmed.of("mfa_sign_in.no_device", user=user)
         # Whole seconds: AWS (and the sandbox) give the two dates at different precisions. On a real
         # account only a sign-in after the device was added proves that the console asked for a code;
         # the practice console said so itself.
         enabled = max(d["EnableDate"] for d in devices).replace(microsecond=0)
         after = bool(last_used) and last_used.replace(microsecond=0) > enabled
         if not (result.get("mfa_authenticated") if ctx.is_sandbox() else after):
-            raise StepNotConfirmed(_("AWS shows no sign-in by %(user)s since the MFA device was added. Sign in at %(url)s with the password and a code, then check again.") % {"user": user, "url": sign_in_url(ctx)})
+            raise StepNotConfirmed.of("mfa_sign_in.no_sign_in", user=user, url=sign_in_url(ctx))
         facts = [as_is(gettext_noop("Last sign-in"), f"{last_used:%Y-%m-%d %H:%M:%S} UTC"), as_is(gettext_noop("MFA device added"), f"{enabled:%Y-%m-%d %H:%M:%S} UTC")]
         if result.get("mfa_authenticated"):
             facts.insert(0, said(gettext_noop("Signed in with"), gettext_noop("the password and an MFA code")))

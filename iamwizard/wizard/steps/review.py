@@ -264,7 +264,7 @@ class Review(Step):
             ctx.iam("GetUser", UserName=ctx.user_name)
         except AwsError as exc:
             if exc.code == "NoSuchEntity":
-                return _("The user %(user)s no longer exists in AWS (was the account or the sandbox reset?). Create it again from here.") % {"user": ctx.user_name}
+                return {"kind": "vanished", "params": {"user": ctx.user_name}}
             raise
         return None
 

@@ -331,9 +331,9 @@ class RootUser(Step):
                       root_state={"root_mfa": mfa_on, "root_access_keys": keys, "read_at": time.time()})  # Done's, if it follows at once
         if not result.get("later"):
             if not mfa_on:
-                raise StepNotConfirmed(_("AWS reports AccountMFAEnabled = 0: the root user has no MFA yet. Follow the steps above, then check again."))
+                raise StepNotConfirmed.of("root_user.no_mfa")
             if keys:
-                raise StepNotConfirmed(_("AWS reports AccountAccessKeysPresent = 1: the root user still has access keys. Delete them (steps above), then check again."))
+                raise StepNotConfirmed.of("root_user.access_keys")
         return [
             said(gettext_noop("Root user MFA"), gettext_noop("on (AccountMFAEnabled = 1)") if mfa_on else gettext_noop("not yet (AccountMFAEnabled = 0)")),
             said(gettext_noop("Root user access keys"),

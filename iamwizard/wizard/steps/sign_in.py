@@ -249,11 +249,11 @@ class SignIn(Step):
             aws_user, profile = aws_user["User"], profile["LoginProfile"]
         except AwsError as exc:
             if exc.code == "NoSuchEntity":
-                raise StepNotConfirmed(_("AWS has no console password for %(user)s any more.") % {"user": user}) from None
+                raise StepNotConfirmed.of("sign_in.no_password", user=user) from None
             raise
         last_used = aws_user.get("PasswordLastUsed")
         if not last_used:
-            raise StepNotConfirmed(_("AWS shows no sign-in by %(user)s yet. Sign in at %(url)s, then check again.") % {"user": user, "url": sign_in_url(ctx)})
+            raise StepNotConfirmed.of("sign_in.no_sign_in", user=user, url=sign_in_url(ctx))
         if profile.get("PasswordResetRequired"):
             # Right after the change, AWS may still show the flag as it was (eventual consistency):
             # read again for a while (engine.verify_settled) before saying so.
