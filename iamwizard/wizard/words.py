@@ -387,12 +387,30 @@ NOT_CONFIRMED = {
     "mfa_sign_in.no_sign_in": gettext_lazy("AWS shows no sign-in by %(user)s since the MFA device was added. Sign in at %(url)s with the password and a code, then check again."),
     "sign_in.no_password": gettext_lazy("AWS has no console password for %(user)s any more."),
     "sign_in.no_sign_in": gettext_lazy("AWS shows no sign-in by %(user)s yet. Sign in at %(url)s, then check again."),
+    # NotYetVisible's: what AWS's read-back does not show yet.
+    "mfa.device_not_listed": gettext_lazy("AWS does not list the device for this user yet."),
+    "review.boundary_not_shown": gettext_lazy("AWS does not show the permissions boundary %(policy)s on %(user)s yet."),
+    "review.not_in_groups": gettext_lazy("AWS does not list %(user)s in %(groups)s yet."),
+    "review.policies_not_attached": gettext_lazy("AWS does not show %(policies)s attached yet."),
+    "review.user_not_shown": gettext_lazy("AWS does not show the user %(user)s (or its password) yet: %(aws_message)s"),
+    "review.mfa_document_not_held": gettext_lazy("AWS does not hold the require-MFA document in %(policy)s yet."),
+    "sign_in.new_password_not_shown": gettext_lazy("%(user)s signed in but AWS does not show a new password chosen yet."),
 }
 
 
 def not_confirmed(kind: str, params: dict) -> str:
     text = str(NOT_CONFIRMED[kind])
     return text % params if "%(" in text else text
+
+
+def not_yet_visible(message: str, waited) -> str:
+    """A read-back that still did not show what the step made, after reading again for `waited` seconds."""
+    return " ".join((
+        message,
+        _("IAM is eventually consistent: a change can take a few seconds to show in AWS's answers, "
+          "and the wizard kept reading for %(seconds)s seconds.") % {"seconds": waited},
+        _("What was made stays made, and nothing will be made twice: submit again in a few seconds."),
+    ))
 
 
 def unsettled(operation: str, code: str, attempts: int, seconds) -> str:
@@ -428,6 +446,8 @@ def failure_message(stored: dict) -> str:
             return unsettled(params["operation"], params["code"], params["attempts"], params["seconds"])
         if kind == "not_confirmed":
             return not_confirmed(params["kind"], params.get("params") or {})
+        if kind == "not_yet_visible":
+            return not_yet_visible(not_confirmed(params["kind"], params.get("params") or {}), params["waited"])
         if kind == "vanished":
             return vanished(params)
     except (KeyError, TypeError, ValueError):

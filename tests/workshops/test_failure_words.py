@@ -102,3 +102,16 @@ def test_an_old_row_with_only_its_words_still_shows(trainer_client, workshop):
     # A kind this version does not know: the stored words stand too.
     StepState.objects.filter(pk=state.pk).update(error_words={"kind": "someday.new"})
     assert "Old words, as they were stored." in walker.get("review").content.decode()
+
+
+def test_not_yet_visible_is_kept_as_a_kind_with_the_time_waited():
+    from iamwizard.wizard.steps.base import NotYetVisible
+
+    with translation.override("es"):
+        exc = NotYetVisible.of("review.not_in_groups", user="ws-ana", groups="Readers")
+        exc.waited = 4.04
+        spanish = str(exc)
+    assert exc.words["params"] == {"kind": "review.not_in_groups", "params": {"user": "ws-ana", "groups": "Readers"}, "waited": 4.0}
+    with translation.override("en"):
+        english = words.failure_message(exc.words)
+    assert english.startswith("AWS does not list ws-ana in Readers yet. IAM is eventually consistent") and spanish != english

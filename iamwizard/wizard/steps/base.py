@@ -8,14 +8,13 @@ makes, from which the equivalent AWS CLI commands are derived.
 import copy
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from iamwizard.core.cli import cli_command
 from iamwizard.core.problems import Problem
 
 from ..refusals import field_error
-from ..words import not_confirmed
+from ..words import not_confirmed, not_yet_visible
 
 NO_SUCH_ENTITY = "NoSuchEntity"
 
@@ -170,9 +169,10 @@ class NotYetVisible(StepNotConfirmed):
         self.waited = 0.0  # seconds the engine kept reading, set when it gives up
 
     def __str__(self):
-        return " ".join((
-            self.message,
-            _("IAM is eventually consistent: a change can take a few seconds to show in AWS's answers, "
-              "and the wizard kept reading for %(seconds)s seconds.") % {"seconds": round(self.waited, 1)},
-            _("What was made stays made, and nothing will be made twice: submit again in a few seconds."),
-        ))
+        return not_yet_visible(self.message, round(self.waited, 1))
+
+    @property
+    def words(self) -> dict:
+        if not self.kind:
+            return {}
+        return {"kind": "not_yet_visible", "params": {"kind": self.kind, "params": self.params, "waited": round(self.waited, 1)}}

@@ -287,7 +287,7 @@ class Mfa(Step):
         devices = ctx.iam("ListMFADevices", UserName=ctx.user_name).get("MFADevices", [])
         mine = next((d for d in devices if d["SerialNumber"] == result["serial"]), None)
         if mine is None:
-            raise NotYetVisible(_("AWS does not list the device for this user yet."))
+            raise NotYetVisible.of("mfa.device_not_listed")
         result["read_back"] = {"mfa_devices": [d["SerialNumber"] for d in devices]}
         return [as_is(gettext_noop("MFA device"), mine["SerialNumber"]), as_is(gettext_noop("Enabled"), f"{mine['EnableDate']:%Y-%m-%d %H:%M} UTC"),
                 said(gettext_noop("Devices for this user"), gettext_noop("%(count)s of at most %(max)s"), count=len(devices), max=MAX_DEVICES_PER_USER)]

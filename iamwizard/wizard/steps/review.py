@@ -2,7 +2,6 @@
 import json
 
 from django import forms
-from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_noop
@@ -300,8 +299,7 @@ class Review(Step):
                 facts.append(as_is(gettext_noop("Tags"), ", ".join(tags)))
             if boundary:
                 if (aws_user.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn") != boundary:
-                    raise NotYetVisible(gettext("AWS does not show the permissions boundary %(policy)s on %(user)s yet.") % {
-                        "policy": policy_name(boundary), "user": user})
+                    raise NotYetVisible.of("review.boundary_not_shown", policy=policy_name(boundary), user=user)
                 facts.append(as_is(gettext_noop("Permissions boundary"), policy_name(boundary)))
             if "GetLoginProfile" in answers:
                 profile = answers["GetLoginProfile"]["LoginProfile"]
@@ -313,23 +311,22 @@ class Review(Step):
                 groups = [g["GroupName"] for g in answers["ListGroupsForUser"]["Groups"]]
                 missing_groups = set(wanted_groups) - set(groups)
                 if missing_groups:
-                    raise NotYetVisible(gettext("AWS does not list %(user)s in %(groups)s yet.") % {"user": user, "groups": ", ".join(sorted(missing_groups))})
+                    raise NotYetVisible.of("review.not_in_groups", user=user, groups=", ".join(sorted(missing_groups)))
                 facts.append(as_is(gettext_noop("Groups"), ", ".join(groups)))
             attached = [p["PolicyArn"] for p in answers["ListAttachedUserPolicies"]["AttachedPolicies"]]
             missing = set(wanted_policies) - set(attached)
             if missing:
-                raise NotYetVisible(gettext("AWS does not show %(policies)s attached yet.") % {"policies": ", ".join(sorted(map(policy_name, missing)))})
+                raise NotYetVisible.of("review.policies_not_attached", policies=", ".join(sorted(map(policy_name, missing))))
             if attached:
                 facts.append(as_is(gettext_noop("Policies attached to the user"), ", ".join(policy_name(a) for a in attached)))
         except AwsError as exc:
             if exc.code == "NoSuchEntity":
-                raise NotYetVisible(gettext("AWS does not show the user %(user)s (or its password) yet: %(aws_message)s") % {
-                    "user": user, "aws_message": exc.problem.aws_message}) from None
+                raise NotYetVisible.of("review.user_not_shown", user=user, aws_message=exc.problem.aws_message) from None
             raise
         arn = require_mfa_arn(ctx)
         if arn:
             if not mfa_policy.same_document(self._policy_document(ctx, arn), mfa_policy.document()):
-                raise NotYetVisible(gettext("AWS does not hold the require-MFA document in %(policy)s yet.") % {"policy": policy_name(arn)})
+                raise NotYetVisible.of("review.mfa_document_not_held", policy=policy_name(arn))
             facts.append(said(gettext_noop("Require MFA"), gettext_noop("%(policy)s: AWS holds the document shown, attached to %(group)s"),
                               policy=policy_name(arn), group=ctx.answers("permissions")["group_name"]))
         # What AWS just showed, kept for the summary at the end (so it need not ask again).

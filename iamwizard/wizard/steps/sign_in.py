@@ -257,7 +257,7 @@ class SignIn(Step):
         if profile.get("PasswordResetRequired"):
             # Right after the change, AWS may still show the flag as it was (eventual consistency):
             # read again for a while (engine.verify_settled) before saying so.
-            raise NotYetVisible(_("%(user)s signed in but AWS does not show a new password chosen yet.") % {"user": user})
+            raise NotYetVisible.of("sign_in.new_password_not_shown", user=user)
         facts = [as_is(gettext_noop("Last sign-in"), f"{last_used:%Y-%m-%d %H:%M} UTC"),
                  said(gettext_noop("Password"), gettext_noop("changed by the user; no reset pending"))]
         probe = probe_fact(result, "without_mfa", gettext_noop("Without MFA"))
