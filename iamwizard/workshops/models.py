@@ -111,10 +111,21 @@ class CleanupRecord(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     scope = models.CharField(max_length=200)
+    # The scope as a kind plus parameters, worded in each reader's language (wizard.cleanup.in_words);
+    # {} in records stored before, whose `scope` words stand.
+    scope_words = models.JSONField(default=dict, blank=True)
     ok = models.BooleanField(default=True)
     # [{"participant": name, "user": iam user name, "ok": bool, "note": str,
-    #   "lines": [{"resource", "action", "ok", "detail"}]}]
+    #   "lines": [{"resource", "action", "ok", "detail"}]}]; "participant", "note", "resource" and
+    # "detail" are kinds plus parameters (a note, a list of them) since they are worded for each
+    # reader (wizard.cleanup.in_words), plain words in records stored before.
     sections = models.JSONField(default=list)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    @property
+    def scope_text(self) -> str:
+        from .report_words import in_words
+
+        return in_words(self.scope_words) if self.scope_words else self.scope

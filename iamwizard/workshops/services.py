@@ -7,19 +7,19 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from iamwizard.aws import gateway
 from iamwizard.aws.gateway import AwsError
 from iamwizard.wizard import engine, ratelimit, retention
-from iamwizard.wizard.cleanup import CleanupReport, cleanup_from
+from iamwizard.wizard.cleanup import CleanupReport, aws_words, cleanup_from, w
 from iamwizard.wizard.models import Run
-from iamwizard.wizard.steps import BY_SLUG
 
 from . import codes, lockouts
 from .wizard_plugins import has_prefix
 from .models import CleanupRecord, Participant, Workshop
 from .progress import CLEANUP_SLUG
+from .report_words import in_words
 
 log = logging.getLogger(__name__)
 
@@ -195,19 +195,19 @@ def cleanup_participant(participant: Participant, from_step: str = "connect") ->
     user = ctx.user_name
     prefix = participant.workshop.user_prefix
     report = CleanupReport()
-    section = {"participant": participant.display_name, "user": user, "note": ""}
+    section = {"participant": participant.display_name, "user": user, "note": []}
     if user and not has_prefix(user, prefix):
-        report.add(_("user %(user)s") % {"user": user}, "skipped", False, _("the name does not start with the workshop prefix “%(prefix)s”, so it was not touched") % {"prefix": prefix})
+        report.add(w("user", user=user), "skipped", False, w("not_prefixed", prefix=prefix))
     else:
         try:
             cleanup_from(ctx, from_step, report)
         except AwsError as exc:
-            report.add(_("user %(user)s") % {"user": user} if user else _("run"), exc.operation, False, _("%(code)s: %(problem)s (cleanup of this participant stopped here)") % {"code": exc.code, "problem": exc.problem.message})
+            report.add(w("user", user=user) if user else w("run"), exc.operation, False, aws_words(exc, "aws.stopped"))
         except Exception:  # one participant's surprise must not stop the room's cleanup
             log.exception("workshop cleanup failed for participant %s", participant.pk)
-            report.add(_("user %(user)s") % {"user": user} if user else _("run"), "cleanup", False, _("unexpected error (details in the server log); nothing after this was attempted"))
+            report.add(w("user", user=user) if user else w("run"), "cleanup", False, w("unexpected"))
         if not user:
-            section["note"] = _("No IAM user was chosen yet.")
+            section["note"] = [w("no_user")]
     section["ok"] = report.ok
     section["lines"] = [{"resource": l.resource, "action": l.action, "ok": l.ok, "detail": l.detail} for l in report.lines]
     if report.ok and from_step == "connect":
@@ -216,8 +216,10 @@ def cleanup_participant(participant: Participant, from_step: str = "connect") ->
 
 
 def _record(workshop, by, scope, sections) -> CleanupRecord:
+    """`scope` is a kind plus parameters (cleanup.in_words words it for each reader); `scope` the
+    column keeps its words in the language of the request, for old readers and the admin."""
     return CleanupRecord.objects.create(
-        workshop=workshop, created_by=by, scope=scope, sections=sections, ok=all(s["ok"] for s in sections),
+        workshop=workshop, created_by=by, scope=in_words(scope)[:200], scope_words=scope, sections=sections, ok=all(s["ok"] for s in sections),
     )
 
 
@@ -233,7 +235,7 @@ def reset_participant(participant: Participant, by, from_step: str = "connect") 
     """Clean up what the participant's run made from `from_step` on, then (only if that worked)
     put their run back at that step; they see a notice saying so on their next page."""
     section = cleanup_participant(participant, from_step)
-    where = _("the first step") if from_step == "connect" else _("“%(step)s”") % {"step": BY_SLUG[from_step].nav_title}
+    where = {"step": from_step}
     if section["ok"]:
         now = timezone.now()
         engine.reset_from(engine.context_for(participant.run, from_step), from_step, at=now)
@@ -241,10 +243,10 @@ def reset_participant(participant: Participant, by, from_step: str = "connect") 
         if from_step == "connect":
             updates.update(restarted_at=now, cleaned_at=None)
         Participant.objects.filter(pk=participant.pk).update(**updates)
-        section["note"] = (section["note"] + " " + _("The run was reset to %(where)s.") % {"where": where}).strip()
+        section["note"] = section["note"] + [w("reset_to", where=where)]
     else:
-        section["note"] = (section["note"] + " " + _("The run was NOT reset, because cleanup did not finish: fix what failed and reset again.")).strip()
-    return _record(participant.workshop, by, _("Reset of %(name)s to %(where)s") % {"name": participant.display_name, "where": where}, [section])
+        section["note"] = section["note"] + [w("not_reset")]
+    return _record(participant.workshop, by, w("reset_of", name=participant.display_name, where=where), [section])
 
 
 def remove_participant(participant: Participant, by) -> CleanupRecord:
@@ -256,10 +258,10 @@ def remove_participant(participant: Participant, by) -> CleanupRecord:
             run = participant.run
             participant.delete()
             run.delete()
-        section["note"] = (section["note"] + " " + _("Removed from the workshop.")).strip()
+        section["note"] = section["note"] + [w("removed")]
     else:
-        section["note"] = (section["note"] + " " + _("NOT removed, because cleanup did not finish: fix what failed and remove again.")).strip()
-    return _record(participant.workshop, by, _("Removal of %(name)s") % {"name": participant.display_name}, [section])
+        section["note"] = section["note"] + [w("not_removed")]
+    return _record(participant.workshop, by, w("removal_of", name=participant.display_name), [section])
 
 
 # --- the room --------------------------------------------------------------------------------
@@ -303,13 +305,12 @@ def cleanup_workshop(workshop: Workshop, by) -> CleanupRecord:
         if index and time.monotonic() > deadline:
             left = pending[index:]
             sections.append({
-                "participant": ngettext("%(count)s participant not reached yet", "%(count)s participants not reached yet", len(left)) % {"count": len(left)},
+                "participant": w("not_reached_count", count=len(left)),
                 "user": "", "ok": False, "lines": [],
-                "note": (_("This pass stopped at its time limit: press Clean up workshop again to continue with %(names)s and more.") if len(left) > 10
-                         else _("This pass stopped at its time limit: press Clean up workshop again to continue with %(names)s.")) % {"names": ", ".join(p.display_name for p in left[:10])},
+                "note": [w("not_reached", count=len(left), names=[p.display_name for p in left[:10]])],
             })
             break
         sections.append(cleanup_participant(participant))
     if not pending:
-        sections.append({"participant": _("everyone"), "user": "", "ok": True, "lines": [], "note": _("Nothing left to clean up.")})
-    return _record(workshop, by, _("Whole workshop"), sections)
+        sections.append({"participant": w("everyone"), "user": "", "ok": True, "lines": [], "note": [w("nothing_left")]})
+    return _record(workshop, by, w("whole_workshop"), sections)

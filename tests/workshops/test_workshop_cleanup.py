@@ -10,6 +10,7 @@ from iamwizard.core.errors import explain
 from iamwizard.wizard.models import Run, StepState
 from iamwizard.workshops.models import Participant
 from tests.pages import Page
+from iamwizard.wizard.cleanup import in_words
 from tests.workshops.helpers import ParticipantWalker, make_workshop
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,7 +35,7 @@ def test_cleanup_removes_the_require_mfa_policy_after_its_group(trainer_client, 
     record = workshop.cleanups.get()
     assert record.ok, record.sections
     assert [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]] == []
-    actions = [(line["action"], line["resource"]) for line in record.sections[0]["lines"]]
+    actions = [(line["action"], in_words(line["resource"])) for line in record.sections[0]["lines"]]
     assert actions.index(("DeleteGroup", "group Ops")) < actions.index(("DeletePolicy", "policy RequireMFA-Ops"))
 
 
@@ -73,11 +74,11 @@ def test_cleanup_removes_every_participants_user_and_reports_each_resource(train
     assert ada_iam.list_virtual_mfa_devices()["VirtualMFADevices"] == []
     record = workshop.cleanups.get()
     assert record.ok, record.sections
-    sections = {s["participant"]: s for s in record.sections}
+    sections = {in_words(s["participant"]): s for s in record.sections}
     actions = [line["action"] for line in sections["Ada"]["lines"]]
     for before in ("DeleteLoginProfile", "DeleteAccessKey", "DeactivateMFADevice", "RemoveUserFromGroup"):
         assert actions.index(before) < actions.index("DeleteUser"), before
-    assert sections["Late"]["lines"] == [] and "No IAM user" in sections["Late"]["note"]
+    assert sections["Late"]["lines"] == [] and "No IAM user" in in_words(sections["Late"]["note"])
     workshop.refresh_from_db()
     assert workshop.closed_at is not None  # nobody joins after cleanup
     assert Participant.objects.filter(workshop=workshop, cleaned_at__isnull=False).count() == 3
@@ -108,21 +109,21 @@ def test_partial_failure_is_reported_and_the_rest_is_cleaned(trainer_client, tra
 
     record = workshop.cleanups.get()
     assert not record.ok
-    sections = {s["participant"]: s for s in record.sections}
+    sections = {in_words(s["participant"]): s for s in record.sections}
     assert sections["Ada"]["ok"]
     assert user_names(account_iam(walkers["ada"].run.account_id)) == []
 
     amy = {line["action"]: line for line in sections["Amy"]["lines"]}
     assert not sections["Amy"]["ok"]
-    assert not amy["RemoveUserFromGroup"]["ok"] and "ServiceFailure" in amy["RemoveUserFromGroup"]["detail"]
-    assert not amy["DeleteUser"]["ok"] and "DeleteConflict" in amy["DeleteUser"]["detail"]
+    assert not amy["RemoveUserFromGroup"]["ok"] and "ServiceFailure" in in_words(amy["RemoveUserFromGroup"]["detail"])
+    assert not amy["DeleteUser"]["ok"] and "DeleteConflict" in in_words(amy["DeleteUser"]["detail"])
     assert amy["DeleteLoginProfile"]["ok"]  # everything before the failure still happened
     amy_iam = account_iam(walkers["amy"].run.account_id)
     assert user_names(amy_iam) == ["ws-amy"] and amy_iam.list_groups()["Groups"]  # the group is kept: amy is still in it
 
     bob = sections["Bob"]
     assert not bob["ok"] and [line["action"] for line in bob["lines"]] == ["skipped"]
-    assert "does not start with the workshop prefix “ws-a”" in bob["lines"][0]["detail"]
+    assert "does not start with the workshop prefix “ws-a”" in in_words(bob["lines"][0]["detail"])
     assert user_names(account_iam(walkers["bob"].run.account_id)) == ["ws-bob"]
 
     page = trainer_client.get(response["Location"]).content.decode()
@@ -177,7 +178,7 @@ def test_a_large_cleanup_goes_on_in_passes_and_says_who_is_left(trainer_client, 
 
     trainer_client.post(url)
     first = workshop.cleanups.order_by("pk").last()
-    assert not first.ok and "2 participants not reached yet" in [s["participant"] for s in first.sections]
+    assert not first.ok and "2 participants not reached yet" in [in_words(s["participant"]) for s in first.sections]
     assert "press Clean up workshop again" in trainer_client.get(f"/trainer/workshops/{workshop.pk}/cleanups/{first.pk}/").content.decode()
     trainer_client.post(url)
     trainer_client.post(url)
@@ -185,4 +186,4 @@ def test_a_large_cleanup_goes_on_in_passes_and_says_who_is_left(trainer_client, 
         assert user_names(account_iam(walker.run.account_id)) == []
     trainer_client.post(url)
     last = workshop.cleanups.order_by("pk").last()
-    assert last.ok and last.sections[0]["note"] == "Nothing left to clean up."
+    assert last.ok and in_words(last.sections[0]["note"]) == "Nothing left to clean up."

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_noop
 
 from iamwizard.aws.gateway import AwsError
 
-from ..cleanup import cleanup_run
+from ..cleanup import cleanup_run, in_words
 from ..facts import as_is, said
 from . import colleague
 from .base import NO_SUCH_ENTITY, PlannedCall, Step, StepInputError
@@ -140,7 +140,7 @@ class Finish(Step):
             ctx.states[self.slug].result = {**ctx.result(self.slug), "cleanup": lines}
             ctx.states[self.slug].save(update_fields=["result"])
             failed = next(line for line in report.lines if not line.ok)
-            raise StepInputError(None, _("Not everything could be deleted (%(resource)s: %(detail)s). Nothing is hidden: see the report below, then try again.") % {"resource": failed.resource, "detail": failed.detail}, "delete.incomplete")
+            raise StepInputError(None, _("Not everything could be deleted (%(resource)s: %(detail)s). Nothing is hidden: see the report below, then try again.") % {"resource": in_words(failed.resource), "detail": in_words(failed.detail)}, "delete.incomplete")
         return {"deleted": True, "cleanup": lines}
 
     def _read_back(self, ctx):
