@@ -13,6 +13,8 @@ from iamwizard.aws.gateway import AwsError
 from iamwizard.aws.paging import paginate
 from iamwizard.core import mfa_policy
 
+from .words import problem_in_words, problem_to_keep
+
 RUN_TAG = "iamwizard:run"
 
 # A report's words are stored as a kind plus parameters ({"kind": "user.login_profile", "params":
@@ -58,14 +60,6 @@ PHRASES = {
 }
 
 
-def _aws(params: dict) -> str:
-    from iamwizard.core.errors import AwsProblem
-
-    from .words import aws_message
-
-    return aws_message(AwsProblem(params["code"], params["kind"], params.get("params") or {}, "", False))
-
-
 def _where(params: dict, step_title) -> str:
     if params.get("step") in (None, "connect"):
         return _("the first step")
@@ -83,11 +77,11 @@ def in_words(value, step_title=None) -> str:
     kind, params = value.get("kind"), dict(value.get("params") or {})
     try:
         if kind == "aws":  # AWS's problem as the wizard words it
-            return _aws(params)
+            return problem_in_words(params)
         if kind == "aws.coded":
-            return f"{params['code']}: {_aws(params)}"
+            return f"{params['code']}: {problem_in_words(params)}"
         if kind == "aws.stopped":
-            return _("%(code)s: %(problem)s (cleanup of this participant stopped here)") % {"code": params["code"], "problem": _aws(params)}
+            return _("%(code)s: %(problem)s (cleanup of this participant stopped here)") % {"code": params["code"], "problem": problem_in_words(params)}
         if kind == "not_reached":
             left = params["names"]
             text = (_("This pass stopped at its time limit: press Clean up workshop again to continue with %(names)s and more.") if params["count"] > 10
@@ -113,8 +107,7 @@ def w(kind_: str, /, **params) -> dict:
 
 def aws_words(exc: AwsError, kind: str = "aws") -> dict:
     """AWS's problem to store: its kind plus parameters, as a step's failure (engine.failure_words)."""
-    p = exc.problem
-    return w(kind, code=p.code, kind=p.kind, params=p.params)
+    return {"kind": kind, "params": problem_to_keep(exc.problem)}
 
 
 def require_mfa_arn(ctx) -> str:

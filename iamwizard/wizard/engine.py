@@ -231,7 +231,7 @@ def failure_words(exc: AwsError, problem: AwsProblem) -> dict:
     if exc.unsettled:
         attempts, seconds = exc.unsettled
         return {"kind": "aws.unsettled", "params": {"operation": exc.operation, "code": exc.code, "attempts": attempts, "seconds": seconds}}
-    return {"kind": "aws", "params": {"code": problem.code, "kind": problem.kind, "params": problem.params}}
+    return {"kind": "aws", "params": words.problem_to_keep(problem)}
 
 
 def _next_open_step(ctx: StepContext):

@@ -16,6 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
+from iamwizard.core.errors import AwsProblem
 from iamwizard.core.problems import Problem
 
 # --- the person's own words ----------------------------------------------------------------------
@@ -433,15 +434,24 @@ def vanished(params: dict) -> str:
     return text
 
 
+def problem_to_keep(problem) -> dict:
+    """An AWS problem's code, kind and parameters, to store and word again later in each reader's
+    language (problem_in_words): a step's failure, a cleanup report's line."""
+    return {"code": problem.code, "kind": problem.kind, "params": problem.params}
+
+
+def problem_in_words(kept: dict) -> str:
+    """An AWS problem stored by problem_to_keep, in the active language."""
+    return aws_message(AwsProblem(kept["code"], kept["kind"], kept.get("params") or {}, "", False))
+
+
 def failure_message(stored: dict) -> str:
     """A step's stored failure (StepState.error_words) in the active language; "" when there is
     none or its kind is unknown (the caller then shows the words stored with it, error_message)."""
     kind, params = (stored or {}).get("kind"), (stored or {}).get("params") or {}
     try:
         if kind == "aws":
-            from iamwizard.core.errors import AwsProblem
-
-            return aws_message(AwsProblem(params["code"], params["kind"], params.get("params") or {}, "", False))
+            return problem_in_words(params)
         if kind == "aws.unsettled":
             return unsettled(params["operation"], params["code"], params["attempts"], params["seconds"])
         if kind == "not_confirmed":
