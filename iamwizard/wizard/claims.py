@@ -32,22 +32,22 @@ UNCHANGED = "unchanged"  # the step's state and its run were still as this reque
 CHANGED = "changed"  # something changed since (or the request's read is not known): read again
 
 
-def claim(state: StepState, allow_done: bool):
+def claim(state: StepState, allow_done: bool, run: Run | None = None):
     """Claim the step for this request: pending, failed, or running under a lease that ran out
     (its process died). The claim's started_at tells this claim from any later one.
 
-    First optimistically, in one conditional UPDATE that also matches what this request read:
-    the state's status and started_at (any other claim of the step changes started_at) and its
-    run's updated_at (every write to the run changes it, and a step that ends writes the run).
-    When it matches, nothing the request read has changed and it need not read it again
-    (UNCHANGED). Otherwise the plain claim (CHANGED: the claim holder reads the run again)."""
+    Given `run`, the run as this request read it along with `state`: first optimistically, in one
+    conditional UPDATE that also matches what this request read: the state's status and
+    started_at (any other claim of the step changes started_at) and the run's updated_at (every
+    write to the run changes it, and a step that ends writes the run). When it matches, nothing
+    the request read has changed and it need not read it again (UNCHANGED). Otherwise, or
+    without `run`, the plain claim (CHANGED: the claim holder reads the run again)."""
     now = timezone.now()
     claimable = Q(status__in=[StepState.PENDING, StepState.FAILED]) | Q(status=StepState.RUNNING, lease_until__lt=now)
     if allow_done:
         claimable |= Q(status=StepState.DONE)
     rows = StepState.objects.filter(pk=state.pk).filter(claimable)
     claimed = dict(status=StepState.RUNNING, lease_until=now + LEASE, started_at=now)
-    run = StepState.run.field.get_cached_value(state, None)
     answer = False
     if run is not None and run.updated_at is not None:
         as_read = rows.filter(Exists(Run.objects.filter(pk=state.run_id, updated_at=run.updated_at)), status=state.status)

@@ -91,7 +91,7 @@ def _submit(run: Run, slug: str, post, ctx: StepContext | None = None) -> Outcom
     data = form.cleaned_data if form is not None else {}
     state = ctx.states[slug]
     previous_status = state.status
-    claimed = claims.claim(state, allow_done=not step.irreversible)
+    claimed = claims.claim(state, allow_done=not step.irreversible, run=ctx.run)
     if not claimed:
         claims.wait_for_other(state)  # another request works on it: its outcome, or its claim ran out
         if not (is_interrupted(state) and claims.claim(state, allow_done=False)):

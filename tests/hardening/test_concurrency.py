@@ -138,11 +138,11 @@ def late_claimer(monkeypatch):
     real_claim = claims.claim
     loaded, go = threading.Event(), threading.Event()
 
-    def claim(state, allow_done):
+    def claim(state, allow_done, run=None):
         if threading.current_thread().name == "late":
             loaded.set()
             go.wait(60)
-        return real_claim(state, allow_done)
+        return real_claim(state, allow_done, run)
 
     monkeypatch.setattr(claims, "claim", claim)
     return loaded, go
