@@ -266,7 +266,7 @@ def clicks(timings):
     """What a person waits for after each click: [(page, seconds)]. A submit (POST) and the page its
     redirect leads to count as one click; a page opened by a link is a click of its own."""
     waits = []
-    for method, path, status, seconds in timings:
+    for method, path, status, seconds, _sent in timings:
         if method == "GET" and waits and waits[-1][2]:
             label, total, _ = waits.pop()
             waits.append((label, total + seconds, False))
@@ -550,6 +550,7 @@ class CpuMeter:
         self.sample()
         self.started = time.perf_counter()
         self.self_cpu = time.process_time()
+        self.machine_at_start = self._machine_busy()
         self.thread = threading.Thread(target=self._loop, daemon=True)
         self.thread.start()
         return self
@@ -564,6 +565,13 @@ class CpuMeter:
         self.sample()
         self.wall = time.perf_counter() - self.started
         self.generator = time.process_time() - self.self_cpu
+        self.machine = self._machine_busy() - self.machine_at_start
+
+    @classmethod
+    def _machine_busy(cls):
+        """Seconds of CPU the whole machine has spent busy (every process, anyone's), from /proc/stat."""
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in Path("/proc/stat").read_text().split()[1:9])
+        return (user + nice + system + irq + softirq + steal) / cls.TICK
 
     def figures(self, requests):
         by_kind = collections.Counter()
@@ -578,6 +586,8 @@ class CpuMeter:
             "cpu_ms_per_request_total": round(total * 1000 / max(1, requests), 2),
             "cpu_ms_per_request_without_generator": round((total - self.generator) * 1000 / max(1, requests), 2),
             "cores_busy": round(total / self.wall, 2),
+            # Beside cores_busy: what else ran on the machine meanwhile (other people's work, the kernel).
+            "machine_cores_busy": round(self.machine / self.wall, 2),
             "generator_share_of_cpu": round(self.generator / total, 3) if total else None,
             "note": "redis is the whole Redis server (shared with other users of it); postgresql the backends of this database only",
         }
@@ -644,6 +654,8 @@ def crowd(dep, n, think, ramp, live_every=2.0, workshop=True, keep_alive=False, 
         "goal_p95_ms": 300,
         "held": not errors and len(done) == n and pct(ms, 95) <= 300,
         "cpu": meter.figures(len(timings)),
+        "p95_ms_over_time": p95_over_time(timings, started),
+        "p95_ms_by_page": p95_by_page(timings),
         "load_average_at_end": os.getloadavg(),
     }
     if workshop:
@@ -704,13 +716,37 @@ def page_weight(dep, join=None):
             "requests_to_other_hosts": sum(len(p["other_hosts"]) for p in pages)}
 
 
+def p95_over_time(timings, started, slices=6):
+    """The room's p95 in equal slices of its wall time, by when each request was sent: is the wait
+    in the arrival (the ramp, everybody joining) or all along? [(seconds from the start, requests, p95 ms)]."""
+    if not timings:
+        return []
+    span = max(t[4] for t in timings) - started
+    width = span / slices or 1
+    cut = [[] for _ in range(slices)]
+    for t in timings:
+        cut[min(int((t[4] - started) / width), slices - 1)].append(t[3] * 1000)
+    return [(round(i * width), len(part), round(pct(part, 95), 1) if part else None) for i, part in enumerate(cut)]
+
+
+def p95_by_page(timings):
+    """The room's p95 per page (method and the path's last part), slowest first: {page: [requests, p95 ms]}."""
+    by_page = collections.defaultdict(list)
+    for method, path, _status, seconds, _sent in timings:
+        by_page[f"{method} {path.rstrip('/').rsplit('/', 1)[-1] or 'home'}"].append(seconds * 1000)
+    rows = sorted(((page, len(ms), round(pct(ms, 95), 1)) for page, ms in by_page.items()), key=lambda row: -row[2])
+    return {page: [count, p95] for page, count, p95 in rows}
+
+
 def print_crowd(figures):
     cpu = figures["cpu"]
     print(f"  room of {figures['participants']}: {figures['completed']} enrolled, {figures['errors']} errors, p50 {figures['p50_ms']} ms, "
           f"p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms: {'held' if figures['held'] else 'NOT held'} (goal: 0 errors, p95 <= 300 ms)", flush=True)
     print(f"    CPU per request {cpu['cpu_ms_per_request_total']} ms in all, {cpu['cpu_ms_per_request_without_generator']} ms without the load "
           f"generator; by process: " + ", ".join(f"{k} {v}" for k, v in cpu["cpu_ms_per_request"].items())
-          + f"; {cpu['cores_busy']} cores busy, the generator {round(100 * (cpu['generator_share_of_cpu'] or 0))}% of the CPU", flush=True)
+          + f"; {cpu['cores_busy']} cores busy (the whole machine {cpu['machine_cores_busy']}), the generator {round(100 * (cpu['generator_share_of_cpu'] or 0))}% of the CPU", flush=True)
+    print("    p95 by page, slowest first: " + ", ".join(f"{page} {p95} ms" for page, (_, p95) in list(figures["p95_ms_by_page"].items())[:8]), flush=True)
+    print("    p95 by when sent: " + ", ".join(f"from {at} s ({count}) {p95} ms" for at, count, p95 in figures["p95_ms_over_time"]), flush=True)
 
 
 def rooms(dep, sizes, think, args, stop_early):

@@ -428,7 +428,7 @@ class Participant(Walk):
         self.cookies = {}
         self.tag = tag
         self.seq = 0
-        self.timings = []  # (method, path, status, seconds)
+        self.timings = []  # (method, path, status, seconds, time.perf_counter() when sent)
         self.headers = None  # the last response's
         self.think = think
         self.on_page = on_page
@@ -455,7 +455,7 @@ class Participant(Walk):
             headers.update({"Content-Type": "application/x-www-form-urlencoded", "Origin": self.origin, "Referer": self.origin + path})
         started = time.perf_counter()
         status, response_headers, text = self._send(method, path, headers, body)
-        self.timings.append((method, path, status, time.perf_counter() - started))
+        self.timings.append((method, path, status, time.perf_counter() - started, started))
         self.headers = response_headers  # the last response's
         for value in response_headers.get_all("Set-Cookie") or []:
             jar = http.cookies.SimpleCookie()
