@@ -17,6 +17,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from iamwizard.wizard.models import Run
+from iamwizard.wizard.templatetags.breaks import NOWRAP
 from tests.wizard.walk import Walker
 from tests.workshops.helpers import join, make_trainer, make_workshop, verify_session
 
@@ -67,6 +68,20 @@ def wraps_only_where_it_may(locator, label):
         text = drawn["text"]
         for start in drawn["starts"][1:]:
             assert may_break(text[start - 1], text[start]), (label, text[:start] + " | " + text[start:])
+
+
+def cli_wraps_only_between_words(locator, label):
+    """A CLI line breaks at its spaces; a word (an option, the command) of up to breaks.NOWRAP characters never
+    inside, a longer one (an ARN, a long name) only where may_break allows."""
+    for index in range(locator.count()):
+        drawn = locator.nth(index).evaluate(LINES)
+        text = drawn["text"]
+        for start in drawn["starts"][1:]:
+            before, after = text[start - 1], text[start]
+            if before == " " or after == " ":
+                continue
+            word = text[text.rfind(" ", 0, start) + 1:(text.find(" ", start) + 1 or len(text) + 1) - 1]
+            assert len(word) > NOWRAP and may_break(before, after), (label, word, text[:start] + " | " + text[start:])
 
 
 def screenshot(page, name):
@@ -154,6 +169,10 @@ def test_confirmed_by_aws_and_the_step_bar_fit_a_phone(browser, live_server, wal
                     first = rows[0]
                     assert len(rows) == 10 and all(first["top"] < row["top"] + row["height"] / 2 < first["bottom"] for row in rows), (label, rows)
                 wraps_only_where_it_may(page.locator("#verified dd"), label)
+                # The AWS calls, planned and made: operation names whole or at inner capitals, CLI lines between words.
+                assert page.locator(".calls code.op").count() and page.locator(".calls .cli code").count(), label
+                wraps_only_where_it_may(page.locator("code.op"), label)
+                cli_wraps_only_between_words(page.locator(".calls .cli code, table.calls-made code.cli"), label)
             finally:
                 context.close()
 

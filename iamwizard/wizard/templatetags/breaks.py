@@ -12,11 +12,17 @@ Only in long runs (LONG characters or more without a space or hyphen, where a br
 already): a short word never needs it, and stays as it is. Not between digits (a time, 01:39; a date, 02/12/2026), nor at the very end. What it returns is
 safe because only <wbr> is added to escaped text, and only to its words: never inside a character
 reference (&amp;) nor, for a value already marked safe, inside a tag.
+
+`cli_breaks`: an AWS CLI line wraps at its spaces (so before each --option), never inside a short
+word: a browser would also break after a hyphen ("--user-" / "name", "create-virtual-" / "mfa-device"),
+so each word of up to NOWRAP characters is kept whole (<span class="nowrap">), and a longer one (an
+ARN, a JSON document's piece) gets soft_breaks' <wbr>. Spans and <wbr> change no text: what Copy
+copies (the element's textContent) and what a test reads stay the command itself.
 """
 import re
 
 from django import template
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -44,3 +50,19 @@ def soft_breaks(value) -> str:
     for i in range(0, len(parts), 2):  # the words between the markup
         parts[i] = _LONG_RUN.sub(lambda run: _SEPARATORS.sub(_after_separators, _CAMEL.sub(WBR, run.group())), parts[i])
     return mark_safe("".join(parts))
+
+
+NOWRAP = 30  # characters: the longest option (--no-password-reset-required) and more, still narrower than a 320 px phone's line
+_SPACES = re.compile(r"( +)")
+
+
+@register.filter
+def cli_breaks(value) -> str:
+    """An AWS CLI line, escaped, whose short words never wrap inside and whose long ones wrap at soft_breaks' places."""
+    words = _SPACES.split(str(value))
+    for i in range(0, len(words), 2):  # the words between the spaces
+        word = words[i]
+        if not word:
+            continue
+        words[i] = format_html('<span class="nowrap">{}</span>', word) if len(word) <= NOWRAP else soft_breaks(word)
+    return mark_safe("".join(words))
