@@ -89,7 +89,7 @@ class Element:
 
     def countdown(self):
         """The MFA wait's countdown (steps/mfa.py, wait_countdown) and whether the page loads the script that
-        runs it (static/js/countdown.js): (seconds, [each second's sentence], the end's sentence, loaded), or None."""
+        runs it (static/js/countdown.js): (seconds, [[up to how many seconds left, sentence], ...], the end's sentence, loaded), or None."""
         span = self.find("span", class_="countdown")
         if span is None:
             return None

@@ -96,7 +96,7 @@ def test_a_phone_clock_that_is_off_and_a_wrong_code_get_the_enrolment_diagnoses(
         "(longer after each wrong try), to keep guessers out. Wait a second before you try again."]
     assert Page(page).field_errors(None) == []
     # The wait counts down on the page (the browser test: tests/browser/test_narrow_screen_browser.py).
-    assert Page(raw).countdown() == (1, ["Wait a second before you try again."], "You can try again now.", True)
+    assert Page(raw).countdown() == (1, [[1, "Wait a second before you try again."]], "You can try again now.", True)
     assert Page(page).error_summary()["links"][0] == (Page(page).field_errors("mfa_code")[0], "id_mfa_code")
     assert "Too many" not in page and "doesn't match" not in page
     Run.objects.filter(pk=walker.run_id).update(mfa_locked_until=None)

@@ -188,7 +188,7 @@ def test_a_code_the_enrolment_used_is_refused_at_the_root_sign_in(client, accoun
         "This code was not checked. After a wrong code, the wizard waits a little before it checks new codes "
         "(longer after each wrong try), to keep guessers out. Wait a second before you try again."]
     assert Page(page).error_summary()["links"][0][1] == "id_mfa_code"
-    assert Page(raw).countdown() == (1, ["Wait a second before you try again."], "You can try again now.", True)
+    assert Page(raw).countdown() == (1, [[1, "Wait a second before you try again."]], "You can try again now.", True)
     Run.objects.filter(pk=walker.run_id).update(mfa_locked_until=None)
     walker.post("root-user", {"action": "root_code", "mfa_code": totp.at(now + 30)})
     page = page_of(walker)

@@ -112,13 +112,22 @@ def wait_words(seconds: int) -> str:
 
 def wait_countdown(seconds: int):
     """wait_words(seconds) as HTML that static/js/countdown.js counts down in place: the sentence read
-    later must still be true. The server hands over the seconds left, the sentence for each second
+    later must still be true. The server hands over the seconds left, the sentences to show on the way
     (in the page's language, plurals included: the script has no words of its own) and the one for
     the end; without JavaScript the sentence stays as drawn."""
     seconds = max(1, int(seconds))
-    words = [wait_words(left) for left in range(1, seconds + 1)]
     return format_html('<span class="countdown" data-seconds="{}" data-words="{}" data-done="{}">{}</span>',
-                       seconds, json.dumps(words, ensure_ascii=False), _("You can try again now."), words[-1])
+                       seconds, json.dumps(countdown_words(seconds), ensure_ascii=False), _("You can try again now."),
+                       wait_words(seconds))
+
+
+def countdown_words(seconds: int) -> list:
+    """[[up_to, sentence], ...], up_to ascending: the sentence shown while at most up_to seconds are left
+    (and more than the entry before's). Every second of the last minute; above it every ten seconds, a
+    wait at most ten seconds longer than the truth, never shorter, so that the five-minute wait's page
+    carries 85 sentences, not 300; and the wait itself at the top."""
+    marks = [left for left in range(1, seconds + 1) if left <= 60 or left % 10 == 0 or left == seconds]
+    return [[left, wait_words(left)] for left in marks]
 
 
 def locked_notice(seconds: int):
