@@ -19,6 +19,7 @@ and, for the wizard's own markup:
 Looking up one id parses only that element (the walkers of the benchmark read a few values from
 pages of 20-40 KB, on the cores that serve them); anything else parses the page once.
 """
+import json
 from html.parser import HTMLParser
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -85,6 +86,15 @@ class Element:
     def texts(self, tag=None, **attrs):
         """The text of each element under this one that `find_all` would give."""
         return [element.text for element in self.find_all(tag, **attrs)]
+
+    def countdown(self):
+        """The MFA wait's countdown (steps/mfa.py, wait_countdown) and whether the page loads the script that
+        runs it (static/js/countdown.js): (seconds, [[up to how many seconds left, sentence], ...], the end's sentence, loaded), or None."""
+        span = self.find("span", class_="countdown")
+        if span is None:
+            return None
+        loaded = any(s.attrs.get("src", "").split("/")[-1].startswith("countdown.") for s in self.find_all("script", src=True))
+        return int(span.attrs["data-seconds"]), json.loads(span.attrs["data-words"]), span.attrs["data-done"], loaded
 
     def links(self, starting=""):
         """The `href` of every `<a>` under this one whose href starts with `starting`, in page order."""

@@ -8,13 +8,14 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from django.utils.translation import gettext as _
 
 from iamwizard.core.totp import group_secret, qr_svg
-from iamwizard.wizard.steps.mfa import wait_words
+from iamwizard.wizard.steps.mfa import wait_countdown
 
 
 def safe_next(request, default=None) -> str:
@@ -63,26 +64,27 @@ def _seconds_until(moment) -> int:
     return max(1, math.ceil((moment - timezone.now()).total_seconds()))
 
 
-def _wait(device) -> str:
-    """" Try again in N seconds." when django-otp's throttling now makes the trainer wait, else ""."""
+def _wait(device):
+    """" Try again in N seconds." (HTML: the countdown) when django-otp's throttling now makes the trainer wait, else ""."""
     allowed, info = device.verify_is_allowed()
     until = None if allowed else (info or {}).get("locked_until")
-    return " " + wait_words(_seconds_until(until)) if until else ""
+    return format_html(" {}", wait_countdown(_seconds_until(until))) if until else ""
 
 
-def check_token(device, token: str) -> str:
-    """"" when the code is right (the device is then confirmed), else what to tell the trainer.
+def check_token(device, token: str):
+    """"" when the code is right (the device is then confirmed), else what to tell the trainer (HTML: the
+    wait in it counts down, static/js/countdown.js).
 
     django-otp throttles a device after a wrong code (1, 2, 4... seconds): a code sent meanwhile is
     not checked at all, and the words say so, and how long to wait, rather than calling it wrong."""
     allowed, info = device.verify_is_allowed()
     if not allowed:
         until = (info or {}).get("locked_until")
-        wait = wait_words(_seconds_until(until)) if until else _("Wait a little before you try again.")
-        return _("That code was not checked: after a wrong code, the sign-in waits a little before it checks the next one "
-                 "(longer after each wrong try), to keep guessers out.") + " " + wait
+        wait = wait_countdown(_seconds_until(until)) if until else _("Wait a little before you try again.")
+        return format_html("{} {}", _("That code was not checked: after a wrong code, the sign-in waits a little before it checks the next one "
+                                      "(longer after each wrong try), to keep guessers out."), wait)
     if not device.verify_token(token):
-        return _("That code is not right. Type the 6-digit code your authenticator app shows now.") + _wait(device)
+        return format_html("{}{}", _("That code is not right. Type the 6-digit code your authenticator app shows now."), _wait(device))
     if not device.confirmed:
         device.confirmed = True
         device.save(update_fields=["confirmed"])

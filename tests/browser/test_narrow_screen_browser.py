@@ -8,6 +8,7 @@ MFA code refused during the wait after a wrong one says so on the code field. Se
 IAMWIZARD_SCREENSHOTS=<folder> to keep a screenshot of every page checked.
 """
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from iamwizard.wizard.models import Run
+from iamwizard.wizard.templatetags.breaks import NOWRAP
 from tests.wizard.walk import Walker
 from tests.workshops.helpers import join, make_trainer, make_workshop, verify_session
 
@@ -66,6 +68,20 @@ def wraps_only_where_it_may(locator, label):
         text = drawn["text"]
         for start in drawn["starts"][1:]:
             assert may_break(text[start - 1], text[start]), (label, text[:start] + " | " + text[start:])
+
+
+def cli_wraps_only_between_words(locator, label):
+    """A CLI line breaks at its spaces; a word (an option, the command) of up to breaks.NOWRAP characters never
+    inside, a longer one (an ARN, a long name) only where may_break allows."""
+    for index in range(locator.count()):
+        drawn = locator.nth(index).evaluate(LINES)
+        text = drawn["text"]
+        for start in drawn["starts"][1:]:
+            before, after = text[start - 1], text[start]
+            if before == " " or after == " ":
+                continue
+            word = text[text.rfind(" ", 0, start) + 1:(text.find(" ", start) + 1 or len(text) + 1) - 1]
+            assert len(word) > NOWRAP and may_break(before, after), (label, word, text[:start] + " | " + text[start:])
 
 
 def screenshot(page, name):
@@ -153,6 +169,10 @@ def test_confirmed_by_aws_and_the_step_bar_fit_a_phone(browser, live_server, wal
                     first = rows[0]
                     assert len(rows) == 10 and all(first["top"] < row["top"] + row["height"] / 2 < first["bottom"] for row in rows), (label, rows)
                 wraps_only_where_it_may(page.locator("#verified dd"), label)
+                # The AWS calls, planned and made: operation names whole or at inner capitals, CLI lines between words.
+                assert page.locator(".calls code.op").count() and page.locator(".calls .cli code").count(), label
+                wraps_only_where_it_may(page.locator("code.op"), label)
+                cli_wraps_only_between_words(page.locator(".calls .cli code, table.calls-made code.cli"), label)
             finally:
                 context.close()
 
@@ -182,5 +202,54 @@ def test_codes_sent_during_the_wait_are_refused_on_the_code_field(browser, live_
         assert page.locator("#mfa-codes #form-errors").count() == 0
         screenshot(page, f"mfa-wait-{language}")
         no_page_overflow(page, f"mfa wait {language}")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", (PHONE, DESKTOP))
+def test_the_wait_after_a_wrong_pair_counts_down_and_says_when_it_is_over(browser, live_server, size):
+    """A wrong pair (the 6th in a row: 32 s), then codes sent at once: refused unchecked on code 1, and the
+    sentence saying how long counts down in place (the page's clock is Playwright's, moved by hand) to
+    "You can try again now.", which a screen reader hears once (one polite region; the seconds are aria-live off)."""
+    walker = Walker(Client())
+    walker.to_mfa(user_name="ivy")
+    walker.create_device("ivy")
+    Run.objects.filter(pk=walker.run_id).update(mfa_failures=5, mfa_locked_until=None)
+    context, page = open_page(browser, live_server.url + walker.resume_link.removeprefix("http://testserver"), size, "en")
+    try:
+        def send(code1, code2):
+            page.locator("#id_code1").fill(code1)
+            page.locator("#id_code2").fill(code2)
+            page.locator("#mfa-codes button[type=submit]").click()
+
+        send("123456", "234567")
+        expect(page.locator("#mfa-codes .field-error, #mfa-codes #form-errors").first).to_contain_text("Try again in")
+        # The next page's clock stands still until the test moves it.
+        page.clock.install()
+        page.clock.pause_at(timezone.now() + timezone.timedelta(seconds=1))
+        send("345678", "456789")
+        error = page.locator("#id_code1_error")
+        expect(error).to_contain_text("These codes were not checked.")
+        drawn = re.search(r"Try again in (\d+) seconds\.", error.inner_text())
+        assert drawn and 20 < int(drawn[1]) <= 32, error.inner_text()
+        left = int(drawn[1])
+        screenshot(page, f"mfa-countdown-{size[0]}-start")
+        no_page_overflow(page, f"countdown {size[0]}")
+
+        page.clock.run_for(10_500)  # half-way through a second: no tick is due at that very moment
+        for shown in (error, page.locator("#error-summary .error-summary-list a[href='#id_code1']")):
+            expect(shown).to_contain_text(f"Try again in {left - 10} seconds.")
+        page.clock.run_for((left - 11) * 1000)
+        expect(error).to_contain_text("Wait a second before you try again.")
+        screenshot(page, f"mfa-countdown-{size[0]}-last")
+        page.clock.run_for(1000)
+        for shown in (error, page.locator("#error-summary .error-summary-list a[href='#id_code1']")):
+            expect(shown).to_have_text(re.compile(r"These codes were not checked\. .* to keep guessers out\. You can try again now\.$"))
+        assert "Wait a second" not in error.inner_text() and "Try again in" not in error.inner_text()
+        # Told once, politely, at the end; the seconds before it were not live.
+        assert page.locator(".countdown [aria-live=polite]").all_inner_texts() == ["You can try again now."]
+        assert page.locator(".countdown [aria-live=off]").all_inner_texts() == ["You can try again now."]
+        screenshot(page, f"mfa-countdown-{size[0]}-over")
+        no_page_overflow(page, f"countdown over {size[0]}")
     finally:
         context.close()

@@ -275,6 +275,19 @@ def test_lock_grows_like_django_otp_and_is_capped():
         "Try again in 2 minutes 8 seconds."]
 
 
+def test_the_countdown_carries_each_second_of_the_last_minute_and_every_ten_seconds_above_it():
+    """The longest wait (5 minutes) must not put 300 sentences on the page, twice: above a minute the
+    script shows the wait rounded up to ten seconds (never less than the truth), and the exact wait first."""
+    longest = mfa_step.countdown_words(mfa_step.THROTTLE_CAP_SECONDS)
+    assert len(longest) == 60 + 24
+    assert longest[0] == [1, "Wait a second before you try again."] and longest[-1] == [300, "Try again in 5 minutes."]
+    assert [up_to for up_to, _ in longest] == sorted(up_to for up_to, _ in longest)
+    odd = mfa_step.countdown_words(128)
+    assert [up_to for up_to, _ in odd][-8:] == [60, 70, 80, 90, 100, 110, 120, 128]
+    assert odd[-1][1] == mfa_step.wait_words(128) and all(sentence == mfa_step.wait_words(up_to) for up_to, sentence in odd)
+    assert [up_to for up_to, _ in mfa_step.countdown_words(32)] == list(range(1, 33))
+
+
 def test_wrong_codes_lock_for_longer_each_time_without_calling_aws(walker, clock):
     clock.now = time.time()
     seed = walker.create_device("alice")

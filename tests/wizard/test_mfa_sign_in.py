@@ -87,13 +87,16 @@ def test_a_phone_clock_that_is_off_and_a_wrong_code_get_the_enrolment_diagnoses(
     totp = pyotp.TOTP(seed)
     near = {totp.at(time.time() + 30 * k) for k in range(-2880, 2881)}
     wrong = next(c for c in (f"{n:06d}" for n in range(1000000)) if c not in near)
-    page = code(walker, wrong, expect=400)
+    raw = walker.post("mfa-sign-in", {"action": "code", "mfa_code": wrong}, expect=400).content.decode()
+    page = html.unescape(raw)
     # One wrong code: a second's wait. The refusal says so on the code field (and in the summary,
     # linking to it), and does not call the code wrong: it was not checked.
     assert Page(page).field_errors("mfa_code") == [
         "This code was not checked. After a wrong code, the wizard waits a little before it checks new codes "
         "(longer after each wrong try), to keep guessers out. Wait a second before you try again."]
     assert Page(page).field_errors(None) == []
+    # The wait counts down on the page (the browser test: tests/browser/test_narrow_screen_browser.py).
+    assert Page(raw).countdown() == (1, [[1, "Wait a second before you try again."]], "You can try again now.", True)
     assert Page(page).error_summary()["links"][0] == (Page(page).field_errors("mfa_code")[0], "id_mfa_code")
     assert "Too many" not in page and "doesn't match" not in page
     Run.objects.filter(pk=walker.run_id).update(mfa_locked_until=None)

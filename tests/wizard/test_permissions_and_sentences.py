@@ -75,7 +75,7 @@ def test_follow_the_tutorial_exactly_attaches_administrator_access_to_the_user(c
     walker.post("permissions", {"action": "save", "mode": "tutorial", "group_name": "Admins", "policies": [AWS + "ReadOnlyAccess"], "boundary": "PowerUserAccess"})
     review = walker.get("review").content.decode()
     assert "This grants AdministratorAccess." in review
-    assert "aws iam attach-user-policy --user-name tina --policy-arn arn:aws:iam::aws:policy/AdministratorAccess" in review
+    assert "aws iam attach-user-policy --user-name tina --policy-arn arn:aws:iam::aws:policy/AdministratorAccess" in Page(review).text()
     assert "create-group" not in review and "permissions-boundary" not in review
     assert checked_mode(walker.get("permissions").content.decode()) == "tutorial"  # shown back as chosen
     walker.post("review", {"action": "create", "tags": ""})

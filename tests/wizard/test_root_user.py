@@ -182,11 +182,13 @@ def test_a_code_the_enrolment_used_is_refused_at_the_root_sign_in(client, accoun
     wrong = next(c for c in (f"{n:06d}" for n in range(1000000)) if c not in near)
     page = html.unescape(walker.post("root-user", {"action": "root_code", "mfa_code": wrong}, expect=400).content.decode())
     assert Page(page).field_errors("mfa_code")[0].endswith(" Wait a second before you try again.")
-    page = html.unescape(walker.post("root-user", {"action": "root_code", "mfa_code": totp.at(now + 30)}, expect=400).content.decode())
+    raw = walker.post("root-user", {"action": "root_code", "mfa_code": totp.at(now + 30)}, expect=400).content.decode()
+    page = html.unescape(raw)
     assert Page(page).field_errors("mfa_code") == [
         "This code was not checked. After a wrong code, the wizard waits a little before it checks new codes "
         "(longer after each wrong try), to keep guessers out. Wait a second before you try again."]
     assert Page(page).error_summary()["links"][0][1] == "id_mfa_code"
+    assert Page(raw).countdown() == (1, [[1, "Wait a second before you try again."]], "You can try again now.", True)
     Run.objects.filter(pk=walker.run_id).update(mfa_locked_until=None)
     walker.post("root-user", {"action": "root_code", "mfa_code": totp.at(now + 30)})
     page = page_of(walker)

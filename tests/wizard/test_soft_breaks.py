@@ -1,8 +1,11 @@
-"""The soft_breaks filter: line break opportunities in long values (ARNs, URLs, API names), escaped safely."""
+"""The soft_breaks filter: line break opportunities in long values (ARNs, URLs, API names), escaped safely;
+and cli_breaks: an AWS CLI line wraps between its words, never inside a short one."""
 from django.template import Context, Template
 from django.utils.safestring import SafeString, mark_safe
 
-from iamwizard.wizard.templatetags.breaks import soft_breaks
+import re
+
+from iamwizard.wizard.templatetags.breaks import cli_breaks, soft_breaks
 
 
 def render(value, autoescape=True):
@@ -53,3 +56,22 @@ def test_html_in_the_value_stays_escaped():
 def test_a_value_already_marked_safe_is_not_escaped_twice():
     assert soft_breaks(mark_safe('<code title="a:bListUsers">ListUsersForGroups/x</code>')) == '<code title="a:bListUsers">List<wbr>Users<wbr>For<wbr>Groups/<wbr>x</code>'
     assert soft_breaks(mark_safe("aaaaaaaaaaaa&amp;bbbbbbbbbbbb/cccccccccc&#x27;Dd")) == "aaaaaaaaaaaa&amp;bbbbbbbbbbbb/<wbr>cccccccccc&#x27;Dd"
+
+
+def test_a_cli_line_keeps_each_short_word_whole_and_breaks_long_ones_like_soft_breaks():
+    line = "aws iam enable-mfa-device --user-name erin --serial-number arn:aws:iam::123456789012:mfa/erin --authentication-code1 <code-1>"
+    out = cli_breaks(line)
+    assert isinstance(out, SafeString)
+    assert out == ('<span class="nowrap">aws</span> <span class="nowrap">iam</span> <span class="nowrap">enable-mfa-device</span> '
+                   '<span class="nowrap">--user-name</span> <span class="nowrap">erin</span> <span class="nowrap">--serial-number</span> '
+                   'arn:<wbr>aws:<wbr>iam::<wbr>123456789012:<wbr>mfa/<wbr>erin <span class="nowrap">--authentication-code1</span> '
+                   '<span class="nowrap">&lt;code-1&gt;</span>')
+    # The text (what Copy copies, what a reader sees) is the line itself, escaped once.
+    assert re.sub(r"<[^>]+>", "", out) == line.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def test_a_cli_line_with_quotes_stays_escaped():
+    line = """aws iam tag-user --tags '{"Key": "a<b"}' --user-name x"""
+    out = cli_breaks(line)
+    assert "<b" not in out.replace("<span", "").replace("</span", "").replace("<wbr", "")
+    assert re.sub(r"<[^>]+>", "", out) == line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#x27;")

@@ -123,6 +123,7 @@ def test_first_login_enrols_an_authenticator_with_a_qr_code(client, django_user_
         "That code was not checked: after a wrong code, the sign-in waits a little before it checks the next one "
         "(longer after each wrong try), to keep guessers out. Wait a second before you try again."]
     assert "not right" not in throttled.content.decode() and "Too many" not in throttled.content.decode()
+    assert Page(throttled.content.decode()).countdown() == (1, [[1, "Wait a second before you try again."]], "You can try again now.", True)
     time.sleep(2.1)
 
     done = client.post("/trainer/otp/", {"token": pyotp.TOTP(seed).now(), "next": "/trainer/workshops/new/"})

@@ -8,6 +8,7 @@ makes, from which the equivalent AWS CLI commands are derived.
 import copy
 from dataclasses import dataclass, field
 
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
 from iamwizard.core.cli import cli_command
@@ -43,8 +44,9 @@ class StepInputError(Exception):
 
     @classmethod
     def of(cls, field, problem: Problem, more: str = ""):
-        """For a problem a core check found: its words (and `more` words after them)."""
-        return cls(field, problem.text + more, problem.kind, problem.params)
+        """For a problem a core check found: its words (and `more` words after them, HTML when they are
+        safe: the MFA wait's countdown)."""
+        return cls(field, format_html("{}{}", problem.text, more) if more else problem.text, problem.kind, problem.params)
 
     @property
     def error(self):
@@ -66,6 +68,8 @@ class Step:
     extra_template = None
     # The step's own stylesheets (static paths), after wizard.css, which holds only what every page uses.
     stylesheets: tuple = ()
+    # The step's own scripts (static paths, loaded deferred), after wizard.js.
+    scripts: tuple = ()
     submit_label = gettext_lazy("Continue")
     # Once done, a step marked irreversible freezes every step before it (the user exists now).
     irreversible = False

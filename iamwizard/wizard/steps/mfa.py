@@ -15,11 +15,13 @@ What newcomers get wrong, and what this step does about it:
   a row the step refuses codes for 2^(n-1) seconds (capped), without calling AWS.
 - Once enabled, ListMFADevices proves it and the seed is erased.
 """
+import json
 import math
 import time
 from datetime import datetime, timedelta, timezone
 
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_noop
@@ -108,16 +110,36 @@ def wait_words(seconds: int) -> str:
     return _("Try again in %(duration)s.") % {"duration": duration_words(seconds)}
 
 
-def locked_notice(seconds: int) -> str:
-    """Why code entry waits, and for how long: shown by the codes form while it is locked."""
-    return _("After a wrong code, the wizard waits a little before it checks new codes (longer after each wrong try), "
-             "to keep guessers out.") + " " + wait_words(seconds)
+def wait_countdown(seconds: int):
+    """wait_words(seconds) as HTML that static/js/countdown.js counts down in place: the sentence read
+    later must still be true. The server hands over the seconds left, the sentences to show on the way
+    (in the page's language, plurals included: the script has no words of its own) and the one for
+    the end; without JavaScript the sentence stays as drawn."""
+    seconds = max(1, int(seconds))
+    return format_html('<span class="countdown" data-seconds="{}" data-words="{}" data-done="{}">{}</span>',
+                       seconds, json.dumps(countdown_words(seconds), ensure_ascii=False), _("You can try again now."),
+                       wait_words(seconds))
 
 
-def locked_message(seconds: int, codes: int = 2) -> str:
+def countdown_words(seconds: int) -> list:
+    """[[up_to, sentence], ...], up_to ascending: the sentence shown while at most up_to seconds are left
+    (and more than the entry before's). Every second of the last minute; above it every ten seconds, a
+    wait at most ten seconds longer than the truth, never shorter, so that the five-minute wait's page
+    carries 85 sentences, not 300; and the wait itself at the top."""
+    marks = [left for left in range(1, seconds + 1) if left <= 60 or left % 10 == 0 or left == seconds]
+    return [[left, wait_words(left)] for left in marks]
+
+
+def locked_notice(seconds: int):
+    """Why code entry waits, and for how long: shown by the codes form while it is locked (HTML: the countdown)."""
+    return format_html("{} {}", _("After a wrong code, the wizard waits a little before it checks new codes (longer after each wrong try), "
+                                  "to keep guessers out."), wait_countdown(seconds))
+
+
+def locked_message(seconds: int, codes: int = 2):
     """The refusal of codes sent while code entry is locked: they were not checked at all."""
     not_checked = _("These codes were not checked.") if codes > 1 else _("This code was not checked.")
-    return not_checked + " " + locked_notice(seconds)
+    return format_html("{} {}", not_checked, locked_notice(seconds))
 
 
 def locked_error(seconds: int, field: str, codes: int = 2) -> StepInputError:
@@ -129,14 +151,15 @@ def _moment(now: float) -> datetime:
     return datetime.fromtimestamp(now, tz=timezone.utc)
 
 
-def count_failure(run, now) -> str:
+def count_failure(run, now):
     """Record one more wrong code (pair) and lock code entry for a while; returns a sentence saying how long
-    (even the first, one-second wait: a try sent at once is refused, and the page must have said so)."""
+    (even the first, one-second wait: a try sent at once is refused, and the page must have said so),
+    as HTML after a space: the countdown (wait_countdown)."""
     run.mfa_failures += 1
     wait = lock_seconds(run.mfa_failures)
     run.mfa_locked_until = _moment(now) + timedelta(seconds=wait)
     run.save(update_fields=["mfa_failures", "mfa_locked_until", "updated_at"])
-    return " " + wait_words(wait)
+    return format_html(" {}", wait_countdown(wait))
 
 
 def check_code_pair(run, seed, code1, code2, now, device_name=None):
@@ -165,6 +188,7 @@ class Mfa(Step):
     nav_title = gettext_lazy("MFA")
     template = "wizard/steps/mfa.html"
     stylesheets = ("css/mfa.css",)
+    scripts = ("js/countdown.js",)  # the wait after a wrong code counts down (wait_countdown)
     irreversible = True
     why = (
         gettext_lazy("A password can leak: phished, reused elsewhere, read over a shoulder. Multi-factor "
@@ -270,7 +294,7 @@ class Mfa(Step):
             ctx.iam("EnableMFADevice", UserName=ctx.user_name, SerialNumber=serial, AuthenticationCode1=clean_code(code1), AuthenticationCode2=clean_code(code2))
         except AwsError as exc:
             if exc.code == "InvalidAuthenticationCode":
-                raise StepInputError(None, exc.problem.message + count_failure(run, now), "mfa.refused_by_aws") from None
+                raise StepInputError(None, format_html("{}{}", exc.problem.message, count_failure(run, now)), "mfa.refused_by_aws") from None
             if exc.code != "EntityAlreadyExists" or not self._enabled(ctx, serial):
                 raise
         # The app has the key now; the wizard must not keep it. Success also ends any throttling.

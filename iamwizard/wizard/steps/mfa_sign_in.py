@@ -46,6 +46,7 @@ class MfaSignIn(Step):
     title = gettext_lazy("Sign in with MFA")
     nav_title = gettext_lazy("MFA sign-in")
     template = "wizard/steps/mfa_sign_in.html"
+    scripts = ("js/countdown.js",)  # the wait after a wrong code counts down (mfa.wait_countdown)
     # With MFA the require-MFA policy no longer blocks it: a refusal now means no other policy allows it.
     expected_answers = {(PROBE, "AccessDenied"): gettext_lazy("refused: none of the user's other policies allows it (MFA is no longer what is missing)")}
     why = (

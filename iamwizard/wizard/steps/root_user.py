@@ -35,6 +35,7 @@ root user's password may leave it for later, and Done shows it as not done yet.
 import time
 
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_noop
@@ -84,6 +85,7 @@ class RootUser(Step):
     nav_title = gettext_lazy("Root user")
     template = "wizard/steps/root_user.html"
     stylesheets = ("css/mfa.css",)  # the MFA step's template, included
+    scripts = ("js/countdown.js",)  # the wait after a wrong code counts down (mfa.wait_countdown)
     # Not irreversible: that would freeze the user's own steps before it, which a colleague's
     # practice (steps/colleague.py) opens again after Done. Once done, it offers no form instead.
     why = (
@@ -274,7 +276,7 @@ class RootUser(Step):
             sandbox_root_mfa(self._endpoint(ctx), session["AccessKeyId"], result["serial"], clean_code(code1), clean_code(code2))
         except RootMfaRefused as exc:
             if exc.code == "InvalidAuthenticationCode":
-                raise StepInputError(None, _("AWS did not accept these codes. Wait for a new code and type two new codes in a row.") + count_failure(run, now), "mfa.refused_by_aws") from None
+                raise StepInputError(None, format_html("{}{}", _("AWS did not accept these codes. Wait for a new code and type two new codes in a row."), count_failure(run, now)), "mfa.refused_by_aws") from None
             if exc.code != "EntityAlreadyExists" or not self._root_mfa_on(ctx):
                 self._keep(ctx, session="")
                 raise StepInputError(None, _("The root user's sign-in ended. Sign in again to go on."), "mfa.sign_in_restart") from None

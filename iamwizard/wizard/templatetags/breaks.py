@@ -12,8 +12,15 @@ Only in long runs (LONG characters or more without a space or hyphen, where a br
 already): a short word never needs it, and stays as it is. Not between digits (a time, 01:39; a date, 02/12/2026), nor at the very end. What it returns is
 safe because only <wbr> is added to escaped text, and only to its words: never inside a character
 reference (&amp;) nor, for a value already marked safe, inside a tag.
+
+`cli_breaks`: an AWS CLI line wraps at its spaces (so before each --option), never inside a short
+word: a browser would also break after a hyphen ("--user-" / "name", "create-virtual-" / "mfa-device"),
+so each word of up to NOWRAP characters is kept whole (<span class="nowrap">), and a longer one (an
+ARN, a JSON document's piece) gets soft_breaks' <wbr>. Spans and <wbr> change no text: what Copy
+copies (the element's textContent) and what a test reads stay the command itself.
 """
 import re
+from html import escape  # the same five characters as Django's escape(), without its lazy-string wrapping (a page draws many words)
 
 from django import template
 from django.utils.html import conditional_escape
@@ -44,3 +51,17 @@ def soft_breaks(value) -> str:
     for i in range(0, len(parts), 2):  # the words between the markup
         parts[i] = _LONG_RUN.sub(lambda run: _SEPARATORS.sub(_after_separators, _CAMEL.sub(WBR, run.group())), parts[i])
     return mark_safe("".join(parts))
+
+
+NOWRAP = 30  # characters: the longest option (--no-password-reset-required) and more, still narrower than a 320 px phone's line
+
+
+@register.filter
+def cli_breaks(value) -> str:
+    """An AWS CLI line (plain text), escaped, whose short words never wrap inside and whose long ones wrap at
+    soft_breaks' places. Plain string work (a page draws a dozen lines): html.escape per word, no format_html."""
+    words = str(value).split(" ")
+    for i, word in enumerate(words):
+        if word:
+            words[i] = '<span class="nowrap">' + escape(word) + "</span>" if len(word) <= NOWRAP else soft_breaks(word)
+    return mark_safe(" ".join(words))
