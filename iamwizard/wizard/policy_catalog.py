@@ -22,6 +22,12 @@ PROCESS_COPY_SECONDS = 300
 PROCESS_COPIES_KEPT = 8
 _process_copies: dict = {}  # cache key -> (expires at, entries, entry by its ARN and name, case folded by name_key)
 _process_copies_lock = threading.Lock()
+# Listing the AWS managed policies takes about half a second of AWS's (or the sandbox's) time and of
+# this process's (parsing 1,500 entries). A room reaching the permissions step together must not
+# list them once per participant, all at once: one request lists, the others wait for its list.
+_listing_locks: dict = {}  # cache key -> threading.Lock: one listing at a time in this process
+LISTING_MARK_SECONDS = 30  # the shared cache's mark that a process is listing (other processes wait)
+LISTING_WAIT_SECONDS = 10  # then list anyway: the lister may have failed or died
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,7 @@ def _aws_managed(ctx) -> tuple:
     if copy is None or copy[0] < time.monotonic():
         aws = cache.get(key)
         if aws is None:
-            aws = _list_policies(ctx, "AWS")
-            cache.set(key, aws, AWS_CACHE_SECONDS)
+            aws = _listed_once(ctx, key)
         entries = tuple(PolicyEntry(name, arn, True) for name, arn in aws)
         index = {}
         for entry in entries:
@@ -65,6 +70,33 @@ def _aws_managed(ctx) -> tuple:
                 _process_copies.clear()
             _process_copies[key] = copy
     return copy[1], copy[2]
+
+
+def _listed_once(ctx, key) -> list:
+    """The AWS managed policies, listed by one request at a time, in this process (a lock) and
+    across processes (a mark in the shared cache): the others wait and take its list from the cache."""
+    with _process_copies_lock:
+        lock = _listing_locks.setdefault(key, threading.Lock())
+    with lock:
+        aws = cache.get(key)  # listed by another request of this process while this one waited
+        if aws is not None:
+            return aws
+        mark = f"{key}:listing"
+        marked = cache.add(mark, 1, LISTING_MARK_SECONDS)
+        if not marked:  # another process is listing: wait for its list
+            deadline = time.monotonic() + LISTING_WAIT_SECONDS
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
+                aws = cache.get(key)
+                if aws is not None:
+                    return aws
+        try:
+            aws = _list_policies(ctx, "AWS")
+            cache.set(key, aws, AWS_CACHE_SECONDS)
+        finally:
+            if marked:
+                cache.delete(mark)
+        return aws
 
 
 def _customer_managed(ctx) -> list:
