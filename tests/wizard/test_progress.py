@@ -1,11 +1,13 @@
 """Progress of a submitted step (the JSON the page polls), and a step whose claim ran out:
 the page says it was interrupted, and a submit takes it over and goes on."""
 import json
+import threading
 import time
 import urllib.parse
 from datetime import timedelta
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from iamwizard.wizard import claims, engine
@@ -14,7 +16,8 @@ from iamwizard.wizard.models import AwsCall, StepState
 from tests.pages import Page
 from tests.wizard.walk import Walker
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Their threads (the tests' own, the app's) leave no session on the test database (PostgreSQL).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("leaves_no_database_session")]
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
@@ -62,7 +65,14 @@ def test_the_calls_under_way_are_named_before_their_outcome(client, monkeypatch)
 
     def attempt_and_look(gateway, service, operation, params, last_start):
         if operation in ("CreateUser", "CreateLoginProfile"):
-            seen.append((operation, progress(walker)["in_flight"]))
+            try:
+                seen.append((operation, progress(walker)["in_flight"]))
+            finally:
+                # Calls made at once run in the gateway's pool, whose threads live on: the poll's
+                # connection would stay open with them (and keep the test database from being
+                # dropped). A call made alone runs in the test's thread, whose connection stays.
+                if threading.current_thread() is not threading.main_thread():
+                    connections.close_all()
         return real_attempt(gateway, service, operation, params, last_start)
 
     monkeypatch.setattr(engine.Gateway, "_attempt", attempt_and_look)
