@@ -68,10 +68,10 @@ def leaves_no_database_session(django_db_blocker):
     during the test count (one an earlier test left is that test's failure)."""
     from django.db import connection
 
+    if connection.vendor != "postgresql":
+        yield  # SQLite: a file, no server sessions
+        return
     with django_db_blocker.unblock():
-        if connection.vendor != "postgresql":
-            yield  # SQLite: a file, no server sessions
-            return
         before = {pid for pid, *_ in other_database_sessions()}
     yield
     with django_db_blocker.unblock():
