@@ -1,4 +1,5 @@
 """Fixtures shared by every test folder: a real sandbox server process and a boto3 view into it."""
+import time
 from pathlib import Path
 
 import boto3
@@ -44,6 +45,40 @@ def _fresh_rate_limits():
 
     caches["ratelimit"].clear()
     yield
+
+
+def other_database_sessions():
+    """The sessions connected to the test database other than this thread's (PostgreSQL), as
+    (pid, state, query): any left when the run ends keeps pytest-django from dropping the database
+    ("is being accessed by other users"), which then stays on the server."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid, state, left(query, 120) FROM pg_stat_activity"
+                       " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        return cursor.fetchall()
+
+
+@pytest.fixture
+def leaves_no_database_session(django_db_blocker):
+    """After the test, on PostgreSQL: once the threads it used are done (the app's lease renewer,
+    its pool making AWS calls at once, the test's own), none keeps a connection to the test
+    database. A thread that touches the database closes its connection when done; a pool's
+    thread lives on, and would hold its connection until the process exits. Only sessions opened
+    during the test count (one an earlier test left is that test's failure)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield  # SQLite: a file, no server sessions
+        return
+    with django_db_blocker.unblock():
+        before = {pid for pid, *_ in other_database_sessions()}
+    yield
+    with django_db_blocker.unblock():
+        deadline = time.monotonic() + 10  # a renewal under way closes its connection as it ends
+        while (left := [s for s in other_database_sessions() if s[0] not in before]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert not left, f"threads left sessions on the test database: {left}"
 
 
 # Browser tests (tests/browser, tests/a11y): Debian's Chromium driven by Playwright for Python.

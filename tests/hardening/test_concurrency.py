@@ -19,7 +19,8 @@ from iamwizard.wizard.models import AwsCall, Run, StepState
 
 from tests.wizard.walk import Walker
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Their threads (the tests' own, the app's) leave no session on the test database (PostgreSQL).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("leaves_no_database_session")]
 
 SUBMITTERS = 20
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"

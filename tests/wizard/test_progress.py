@@ -1,11 +1,13 @@
 """Progress of a submitted step (the JSON the page polls), and a step whose claim ran out:
 the page says it was interrupted, and a submit takes it over and goes on."""
 import json
+import threading
 import time
 import urllib.parse
 from datetime import timedelta
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from iamwizard.wizard import claims, engine
@@ -14,7 +16,8 @@ from iamwizard.wizard.models import AwsCall, StepState
 from tests.pages import Page
 from tests.wizard.walk import Walker
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Their threads (the tests' own, the app's) leave no session on the test database (PostgreSQL).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("leaves_no_database_session")]
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
@@ -62,7 +65,14 @@ def test_the_calls_under_way_are_named_before_their_outcome(client, monkeypatch)
 
     def attempt_and_look(gateway, service, operation, params, last_start):
         if operation in ("CreateUser", "CreateLoginProfile"):
-            seen.append((operation, progress(walker)["in_flight"]))
+            try:
+                seen.append((operation, progress(walker)["in_flight"]))
+            finally:
+                # Calls made at once run in the gateway's pool, whose threads live on: the poll's
+                # connection would stay open with them (and keep the test database from being
+                # dropped). A call made alone runs in the test's thread, whose connection stays.
+                if threading.current_thread() is not threading.main_thread():
+                    connections.close_all()
         return real_attempt(gateway, service, operation, params, last_start)
 
     monkeypatch.setattr(engine.Gateway, "_attempt", attempt_and_look)
@@ -124,6 +134,39 @@ def test_the_working_request_keeps_renewing_its_claim_and_only_its_own(client, m
     with claims.Heartbeat(state):
         time.sleep(0.5)
     assert StepState.objects.get(pk=state.pk).lease_until == taken.lease_until
+
+
+def test_the_threads_a_run_uses_leave_no_database_session_behind(client, monkeypatch):
+    """Start assumes the run's role ahead and readies the next run's account; Create user makes its
+    calls at once in the gateway's pool; the process's lease renewer renews the claim meanwhile.
+    Each of those threads outlives the request, and none keeps a session on the database once its
+    work is done (leaves_no_database_session, after every test here); this test makes sure each
+    one has run. A session kept there stays open for good: one per thread in every worker."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("counts the server's sessions: runs in the PostgreSQL pass of `python3 dev.py test`")
+    walker = to_review(client)
+    monkeypatch.setattr(claims, "RENEW_SECONDS", 0.05)
+    renewed, real_renew = threading.Event(), claims.Heartbeat.renew
+
+    def renew(beat):
+        real_renew(beat)
+        renewed.set()
+
+    monkeypatch.setattr(claims.Heartbeat, "renew", renew)
+    threads, real_attempt = set(), engine.Gateway._attempt
+
+    def attempt(gateway, service, operation, params, last_start):
+        threads.add(threading.current_thread().name)
+        if operation == "CreateUser":
+            renewed.wait(30)  # the step goes on once the renewer has renewed its claim
+        return real_attempt(gateway, service, operation, params, last_start)
+
+    monkeypatch.setattr(engine.Gateway, "_attempt", attempt)
+    walker.post("review", {"action": "create"})
+    assert StepState.objects.get(run_id=walker.run_id, step="review").status == StepState.DONE
+    assert renewed.is_set() and any(name.startswith("aws-call") for name in threads)
 
 
 def test_a_request_that_lost_its_claim_leaves_the_new_holders_step_alone(client):
