@@ -130,3 +130,16 @@ def test_a_full_workshop_refuses_more_participants(client, workshop, settings):
     response = Client().post("/join/", {"code": workshop.join_code, "display_name": "Three"})
     assert response.status_code == 400 and "This workshop is full (2 participants)" in response.content.decode()
     assert Participant.objects.filter(workshop=workshop).count() == 2
+
+
+def test_the_room_bars_fixed_words_are_drawn_once_per_language(client, workshop):
+    """The room bar is on every page of every participant: its script link and its help form's
+    words are kept per language ({% once %}); what is the participant's own stays drawn each time."""
+    from iamwizard.wizard.templatetags import once
+
+    once.forget()
+    run_id = join(client, workshop, "Ada")
+    client.get(f"/run/{run_id}/connect/")
+    assert {key[0] for key in once._fragments} >= {"room-script", "room-help-ask"}
+    second = client.get(f"/run/{run_id}/connect/").content.decode()
+    assert 'class="help-ask"' in second and f"/join/help/{run_id}/" in second
