@@ -36,29 +36,35 @@ def claim(state: StepState, allow_done: bool, run: Run | None = None):
     """Claim the step for this request: pending, failed, or running under a lease that ran out
     (its process died). The claim's started_at tells this claim from any later one.
 
-    Given `run`, the run as this request read it along with `state`: first optimistically, in one
-    conditional UPDATE that also matches what this request read: the state's status and
-    started_at (any other claim of the step changes started_at) and the run's updated_at (every
-    write to the run changes it, and a step that ends writes the run). When it matches, nothing
-    the request read has changed and it need not read it again (UNCHANGED). Otherwise, or
-    without `run`, the plain claim (CHANGED: the claim holder reads the run again)."""
+    Given `run`, the run as this request read it along with `state`, and a state read as pending,
+    failed or (allowed) done: first optimistically, in one conditional UPDATE of the row exactly as
+    this request read it: the state's status and started_at (any other claim of the step changes
+    started_at) and the run's updated_at (every write to the run changes it, and a step that ends
+    writes the run). A row still as read is claimable, as its status was. When it matches,
+    nothing the request read has changed and it need not read it again (UNCHANGED). Otherwise,
+    without `run`, or for a state read as running (its lease may have been renewed since), the
+    plain claim (CHANGED: the claim holder reads the run again)."""
     now = timezone.now()
-    claimable = Q(status__in=[StepState.PENDING, StepState.FAILED]) | Q(status=StepState.RUNNING, lease_until__lt=now)
-    if allow_done:
-        claimable |= Q(status=StepState.DONE)
-    rows = StepState.objects.filter(pk=state.pk).filter(claimable)
     claimed = dict(status=StepState.RUNNING, lease_until=now + LEASE, started_at=now)
     answer = False
-    if run is not None and run.updated_at is not None:
-        as_read = rows.filter(Exists(Run.objects.filter(pk=state.run_id, updated_at=run.updated_at)), status=state.status)
+    if run is not None and run.updated_at is not None and state.status in _claimable_statuses(allow_done):
+        as_read = StepState.objects.filter(
+            Exists(Run.objects.filter(pk=state.run_id, updated_at=run.updated_at)), pk=state.pk, status=state.status)
         as_read = as_read.filter(started_at=state.started_at) if state.started_at else as_read.filter(started_at__isnull=True)
         if as_read.update(**claimed) == 1:
             answer = UNCHANGED
-    if not answer and rows.update(**claimed) == 1:
-        answer = CHANGED
+    if not answer:
+        claimable = Q(status__in=_claimable_statuses(allow_done)) | Q(status=StepState.RUNNING, lease_until__lt=now)
+        if StepState.objects.filter(claimable, pk=state.pk).update(**claimed) == 1:
+            answer = CHANGED
     if answer:
         state.status, state.lease_until, state.started_at = StepState.RUNNING, now + LEASE, now
     return answer
+
+
+def _claimable_statuses(allow_done: bool) -> tuple:
+    """The statuses a claim takes over as they are (a running step only once its lease ran out)."""
+    return (StepState.PENDING, StepState.FAILED, StepState.DONE) if allow_done else (StepState.PENDING, StepState.FAILED)
 
 
 def is_interrupted(state: StepState, now=None) -> bool:

@@ -12,12 +12,15 @@ def has_prefix(user_name: str, prefix: str) -> bool:
 
 
 def workshop_prefix_rule(ctx, name: str):
-    """User-details rule: in a workshop, the IAM user name must start with the workshop's prefix."""
-    from .models import Participant
+    """User-details rule: in a workshop, the IAM user name must start with the workshop's prefix.
+    The participant and their workshop are those read along with the run (services.participant_of):
+    no query of its own."""
+    from .services import participant_of
 
     if ctx is None or getattr(ctx, "run", None) is None:
         return None
-    prefix = Participant.objects.filter(run_id=ctx.run.pk).values_list("workshop__user_prefix", flat=True).first()
+    participant = participant_of(ctx.run)
+    prefix = participant.workshop.user_prefix if participant is not None else ""
     if prefix and not has_prefix(name, prefix):
         return Problem("user_name.lacks_prefix", {"prefix": prefix}, typed={"example": f"{prefix}{name[:20] or 'alice'}"})
     return None
