@@ -262,6 +262,11 @@ def set_sandbox_latency(dep, ms):
         assert json.load(response)["latency_ms"] == ms
 
 
+def page_label(method, path):
+    """A page as the figures name it: the method and the path's last part ("POST review", "GET home")."""
+    return f"{method} {path.rstrip('/').rsplit('/', 1)[-1] or 'home'}"
+
+
 def clicks(timings):
     """What a person waits for after each click: [(page, seconds)]. A submit (POST) and the page its
     redirect leads to count as one click; a page opened by a link is a click of its own."""
@@ -271,8 +276,7 @@ def clicks(timings):
             label, total, _ = waits.pop()
             waits.append((label, total + seconds, False))
         else:
-            step = path.rstrip("/").rsplit("/", 1)[-1] or "home"
-            waits.append((f"{method} {step}", seconds, method == "POST" and status == 302))
+            waits.append((page_label(method, path), seconds, method == "POST" and status == 302))
     return [(label, total) for label, total, _ in waits]
 
 
@@ -733,7 +737,7 @@ def p95_by_page(timings):
     """The room's p95 per page (method and the path's last part), slowest first: {page: [requests, p95 ms]}."""
     by_page = collections.defaultdict(list)
     for method, path, _status, seconds, _sent in timings:
-        by_page[f"{method} {path.rstrip('/').rsplit('/', 1)[-1] or 'home'}"].append(seconds * 1000)
+        by_page[page_label(method, path)].append(seconds * 1000)
     rows = sorted(((page, len(ms), round(pct(ms, 95), 1)) for page, ms in by_page.items()), key=lambda row: -row[2])
     return {page: [count, p95] for page, count, p95 in rows}
 
