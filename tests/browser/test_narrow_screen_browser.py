@@ -253,3 +253,39 @@ def test_the_wait_after_a_wrong_pair_counts_down_and_says_when_it_is_over(browse
         no_page_overflow(page, f"countdown over {size[0]}")
     finally:
         context.close()
+
+
+def test_the_deletion_report_fits_a_phone_after_a_mistyped_confirmation(browser, live_server):
+    """Delete this user, on a phone: a mistyped name is refused at the top and on its field; then the
+    report's operation names (DeactivateMFADevice, DeleteVirtualMFADevice...) wrap at inner capitals,
+    never mid-word, at 390 and at 1280 px."""
+    walker = Walker(Client())
+    walker.to_mfa(user_name="olga-with-a-rather-long-user-name", group="Olgas")
+    walker.enable_mfa_and_sign_in(walker.create_device("olga-with-a-rather-long-user-name"))
+    context = browser.new_context()
+    context.new_page().goto(live_server.url + walker.resume_link.removeprefix("http://testserver"))
+    cookies = context.cookies()
+    context.close()
+    context, page = open_page(browser, live_server.url + walker.url("finish"), PHONE, "en", cookies)
+    try:
+        page.locator("details.delete-user summary").click()
+        page.get_by_label("Type the user name to confirm").fill("Olga")
+        page.locator("details.delete-user button[type=submit]").click()
+        expect(page.locator(".error-summary")).to_be_focused()
+        expect(page.locator(".error-summary")).to_contain_text("Type olga-with-a-rather-long-user-name exactly")
+        page.get_by_label("Type the user name to confirm").fill("olga-with-a-rather-long-user-name")
+        page.locator("details.delete-user button[type=submit]").click()
+        expect(page.locator(".cleanup-report tbody td:nth-child(2) code").first).to_be_visible()
+        assert "DeactivateMFADevice" in page.locator(".cleanup-report").inner_text()
+    finally:
+        context.close()
+    for size in (PHONE, DESKTOP):
+        context, page = open_page(browser, live_server.url + walker.url("finish"), size, "en", cookies)
+        try:
+            label = f"deletion report {size[0]}"
+            expect(page.locator(".cleanup-report tbody td:nth-child(2) code").first).to_be_visible()
+            screenshot(page, label.replace(" ", "-"))
+            no_page_overflow(page, label)
+            wraps_only_where_it_may(page.locator(".cleanup-report tbody td:nth-child(2) code"), label)
+        finally:
+            context.close()
